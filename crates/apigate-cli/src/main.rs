@@ -1,0 +1,134 @@
+//! # apigate (the command)
+//!
+//! Owns the command line: parsing arguments, reading files, printing reports and choosing
+//! exit codes. Everything it knows about definitions comes from `apigate-core`.
+//!
+//! Exit codes: 0 success, 1 the definition has errors (or warnings with `--deny-warnings`),
+//! 2 usage error or unreadable file.
+
+mod report;
+mod routes_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use apigate_core::{BasePathMode, ImportVariables, LoadOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Serve and validate Amazon API Gateway REST API definitions locally.
+#[derive(Debug, Parser)]
+#[command(name = "apigate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check definitions as AWS's import would (plus what would fail at run time).
+    ///
+    /// Prints one line per problem: FILE:LINE:COL: SEVERITY[RULE]: MESSAGE (at /json/pointer).
+    /// Exits 0 when no file has errors, 1 when one does (or has warnings, with
+    /// --deny-warnings), 2 when a file cannot be read.
+    Validate {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Treat warnings as errors for the exit code.
+        #[arg(long)]
+        deny_warnings: bool,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Definition files (JSON or YAML).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the route table: stage, method, resource path, integration and authorization.
+    Routes {
+        /// Output format (github is not available here).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Definition file (JSON or YAML).
+        file: PathBuf,
+    },
+    /// List every rule `validate` checks.
+    Rules {
+        /// Print the catalogue as the Markdown table of docs/RULES.md.
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Github,
+}
+
+/// Options that change how a definition is read.
+#[derive(Debug, Args)]
+struct LoadArgs {
+    /// How basePath maps to the stage and resources: ignore (first segment = stage),
+    /// prepend (all segments become resources) or split (first = stage, rest prepended).
+    #[arg(long, default_value = "ignore", value_parser = parse_base_path)]
+    base_path: BasePathMode,
+    /// Value of ${AWS::Region} [default: $AWS_REGION, else us-east-1].
+    #[arg(long)]
+    region: Option<String>,
+    /// Value of ${AWS::AccountId}.
+    #[arg(long, default_value = "000000000000")]
+    account_id: String,
+    /// Value of ${AWS::Partition}.
+    #[arg(long, default_value = "aws")]
+    partition: String,
+}
+
+fn parse_base_path(s: &str) -> Result<BasePathMode, String> {
+    s.parse()
+}
+
+impl LoadArgs {
+    fn options(&self) -> LoadOptions {
+        let region = self
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| "us-east-1".to_string());
+        LoadOptions {
+            import_variables: ImportVariables {
+                account_id: self.account_id.clone(),
+                partition: self.partition.clone(),
+                region,
+            },
+            base_path_mode: self.base_path,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate {
+            format,
+            deny_warnings,
+            load,
+            files,
+        } => report::validate(&files, format, deny_warnings, &load.options()),
+        Command::Routes { format, load, file } => {
+            routes_cmd::routes(&file, format, &load.options())
+        }
+        Command::Rules { markdown } => {
+            if markdown {
+                print!("{}", apigate_core::rules::markdown());
+            } else {
+                for r in apigate_core::rules::ALL {
+                    println!("{:<32} {:<8} {}", r.id, r.severity.as_str(), r.summary);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! `apigate validate`: load each file and print its diagnostics as text, JSON or GitHub
+//! annotations.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use apigate_core::{Diagnostic, LoadOptions, Severity};
+
+use crate::Format;
+
+/// One file's outcome.
+struct FileReport {
+    file: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads a definition file; the error is already worded for the user.
+pub fn read(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{}: not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+pub fn validate(
+    files: &[PathBuf],
+    format: Format,
+    deny_warnings: bool,
+    options: &LoadOptions,
+) -> ExitCode {
+    let mut reports = Vec::new();
+    let mut unreadable = false;
+    for path in files {
+        let text = match read(path) {
+            Ok(t) => t,
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                unreadable = true;
+                continue;
+            }
+        };
+        let name = path.display().to_string();
+        let loaded = apigate_core::load(&name, &text, options);
+        reports.push(FileReport {
+            file: name,
+            diagnostics: loaded.diagnostics.into_vec(),
+        });
+    }
+    let errors: usize = reports
+        .iter()
+        .map(|r| {
+            r.diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count()
+        })
+        .sum();
+    let warnings: usize = reports
+        .iter()
+        .map(|r| {
+            r.diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count()
+        })
+        .sum();
+    match format {
+        Format::Text => print_text(&reports, errors, warnings),
+        Format::Json => print_json(&reports, errors, warnings),
+        Format::Github => print_github(&reports),
+    }
+    if unreadable {
+        ExitCode::from(2)
+    } else if errors > 0 || (deny_warnings && warnings > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_text(reports: &[FileReport], errors: usize, warnings: usize) {
+    for r in reports {
+        for d in &r.diagnostics {
+            println!("{}", text_line(&r.file, d));
+            if let Some(h) = &d.hint {
+                println!("  hint: {h}");
+            }
+        }
+    }
+    let files = reports.len();
+    println!(
+        "{files} file{} checked: {errors} error{}, {warnings} warning{}",
+        plural(files),
+        plural(errors),
+        plural(warnings)
+    );
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `FILE:LINE:COL: error[RULE]: message (at /pointer)`.
+pub fn text_line(file: &str, d: &Diagnostic) -> String {
+    let at = if d.pointer.is_empty() {
+        String::from("(at the document root)")
+    } else {
+        format!("(at {})", d.pointer)
+    };
+    format!(
+        "{file}:{}:{}: {}[{}]: {} {at}",
+        d.pos.line,
+        d.pos.col,
+        d.severity.as_str(),
+        d.rule,
+        d.message
+    )
+}
+
+fn print_json(reports: &[FileReport], errors: usize, warnings: usize) {
+    let files: Vec<serde_json::Value> = reports
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "file": r.file,
+                "errors": r.diagnostics.iter().filter(|d| d.severity == Severity::Error).count(),
+                "warnings": r.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
+                "diagnostics": r.diagnostics.iter().map(diagnostic_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let out = serde_json::json!({ "files": files, "errors": errors, "warnings": warnings });
+    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+}
+
+pub fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
+    serde_json::json!({
+        "severity": d.severity.as_str(),
+        "rule": d.rule,
+        "message": d.message,
+        "pointer": d.pointer,
+        "line": d.pos.line,
+        "column": d.pos.col,
+        "hint": d.hint,
+    })
+}
+
+/// GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::MESSAGE`.
+fn print_github(reports: &[FileReport]) {
+    for r in reports {
+        for d in &r.diagnostics {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let mut message = format!(
+                "{} (at {})",
+                d.message,
+                if d.pointer.is_empty() {
+                    "/"
+                } else {
+                    &d.pointer
+                }
+            );
+            if let Some(h) = &d.hint {
+                message.push_str("\nhint: ");
+                message.push_str(h);
+            }
+            println!(
+                "::{level} file={},line={},col={},title={}::{}",
+                escape_property(&r.file),
+                d.pos.line,
+                d.pos.col,
+                escape_property(d.rule),
+                escape_data(&message)
+            );
+        }
+    }
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}

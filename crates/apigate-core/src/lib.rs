@@ -1,0 +1,37 @@
+//! # apigate-core
+//!
+//! Owns everything apigate knows about an API *definition*, and nothing about sockets:
+//! it reads an Amazon API Gateway REST API definition (Swagger 2.0 or OpenAPI 3.0.x, JSON or
+//! YAML, with `x-amazon-apigateway-*` extensions), checks it the way AWS's import would (plus
+//! what would only fail at run time), and builds the validated model the runtime executes:
+//! the route table, parsed parameter mappings, compiled selection-pattern regexes, parsed
+//! integration URIs and binary media types.
+//!
+//! ```text
+//! text ──source::parse──▶ spanned tree ──load──▶ Diagnostics + Option<Api>
+//!                                                     │
+//!                                   Api.routes.lookup(verb, path) ──▶ Method + path params
+//! ```
+//!
+//! Entry point: [`load()`]. Loading never panics and collects every problem it finds
+//! ([`Diagnostics`]), each with a rule id ([`rules`]), a JSON pointer and a line/column.
+//!
+//! The crate is pure (no tokio, no I/O): it builds and tests in seconds and is fuzzed
+//! (`fuzz/fuzz_targets/load.rs`).
+
+pub mod diag;
+pub mod java_regex;
+mod load;
+pub mod mapping;
+pub mod media;
+pub mod model;
+pub mod routes;
+pub mod rules;
+pub mod source;
+pub mod uri;
+pub mod vars;
+
+pub use diag::{Diagnostic, Diagnostics, Pos, Severity};
+pub use load::{load, LoadOptions, Loaded, MAX_DEFINITION_BYTES};
+pub use model::{Api, BasePathMode, HttpMethod, Method};
+pub use vars::ImportVariables;

@@ -1,0 +1,333 @@
+//! The validated model: what the runtime executes. Built only by [`crate::load`], only when the
+//! definition has no errors. Every regex is compiled and every expression parsed here.
+
+use std::collections::BTreeMap;
+
+use crate::java_regex::JavaRegex;
+use crate::mapping::{ParamLocation, RequestTarget, Source};
+use crate::media::MediaRange;
+use crate::routes::RouteTable;
+use crate::uri::{AwsUri, HttpUri};
+
+/// Which OpenAPI dialect the definition was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OasVersion {
+    Swagger2,
+    OpenApi30,
+}
+
+/// How basePath maps onto resources and the stage (AWS's `basepath` import parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BasePathMode {
+    /// Resources are the paths as written; the first basePath segment is the stage (default).
+    #[default]
+    Ignore,
+    /// basePath segments become resources; no stage is implied.
+    Prepend,
+    /// The first basePath segment is the stage; the rest is prepended to every path.
+    Split,
+}
+
+impl std::str::FromStr for BasePathMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ignore" => Ok(BasePathMode::Ignore),
+            "prepend" => Ok(BasePathMode::Prepend),
+            "split" => Ok(BasePathMode::Split),
+            other => Err(format!(
+                "`{other}` is not a basePath mode (ignore, prepend, split)"
+            )),
+        }
+    }
+}
+
+/// An HTTP verb API Gateway routes on (`Any` = `x-amazon-apigateway-any-method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HttpMethod {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Patch,
+    Head,
+    Options,
+    Any,
+}
+
+impl HttpMethod {
+    pub const VERBS: [HttpMethod; 7] = [
+        HttpMethod::Delete,
+        HttpMethod::Get,
+        HttpMethod::Head,
+        HttpMethod::Options,
+        HttpMethod::Patch,
+        HttpMethod::Post,
+        HttpMethod::Put,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Options => "OPTIONS",
+            HttpMethod::Any => "ANY",
+        }
+    }
+
+    /// Parses an upper- or lower-case verb name (`ANY` included).
+    pub fn parse(s: &str) -> Option<HttpMethod> {
+        Some(match s.to_ascii_uppercase().as_str() {
+            "GET" => HttpMethod::Get,
+            "PUT" => HttpMethod::Put,
+            "POST" => HttpMethod::Post,
+            "DELETE" => HttpMethod::Delete,
+            "PATCH" => HttpMethod::Patch,
+            "HEAD" => HttpMethod::Head,
+            "OPTIONS" => HttpMethod::Options,
+            "ANY" => HttpMethod::Any,
+            _ => return None,
+        })
+    }
+}
+
+/// A loaded, validated API.
+#[derive(Debug)]
+pub struct Api {
+    pub title: String,
+    pub version: OasVersion,
+    /// The stage the definition implies (from basePath), if any.
+    pub stage: Option<String>,
+    pub base_path_mode: BasePathMode,
+    pub routes: RouteTable,
+    pub binary_media_types: Vec<MediaRange>,
+    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    pub request_validators: BTreeMap<String, RequestValidator>,
+    pub api_key_source: ApiKeySource,
+    pub minimum_compression_size: Option<u32>,
+    pub policy: Option<serde_json::Value>,
+    pub disable_execute_api_endpoint: bool,
+}
+
+impl Api {
+    /// Every method, in route-table order.
+    pub fn methods(&self) -> impl Iterator<Item = &Method> {
+        self.routes.methods()
+    }
+}
+
+/// One method of one resource.
+#[derive(Debug)]
+pub struct Method {
+    pub verb: HttpMethod,
+    /// The resource path template, e.g. `/{folder}/{item}`.
+    pub resource_path: String,
+    /// JSON pointer of the operation in the source document.
+    pub pointer: String,
+    pub operation_id: Option<String>,
+    pub parameters: Vec<MethodParameter>,
+    pub authorization: Authorization,
+    pub api_key_required: bool,
+    /// Name of the request validator in force (method override, else API default).
+    pub request_validator: Option<String>,
+    /// Method responses: status → declared header names.
+    pub responses: BTreeMap<u16, Vec<String>>,
+    pub integration: Integration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodParameter {
+    pub location: ParamLocation,
+    pub name: String,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authorization {
+    None,
+    AwsIam,
+    /// A Lambda (token/request) authorizer, by security scheme name.
+    Lambda(String),
+    /// A Cognito user-pools authorizer, by security scheme name.
+    CognitoUserPools(String),
+}
+
+impl Authorization {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Authorization::None => "NONE",
+            Authorization::AwsIam => "AWS_IAM",
+            Authorization::Lambda(_) => "CUSTOM",
+            Authorization::CognitoUserPools(_) => "COGNITO_USER_POOLS",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrationType {
+    Aws,
+    AwsProxy,
+    Http,
+    HttpProxy,
+    Mock,
+}
+
+impl IntegrationType {
+    pub fn parse(s: &str) -> Option<IntegrationType> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "aws" => IntegrationType::Aws,
+            "aws_proxy" => IntegrationType::AwsProxy,
+            "http" => IntegrationType::Http,
+            "http_proxy" => IntegrationType::HttpProxy,
+            "mock" => IntegrationType::Mock,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntegrationType::Aws => "aws",
+            IntegrationType::AwsProxy => "aws_proxy",
+            IntegrationType::Http => "http",
+            IntegrationType::HttpProxy => "http_proxy",
+            IntegrationType::Mock => "mock",
+        }
+    }
+
+    pub fn is_proxy(self) -> bool {
+        matches!(self, IntegrationType::AwsProxy | IntegrationType::HttpProxy)
+    }
+}
+
+/// Where the integration sends the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Mock,
+    Http(HttpUri),
+    /// An AWS service; `S3` is executed, others fail closed at run time.
+    Aws(AwsUri),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passthrough {
+    WhenNoMatch,
+    WhenNoTemplates,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentHandling {
+    ConvertToBinary,
+    ConvertToText,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// An IAM role to assume.
+    Role(String),
+    /// `arn:aws:iam::*:user/*`: call the backend as the caller.
+    Caller,
+}
+
+/// A request-parameter mapping `target ← source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestMapping {
+    pub target: RequestTarget,
+    pub source: Source,
+}
+
+/// A method-response header mapping `method.response.header.NAME ← source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderMapping {
+    pub header: String,
+    pub source: Source,
+}
+
+#[derive(Debug)]
+pub struct Integration {
+    pub kind: IntegrationType,
+    pub target: Target,
+    /// Verb toward the backend; `None` for mock, `Some(Any)` = the incoming verb.
+    pub http_method: Option<HttpMethod>,
+    pub credentials: Option<Credentials>,
+    pub request_parameters: Vec<RequestMapping>,
+    /// Content type → VTL source, in document order (parsed by the template engine).
+    pub request_templates: Vec<(String, String)>,
+    pub passthrough: Passthrough,
+    pub content_handling: Option<ContentHandling>,
+    pub timeout_ms: u32,
+    pub cache_key_parameters: Vec<String>,
+    pub tls_insecure_skip_verification: bool,
+    /// Pattern responses in document order, then the default (if any) last.
+    pub responses: Vec<IntegrationResponse>,
+}
+
+impl Integration {
+    /// Picks the integration response for a backend status / Lambda error string:
+    /// the first pattern (document order) that matches the whole string, else the default.
+    pub fn select_response(&self, selector: &str) -> Option<&IntegrationResponse> {
+        self.responses
+            .iter()
+            .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(selector)))
+            .or_else(|| self.responses.iter().find(|r| r.pattern.is_none()))
+    }
+}
+
+#[derive(Debug)]
+pub struct IntegrationResponse {
+    /// `None` = the `default` response.
+    pub pattern: Option<JavaRegex>,
+    pub status: u16,
+    pub response_parameters: Vec<HeaderMapping>,
+    pub response_templates: Vec<(String, String)>,
+    pub content_handling: Option<ContentHandling>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayResponse {
+    pub status: Option<u16>,
+    pub response_parameters: Vec<HeaderMapping>,
+    pub response_templates: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequestValidator {
+    pub validate_request_body: bool,
+    pub validate_request_parameters: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ApiKeySource {
+    #[default]
+    Header,
+    Authorizer,
+}
+
+/// Gateway response types API Gateway defines, with their default status codes.
+pub const GATEWAY_RESPONSE_TYPES: &[(&str, Option<u16>)] = &[
+    ("ACCESS_DENIED", Some(403)),
+    ("API_CONFIGURATION_ERROR", Some(500)),
+    ("AUTHORIZER_CONFIGURATION_ERROR", Some(500)),
+    ("AUTHORIZER_FAILURE", Some(500)),
+    ("BAD_REQUEST_PARAMETERS", Some(400)),
+    ("BAD_REQUEST_BODY", Some(400)),
+    ("DEFAULT_4XX", None),
+    ("DEFAULT_5XX", None),
+    ("EXPIRED_TOKEN", Some(403)),
+    ("INTEGRATION_FAILURE", Some(504)),
+    ("INTEGRATION_TIMEOUT", Some(504)),
+    ("INVALID_API_KEY", Some(403)),
+    ("INVALID_SIGNATURE", Some(403)),
+    ("MISSING_AUTHENTICATION_TOKEN", Some(403)),
+    ("QUOTA_EXCEEDED", Some(429)),
+    ("REQUEST_TOO_LARGE", Some(413)),
+    ("RESOURCE_NOT_FOUND", Some(404)),
+    ("THROTTLED", Some(429)),
+    ("UNAUTHORIZED", Some(401)),
+    ("UNSUPPORTED_MEDIA_TYPE", Some(415)),
+    ("WAF_FILTERED", Some(403)),
+];
