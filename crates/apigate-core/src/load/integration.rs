@@ -4,7 +4,7 @@
 use super::cx::{At, Cx, KeyAt};
 use super::paths::{status_code, MethodContext};
 use crate::java_regex::{JavaRegex, JavaRegexError};
-use crate::mapping::{self, MappingError, ParamLocation, Place, Source};
+use crate::mapping::{self, MappingError, ParamLocation, Place, RequestTarget, Source};
 use crate::media::MediaRange;
 use crate::model::{
     ContentHandling, Credentials, HeaderMapping, HttpMethod, Integration, IntegrationResponse,
@@ -74,21 +74,13 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
         },
     };
     let http_method = http_method(cx, at, kind);
-    let request_parameters = request_parameters(cx, at, m);
+    let (request_parameters, mapped_targets) = request_parameters(cx, at, m);
     let request_templates = at
         .get("requestTemplates")
         .map(|t| templates(cx, &t))
         .unwrap_or_default();
-    let target = kind.and_then(|k| {
-        target(
-            cx,
-            at,
-            k,
-            http_method,
-            &request_parameters,
-            &request_templates,
-        )
-    });
+    let target =
+        kind.and_then(|k| target(cx, at, k, http_method, &mapped_targets, &request_templates));
     let credentials = credentials(cx, at);
     let passthrough = passthrough(cx, at);
     let content_handling = at
@@ -166,7 +158,7 @@ fn target(
     at: &At<'_>,
     kind: IntegrationType,
     verb: Option<HttpMethod>,
-    mappings: &[RequestMapping],
+    mapped: &[RequestTarget],
     templates: &[(String, String)],
 ) -> Option<Target> {
     if kind == IntegrationType::Mock {
@@ -246,9 +238,9 @@ fn target(
     };
     let mut ok = true;
     for name in placeholders {
-        let mapped = mappings
+        let mapped = mapped
             .iter()
-            .any(|m| m.target.location == ParamLocation::Path && m.target.name == name);
+            .any(|t| t.location == ParamLocation::Path && t.name == name);
         let overridden = templates
             .iter()
             .any(|(_, t)| t.contains(&format!("requestOverride.path.{name}")));
@@ -439,11 +431,18 @@ fn cache_keys(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<String
     out
 }
 
-fn request_parameters(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<RequestMapping> {
+/// The valid mappings, and every well-formed target (even when its source was refused, so
+/// one mistake is reported once).
+fn request_parameters(
+    cx: &mut Cx<'_>,
+    at: &At<'_>,
+    m: &MethodContext<'_>,
+) -> (Vec<RequestMapping>, Vec<RequestTarget>) {
     let Some(params) = at.get("requestParameters") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out = Vec::new();
+    let mut targets = Vec::new();
     for (key, value) in cx
         .object(&params, "`requestParameters`")
         .unwrap_or_default()
@@ -460,6 +459,7 @@ fn request_parameters(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Ve
                 None
             }
         };
+        targets.extend(target.clone());
         let source = source(cx, &value, Place::IntegrationRequest);
         if let Some(Source::MethodRequest {
             location,
@@ -487,7 +487,7 @@ fn request_parameters(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Ve
             out.push(RequestMapping { target, source });
         }
     }
-    out
+    (out, targets)
 }
 
 /// Parses one mapping value for `place`, reporting why it is refused.

@@ -149,10 +149,14 @@ impl Parser<'_> {
             self.skip_ws();
             match self.peek() {
                 Some(',') => {
+                    let comma = self.pos();
                     self.bump();
                     self.skip_ws();
                     if self.peek() == Some('}') {
-                        return Err(self.error("trailing comma before '}'"));
+                        return Err(SyntaxError {
+                            message: "trailing comma before '}'".into(),
+                            pos: comma,
+                        });
                     }
                 }
                 Some('}') => {
@@ -181,10 +185,14 @@ impl Parser<'_> {
             self.skip_ws();
             match self.peek() {
                 Some(',') => {
+                    let comma = self.pos();
                     self.bump();
                     self.skip_ws();
                     if self.peek() == Some(']') {
-                        return Err(self.error("trailing comma before ']'"));
+                        return Err(SyntaxError {
+                            message: "trailing comma before ']'".into(),
+                            pos: comma,
+                        });
                     }
                 }
                 Some(']') => {
