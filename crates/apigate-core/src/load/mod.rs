@@ -15,6 +15,8 @@ mod integration;
 mod paths;
 mod root;
 mod security;
+#[cfg(test)]
+mod tests;
 
 use crate::diag::{pointer_push, Diagnostic, Diagnostics, Pos};
 use crate::model::{Api, BasePathMode, OasVersion};
@@ -199,6 +201,16 @@ fn detect_version(cx: &mut Cx<'_>, root: &At<'_>) -> Option<OasVersion> {
         };
     }
     if let Some(at) = root.get("openapi") {
+        if at.str().is_none() {
+            let shown = at.node.to_json().to_string();
+            cx.report_hint(
+                rules::UNSUPPORTED_VERSION,
+                &at,
+                format!("`openapi` must be a version string, found {shown}"),
+                "write `openapi: \"3.0.1\"` (quoted in YAML, so it stays a string)",
+            );
+            return None;
+        }
         let v = at
             .str()
             .map(str::to_string)
@@ -345,11 +357,32 @@ fn server_base_path<'n>(root: &At<'n>) -> Option<(At<'n>, String)> {
             }
         }
     }
-    let url_at = servers.first()?.get("url")?;
+    let first = servers.first()?;
+    let url_at = first.get("url")?;
     let url = url_at.str()?;
-    let after_scheme = url
+    let path = url
         .split_once("://")
         .map(|(_, r)| r.split_once('/').map(|(_, p)| p).unwrap_or(""))
         .unwrap_or(url);
-    Some((url_at.clone(), after_scheme.to_string()))
+    // Server variables in the path take their defaults (`/{stage}` → `/prod`).
+    let variables = first.get("variables");
+    let mut resolved = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let (before, at) = rest.split_at(open);
+        resolved.push_str(before);
+        let Some(close) = at.find('}') else { break };
+        let name = at.get(1..close).unwrap_or("");
+        let default = variables
+            .as_ref()
+            .and_then(|v| v.get(name))
+            .and_then(|v| v.get("default"));
+        match default.as_ref().and_then(|d| d.str()) {
+            Some(d) => resolved.push_str(d),
+            None => resolved.push_str(at.get(..=close).unwrap_or("")),
+        }
+        rest = at.get(close + 1..).unwrap_or("");
+    }
+    resolved.push_str(rest);
+    Some((url_at.clone(), resolved))
 }

@@ -58,12 +58,17 @@ pub(crate) fn load(
         all.extend(segments);
         let resource = match table.add_resource(&all) {
             Ok(r) => r,
-            Err(InsertError::VariableSibling { existing })
-            | Err(InsertError::DuplicateMethod { resource: existing }) => {
+            Err(
+                InsertError::VariableSibling { existing }
+                | InsertError::DuplicateMethod { resource: existing },
+            ) => {
                 cx.report_hint(
                     rules::PATH_VARIABLE_SIBLING,
                     &KeyAt(key, &item),
-                    format!("`{}` has a variable segment beside `{existing}`; only one variable path part is allowed per level", key.text),
+                    format!(
+                        "`{}` has a variable segment beside `{existing}`; only one variable path part is allowed per level",
+                        key.text
+                    ),
                     "use the same parameter name at this level in every path",
                 );
                 continue;
