@@ -125,15 +125,20 @@ impl<'a> IntoIterator for &'a Diagnostics {
 pub fn pointer_push(base: &str, token: &str) -> String {
     let mut s = String::with_capacity(base.len() + token.len() + 1);
     s.push_str(base);
-    s.push('/');
+    push_pointer_token(&mut s, token);
+    s
+}
+
+/// Appends `/token` to `ptr` in place, escaped as RFC 6901 says.
+pub fn push_pointer_token(ptr: &mut String, token: &str) {
+    ptr.push('/');
     for c in token.chars() {
         match c {
-            '~' => s.push_str("~0"),
-            '/' => s.push_str("~1"),
-            c => s.push(c),
+            '~' => ptr.push_str("~0"),
+            '/' => ptr.push_str("~1"),
+            c => ptr.push(c),
         }
     }
-    s
 }
 
 #[cfg(test)]

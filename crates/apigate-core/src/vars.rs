@@ -24,13 +24,25 @@ impl Default for ImportVariables {
 }
 
 /// Replaces the variables in every string value and key of `node`; unknown `${AWS::X}` names
-/// are reported.
-pub fn substitute(
-    node: &mut Node,
-    vars: &ImportVariables,
-    ptr: &mut String,
-    diags: &mut Diagnostics,
-) {
+/// are reported. A document without any `${AWS::` is left untouched after one quick scan.
+pub fn substitute(node: &mut Node, vars: &ImportVariables, diags: &mut Diagnostics) {
+    if mentions_variables(node) {
+        walk(node, vars, &mut String::new(), diags);
+    }
+}
+
+fn mentions_variables(node: &Node) -> bool {
+    match &node.value {
+        Value::String(s) => s.contains("${AWS::"),
+        Value::Array(items) => items.iter().any(mentions_variables),
+        Value::Object(entries) => entries
+            .iter()
+            .any(|(k, v)| k.text.contains("${AWS::") || mentions_variables(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+fn walk(node: &mut Node, vars: &ImportVariables, ptr: &mut String, diags: &mut Diagnostics) {
     match &mut node.value {
         Value::String(s) => {
             if s.contains("${AWS::") {
@@ -42,18 +54,18 @@ pub fn substitute(
                 let len = ptr.len();
                 ptr.push('/');
                 ptr.push_str(&i.to_string());
-                substitute(item, vars, ptr, diags);
+                walk(item, vars, ptr, diags);
                 ptr.truncate(len);
             }
         }
         Value::Object(entries) => {
             for (k, v) in entries.iter_mut() {
                 let len = ptr.len();
-                *ptr = crate::diag::pointer_push(ptr, &k.text);
+                crate::diag::push_pointer_token(ptr, &k.text);
                 if k.text.contains("${AWS::") {
                     k.text = replace(&k.text, vars, ptr, k.pos, diags);
                 }
-                substitute(v, vars, ptr, diags);
+                walk(v, vars, ptr, diags);
                 ptr.truncate(len);
             }
         }

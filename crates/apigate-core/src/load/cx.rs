@@ -1,48 +1,36 @@
 //! The loading context: a cursor over the spanned tree that knows its JSON pointer, and the
 //! helpers every check uses to report problems and read typed fields.
 
-use crate::diag::{pointer_push, Diagnostic, Diagnostics, Pos};
+use std::collections::HashMap;
+
+use crate::diag::{push_pointer_token, Diagnostic, Diagnostics, Pos};
+use crate::java_regex::{JavaRegex, JavaRegexError};
 use crate::rules::{self, Rule};
 use crate::source::{Key, Node, Value};
 
-/// A node together with its JSON pointer.
-#[derive(Debug, Clone)]
+/// A node of the document being checked.
+///
+/// JSON pointers are not built while walking (that would cost an allocation per node on
+/// every load); [`Cx::report`] works a node's pointer out only when a diagnostic needs it.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct At<'n> {
     pub node: &'n Node,
-    pub ptr: String,
 }
 
 impl<'n> At<'n> {
     pub fn root(node: &'n Node) -> At<'n> {
-        At {
-            node,
-            ptr: String::new(),
-        }
+        At { node }
     }
 
     /// The member `key` of an object (the last one if repeated).
     pub fn get(&self, key: &str) -> Option<At<'n>> {
-        self.node.get(key).map(|node| At {
-            node,
-            ptr: pointer_push(&self.ptr, key),
-        })
+        self.node.get(key).map(|node| At { node })
     }
 
     /// The members of an object, with their keys; empty for non-objects.
     pub fn entries(&self) -> Vec<(&'n Key, At<'n>)> {
         match &self.node.value {
-            Value::Object(e) => e
-                .iter()
-                .map(|(k, node)| {
-                    (
-                        k,
-                        At {
-                            node,
-                            ptr: pointer_push(&self.ptr, &k.text),
-                        },
-                    )
-                })
-                .collect(),
+            Value::Object(e) => e.iter().map(|(k, node)| (k, At { node })).collect(),
             _ => Vec::new(),
         }
     }
@@ -50,14 +38,7 @@ impl<'n> At<'n> {
     /// The items of an array; empty for non-arrays.
     pub fn items(&self) -> Vec<At<'n>> {
         match &self.node.value {
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, node)| At {
-                    node,
-                    ptr: format!("{}/{i}", self.ptr),
-                })
-                .collect(),
+            Value::Array(a) => a.iter().map(|node| At { node }).collect(),
             _ => Vec::new(),
         }
     }
@@ -67,14 +48,19 @@ impl<'n> At<'n> {
     }
 }
 
-/// Where a diagnostic points: a node, or an object key.
+/// Where a diagnostic points: a node, or an object key (the member's pointer, the key's
+/// position).
 pub(crate) trait Locate {
-    fn locate(&self) -> (String, Pos);
+    fn node(&self) -> &Node;
+    fn pos(&self) -> Pos;
 }
 
 impl Locate for At<'_> {
-    fn locate(&self) -> (String, Pos) {
-        (self.ptr.clone(), self.node.pos)
+    fn node(&self) -> &Node {
+        self.node
+    }
+    fn pos(&self) -> Pos {
+        self.node.pos
     }
 }
 
@@ -82,8 +68,11 @@ impl Locate for At<'_> {
 pub(crate) struct KeyAt<'a, 'n>(pub &'n Key, pub &'a At<'n>);
 
 impl Locate for KeyAt<'_, '_> {
-    fn locate(&self) -> (String, Pos) {
-        (self.1.ptr.clone(), self.0.pos)
+    fn node(&self) -> &Node {
+        self.1.node
+    }
+    fn pos(&self) -> Pos {
+        self.0.pos
     }
 }
 
@@ -91,9 +80,33 @@ impl Locate for KeyAt<'_, '_> {
 pub(crate) struct Cx<'d> {
     pub diags: &'d mut Diagnostics,
     pub doc: &'d Node,
+    /// Selection patterns compiled so far: real APIs repeat the same few (`4\d{2}`, …)
+    /// on every method, and compiling a regex costs far more than cloning one.
+    pub patterns: HashMap<String, Result<JavaRegex, JavaRegexError>>,
+    /// Node address → JSON pointer, built on the first diagnostic.
+    pointers: Option<HashMap<*const Node, String>>,
 }
 
 impl<'d> Cx<'d> {
+    pub fn new(diags: &'d mut Diagnostics, doc: &'d Node) -> Cx<'d> {
+        Cx {
+            diags,
+            doc,
+            patterns: HashMap::new(),
+            pointers: None,
+        }
+    }
+
+    /// Compiles a selection pattern once per distinct source.
+    pub fn selection_pattern(&mut self, java: &str) -> Result<JavaRegex, JavaRegexError> {
+        if let Some(r) = self.patterns.get(java) {
+            return r.clone();
+        }
+        let r = JavaRegex::compile(java);
+        self.patterns.insert(java.to_string(), r.clone());
+        r
+    }
+
     /// Reports `rule` at `loc`; returns the diagnostic so a hint can be added.
     pub fn report(
         &mut self,
@@ -101,7 +114,19 @@ impl<'d> Cx<'d> {
         loc: &impl Locate,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        let (pointer, pos) = loc.locate();
+        let pointer = self.pointer_of(loc.node());
+        self.report_at(rule, pointer, loc.pos(), message)
+    }
+
+    /// Reports at an explicit pointer (for places that do not exist in the document, such
+    /// as a missing field).
+    pub fn report_at(
+        &mut self,
+        rule: Rule,
+        pointer: String,
+        pos: Pos,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diags.push_mut(Diagnostic {
             severity: rule.severity,
             rule: rule.id,
@@ -110,6 +135,19 @@ impl<'d> Cx<'d> {
             pos,
             hint: None,
         })
+    }
+
+    /// The JSON pointer of `node` (a node of this document).
+    pub fn pointer_of(&mut self, node: &Node) -> String {
+        let doc = self.doc;
+        let map = self.pointers.get_or_insert_with(|| {
+            let mut map = HashMap::new();
+            index_pointers(doc, &mut String::new(), &mut map);
+            map
+        });
+        map.get(&std::ptr::from_ref(node))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Reports `rule` with a hint.
@@ -188,13 +226,34 @@ impl<'d> Cx<'d> {
                 return Some(cur);
             };
             let pointer = target.strip_prefix('#')?;
-            let node = lookup_pointer(self.doc, pointer)?;
             cur = At {
-                node,
-                ptr: pointer.to_string(),
+                node: lookup_pointer(self.doc, pointer)?,
             };
         }
         None
+    }
+}
+
+fn index_pointers(node: &Node, ptr: &mut String, map: &mut HashMap<*const Node, String>) {
+    map.insert(std::ptr::from_ref(node), ptr.clone());
+    let len = ptr.len();
+    match &node.value {
+        Value::Object(entries) => {
+            for (k, v) in entries {
+                push_pointer_token(ptr, &k.text);
+                index_pointers(v, ptr, map);
+                ptr.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                ptr.push('/');
+                ptr.push_str(&i.to_string());
+                index_pointers(v, ptr, map);
+                ptr.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::cx::{At, Cx, KeyAt};
 use super::paths::{status_code, MethodContext};
-use crate::java_regex::{JavaRegex, JavaRegexError};
+use crate::java_regex::JavaRegexError;
 use crate::mapping::{self, MappingError, ParamLocation, Place, RequestTarget, Source};
 use crate::media::MediaRange;
 use crate::model::{
@@ -623,7 +623,7 @@ fn responses(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<Integra
         let pattern = if key.text == "default" || key.text.is_empty() {
             None
         } else {
-            match JavaRegex::compile(&key.text) {
+            match cx.selection_pattern(&key.text) {
                 Ok(r) => Some(r),
                 Err(JavaRegexError::Unsupported { construct, .. }) => {
                     cx.report_hint(

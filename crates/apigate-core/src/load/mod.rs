@@ -90,13 +90,8 @@ fn load_into(
             return None;
         }
     };
-    vars::substitute(
-        &mut doc,
-        &options.import_variables,
-        &mut String::new(),
-        diags,
-    );
-    let mut cx = Cx { diags, doc: &doc };
+    vars::substitute(&mut doc, &options.import_variables, diags);
+    let mut cx = Cx::new(diags, &doc);
     let root = At::root(&doc);
     check_tree(&mut cx, &root);
     cx.object(&root, "the document")?;
@@ -132,9 +127,19 @@ fn load_into(
 fn check_tree(cx: &mut Cx<'_>, at: &At<'_>) {
     match &at.node.value {
         Value::Object(entries) => {
-            let mut seen: Vec<&str> = Vec::with_capacity(entries.len());
-            for (key, child) in at.entries() {
-                if seen.contains(&key.text.as_str()) {
+            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+            for (i, (key, child)) in at.entries().into_iter().enumerate() {
+                // Small objects (nearly all) need no set.
+                let repeated = if entries.len() <= 16 {
+                    entries
+                        .get(..i)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|(k, _)| k.text == key.text)
+                } else {
+                    !seen.insert(key.text.as_str())
+                };
+                if repeated {
                     cx.report(
                         rules::DUPLICATE_KEY,
                         &KeyAt(key, &child),
@@ -143,8 +148,6 @@ fn check_tree(cx: &mut Cx<'_>, at: &At<'_>) {
                             key.text
                         ),
                     );
-                } else {
-                    seen.push(&key.text);
                 }
                 if key.text == "$ref" {
                     check_ref(cx, &child);
@@ -270,10 +273,10 @@ fn check_openapi_schema(cx: &mut Cx<'_>, doc: &Node) {
                 None => break doc,
             }
         };
-        let at = At { node, ptr: pointer };
-        cx.report(
+        cx.report_at(
             rules::OPENAPI_SCHEMA,
-            &at,
+            pointer,
+            node.pos,
             format!("not valid OpenAPI 3.0: {}", e.inner()),
         );
     }
@@ -288,10 +291,9 @@ fn base_path(
     mode: BasePathMode,
 ) -> (Option<String>, Vec<String>) {
     let found: Option<(At<'_>, String)> = match version {
-        OasVersion::Swagger2 => root.get("basePath").and_then(|at| {
-            cx.string(&at, "`basePath`")
-                .map(|s| (at.clone(), s.to_string()))
-        }),
+        OasVersion::Swagger2 => root
+            .get("basePath")
+            .and_then(|at| cx.string(&at, "`basePath`").map(|s| (at, s.to_string()))),
         OasVersion::OpenApi30 => server_base_path(root),
     };
     let Some((at, path)) = found else {
@@ -353,7 +355,7 @@ fn server_base_path<'n>(root: &At<'n>) -> Option<(At<'n>, String)> {
             .and_then(|b| b.get("default"))
         {
             if let Some(s) = default.str() {
-                return Some((default.clone(), s.to_string()));
+                return Some((default, s.to_string()));
             }
         }
     }
@@ -384,5 +386,5 @@ fn server_base_path<'n>(root: &At<'n>) -> Option<(At<'n>, String)> {
         rest = at.get(close + 1..).unwrap_or("");
     }
     resolved.push_str(rest);
-    Some((url_at.clone(), resolved))
+    Some((url_at, resolved))
 }

@@ -7,6 +7,7 @@ use super::cx::{At, Cx, KeyAt};
 use super::integration;
 use super::root::{report_unread_extension, RootExtensions, PREFIX};
 use super::security::{operation_auth, Scheme};
+use crate::diag::push_pointer_token;
 use crate::mapping::ParamLocation;
 use crate::model::{HttpMethod, Method, MethodParameter};
 use crate::routes::{InsertError, RouteTable, Segment};
@@ -272,7 +273,7 @@ fn path_item(
         let method = Method {
             verb,
             resource_path: path.to_string(),
-            pointer: op.ptr.clone(),
+            pointer: operation_pointer(path, &key.text),
             operation_id: op
                 .get("operationId")
                 .and_then(|o| o.str().map(str::to_string)),
@@ -289,6 +290,14 @@ fn path_item(
             cx.report(rules::PATH_DUPLICATE, &KeyAt(key, &op), format!("{} is defined twice for resource `{existing}` (paths differing only by a trailing `/`?)", verb.as_str()));
         }
     }
+}
+
+/// `/paths/~1a~1{b}/get`, built directly (no document walk).
+fn operation_pointer(path: &str, verb_key: &str) -> String {
+    let mut p = String::from("/paths");
+    push_pointer_token(&mut p, path);
+    push_pointer_token(&mut p, verb_key);
+    p
 }
 
 fn path_variables(path: &str) -> Vec<String> {

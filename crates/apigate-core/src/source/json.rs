@@ -6,6 +6,7 @@ use crate::diag::Pos;
 pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut p = Parser {
+        text,
         chars: text.char_indices().peekable(),
         line: 1,
         col: 1,
@@ -27,6 +28,7 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     chars: std::iter::Peekable<std::str::CharIndices<'a>>,
     line: u32,
     col: u32,
@@ -210,6 +212,7 @@ impl Parser<'_> {
         self.bump(); // '"'
         let mut s = String::new();
         loop {
+            self.take_plain_run(&mut s);
             let here = self.pos();
             match self.bump() {
                 None => {
@@ -251,6 +254,31 @@ impl Parser<'_> {
                 Some(c) => s.push(c),
             }
         }
+    }
+
+    /// Copies the run of characters that need no escape handling in one go (the common case).
+    fn take_plain_run(&mut self, s: &mut String) {
+        let Some(&(i, _)) = self.chars.peek() else {
+            return;
+        };
+        let rest = self.text.as_bytes().get(i..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(rest.len());
+        // The bytes that end a run are ASCII, so `i + run` is a char boundary.
+        let piece = self.text.get(i..i + run).unwrap_or_default();
+        if piece.is_empty() {
+            return;
+        }
+        s.push_str(piece);
+        let n = piece.chars().count();
+        for _ in 0..n {
+            self.chars.next();
+        }
+        self.col = self
+            .col
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
     }
 
     fn hex4(&mut self, at: Pos) -> Result<u32, SyntaxError> {
