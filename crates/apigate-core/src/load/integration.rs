@@ -366,7 +366,7 @@ fn timeout(cx: &mut Cx<'_>, at: &At<'_>) -> u32 {
                 rules::TIMEOUT_OUT_OF_RANGE,
                 &t,
                 format!("timeoutInMillis {v} is outside 50..29000"),
-                "AWS's integration timeout is 50 ms to 29 s; apigate's own limit is set with serve options",
+                "AWS's integration timeout is 50 ms to 29 s",
             );
             29_000
         }
