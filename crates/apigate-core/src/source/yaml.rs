@@ -62,6 +62,18 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
                 continue;
             }
             Event::Scalar(value, style, anchor, tag) => {
+                let is_key = matches!(stack.last(), Some(Frame::Map { key: None, .. }));
+                if is_key && anchor == 0 {
+                    // A plain key needs only its text: skip building a value.
+                    if let Some(Frame::Map { key, .. }) = stack.last_mut() {
+                        *key = Some(Key {
+                            text: value.into_owned(),
+                            pos: at,
+                        });
+                    }
+                    nodes += 1;
+                    continue;
+                }
                 let node = Node {
                     value: resolve(&value, style, tag.as_deref(), at)?,
                     pos: at,
@@ -72,7 +84,7 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
                 nodes += 1;
                 Done {
                     node,
-                    raw: Some(value.into_owned()),
+                    raw: is_key.then(|| value.into_owned()),
                 }
             }
             Event::Alias(id) => {
