@@ -413,15 +413,7 @@ impl Translator {
             }
             'Q' => {
                 self.i += 1;
-                let mut lit = String::new();
-                while let Some(c) = self.peek() {
-                    if c == '\\' && self.peek_at(1) == Some('E') {
-                        self.i += 2;
-                        break;
-                    }
-                    lit.push(c);
-                    self.i += 1;
-                }
+                let lit = self.quoted();
                 self.out.push_str(&format!("(?:{})", regex::escape(&lit)));
                 Ok(true)
             }
@@ -540,6 +532,20 @@ impl Translator {
             }),
             c => Ok(Piece::Char(c)),
         }
+    }
+
+    /// The literal text after `\Q`, up to `\E` or the end (which it consumes).
+    fn quoted(&mut self) -> String {
+        let mut lit = String::new();
+        while let Some(c) = self.peek() {
+            if c == '\\' && self.peek_at(1) == Some('E') {
+                self.i += 2;
+                break;
+            }
+            lit.push(c);
+            self.i += 1;
+        }
+        lit
     }
 
     fn take_hex(&mut self, n: usize) -> Result<String, JavaRegexError> {
@@ -715,15 +721,7 @@ impl Translator {
             self.i += 1;
             if self.peek() == Some('Q') {
                 self.i += 1;
-                let mut lit = String::new();
-                while let Some(c) = self.peek() {
-                    if c == '\\' && self.peek_at(1) == Some('E') {
-                        self.i += 2;
-                        break;
-                    }
-                    lit.push(c);
-                    self.i += 1;
-                }
+                let lit = self.quoted();
                 return Ok(Piece::Set {
                     body: lit.chars().map(class_char).collect(),
                     negated: false,
