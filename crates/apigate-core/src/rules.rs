@@ -94,7 +94,7 @@ rules! {
 
     // Integration responses.
     SELECTION_PATTERN_INVALID = ("selection-pattern-invalid", Error, "A selection pattern that is not a valid Java regular expression.");
-    SELECTION_PATTERN_UNSUPPORTED = ("selection-pattern-unsupported", Error, "A Java regex construct apigate cannot evaluate (lookaround, backreference, possessive or atomic).");
+    SELECTION_PATTERN_UNSUPPORTED = ("selection-pattern-unsupported", Error, "A valid Java regex apigate refuses rather than approximate: lookaround, backreferences, possessive or atomic constructs, Unicode blocks, the few forms whose translation would match differently, or patterns too large to compile.");
     RESPONSE_STATUS_UNDECLARED = ("response-status-undeclared", Warning, "An integration response selects a statusCode the method does not declare: AWS imports it but answers 500 whenever that response is selected.");
     RESPONSE_STATUS_MISSING = ("response-status-missing", Error, "An integration response without a statusCode.");
 

@@ -630,7 +630,7 @@ fn responses(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<Integra
                         rules::SELECTION_PATTERN_UNSUPPORTED,
                         &KeyAt(key, &resp),
                         format!("selection pattern `{}` uses {construct}, which apigate cannot evaluate", key.text),
-                        "rewrite it without lookaround, backreferences, possessive quantifiers or atomic groups",
+                        "rewrite it with plain Java constructs (no lookaround, backreferences, possessive or atomic parts); see docs/PARITY.md",
                     );
                     continue;
                 }
