@@ -1,4 +1,8 @@
 //! A strict RFC 8259 JSON parser that records where every value and key starts.
+//!
+//! Recursive descent with an explicit depth counter ([`MAX_DEPTH`]), so no input can exhaust
+//! the stack. Lines end at `\n`, `\r\n` or a lone `\r` (as the YAML reader counts them);
+//! columns count Unicode scalar values. A leading BOM is skipped and takes no column.
 
 use super::{Key, Node, SyntaxError, Value, MAX_DEPTH};
 use crate::diag::Pos;
@@ -14,7 +18,10 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
     };
     p.skip_ws();
     if p.peek().is_none() {
-        return Err(p.error("empty document"));
+        return Err(SyntaxError {
+            message: "empty document".into(),
+            pos: Pos { line: 1, col: 1 },
+        });
     }
     let node = p.value()?;
     p.skip_ws();
@@ -35,11 +42,21 @@ struct Parser<'a> {
     depth: usize,
 }
 
+/// A character for a message: quoted, escaped when it would not be visible.
 fn show(c: char) -> String {
-    if c.is_control() {
-        format!("{c:?}")
+    if c == '\'' {
+        "\"'\"".into()
+    } else if c.is_control() || (c.is_whitespace() && c != ' ') || c == '\u{feff}' {
+        format!("'{}'", c.escape_unicode())
     } else {
         format!("'{c}'")
+    }
+}
+
+fn error_at(message: impl Into<String>, pos: Pos) -> SyntaxError {
+    SyntaxError {
+        message: message.into(),
+        pos,
     }
 }
 
@@ -52,25 +69,32 @@ impl Parser<'_> {
     }
 
     fn error(&self, message: impl Into<String>) -> SyntaxError {
-        SyntaxError {
-            message: message.into(),
-            pos: self.pos(),
-        }
+        error_at(message, self.pos())
     }
 
     fn peek(&mut self) -> Option<char> {
         self.chars.peek().map(|(_, c)| *c)
     }
 
+    /// Byte offset of the next character (the text's length at the end).
+    fn offset(&mut self) -> usize {
+        let len = self.text.len();
+        self.chars.peek().map_or(len, |(i, _)| *i)
+    }
+
     fn bump(&mut self) -> Option<char> {
         let (_, c) = self.chars.next()?;
-        if c == '\n' {
-            self.line += 1;
-            self.col = 1;
-        } else {
-            self.col += 1;
+        match c {
+            '\n' => self.newline(),
+            '\r' if self.peek() != Some('\n') => self.newline(),
+            _ => self.col = self.col.saturating_add(1),
         }
         Some(c)
+    }
+
+    fn newline(&mut self) {
+        self.line = self.line.saturating_add(1);
+        self.col = 1;
     }
 
     fn skip_ws(&mut self) {
@@ -79,6 +103,7 @@ impl Parser<'_> {
         }
     }
 
+    /// "expected WHAT, found X", at the character found.
     fn expect_found(&mut self, what: &str) -> SyntaxError {
         match self.peek() {
             Some(c) => self.error(format!("expected {what}, found {}", show(c))),
@@ -102,13 +127,9 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self, word: &str, value: Value) -> Result<Value, SyntaxError> {
-        let start = self.pos();
         for expected in word.chars() {
             if self.peek() != Some(expected) {
-                return Err(SyntaxError {
-                    message: format!("invalid literal; expected `{word}`"),
-                    pos: start,
-                });
+                return Err(self.expect_found(&format!("`{word}`")));
             }
             self.bump();
         }
@@ -155,10 +176,7 @@ impl Parser<'_> {
                     self.bump();
                     self.skip_ws();
                     if self.peek() == Some('}') {
-                        return Err(SyntaxError {
-                            message: "trailing comma before '}'".into(),
-                            pos: comma,
-                        });
+                        return Err(error_at("trailing comma before '}'", comma));
                     }
                 }
                 Some('}') => {
@@ -191,10 +209,7 @@ impl Parser<'_> {
                     self.bump();
                     self.skip_ws();
                     if self.peek() == Some(']') {
-                        return Err(SyntaxError {
-                            message: "trailing comma before ']'".into(),
-                            pos: comma,
-                        });
+                        return Err(error_at("trailing comma before ']'", comma));
                     }
                 }
                 Some(']') => {
@@ -207,6 +222,7 @@ impl Parser<'_> {
         }
     }
 
+    /// A string, from its opening quote; unterminated strings are reported at that quote.
     fn string(&mut self) -> Result<String, SyntaxError> {
         let start = self.pos();
         self.bump(); // '"'
@@ -215,12 +231,7 @@ impl Parser<'_> {
             self.take_plain_run(&mut s);
             let here = self.pos();
             match self.bump() {
-                None => {
-                    return Err(SyntaxError {
-                        message: "unterminated string".into(),
-                        pos: start,
-                    })
-                }
+                None => return Err(error_at("unterminated string", start)),
                 Some('"') => return Ok(s),
                 Some('\\') => match self.bump() {
                     Some('"') => s.push('"'),
@@ -233,23 +244,23 @@ impl Parser<'_> {
                     Some('t') => s.push('\t'),
                     Some('u') => s.push(self.unicode_escape(here)?),
                     Some(c) => {
-                        return Err(SyntaxError {
-                            message: format!("invalid escape `\\{c}` in string"),
-                            pos: here,
-                        })
+                        let message = if c.is_control() || c.is_whitespace() {
+                            format!("invalid escape in string: `\\` followed by {}", show(c))
+                        } else {
+                            format!("invalid escape `\\{c}` in string")
+                        };
+                        return Err(error_at(message, here));
                     }
-                    None => {
-                        return Err(SyntaxError {
-                            message: "unterminated string".into(),
-                            pos: start,
-                        })
-                    }
+                    None => return Err(error_at("unterminated string", start)),
                 },
                 Some(c) if (c as u32) < 0x20 => {
-                    return Err(SyntaxError {
-                        message: format!("control character {c:?} in string (escape it)"),
-                        pos: here,
-                    });
+                    return Err(error_at(
+                        format!(
+                            "control character U+{:04X} in string (write it as an escape)",
+                            c as u32
+                        ),
+                        here,
+                    ));
                 }
                 Some(c) => s.push(c),
             }
@@ -258,9 +269,7 @@ impl Parser<'_> {
 
     /// Copies the run of characters that need no escape handling in one go (the common case).
     fn take_plain_run(&mut self, s: &mut String) {
-        let Some(&(i, _)) = self.chars.peek() else {
-            return;
-        };
+        let i = self.offset();
         let rest = self.text.as_bytes().get(i..).unwrap_or_default();
         let run = rest
             .iter()
@@ -284,88 +293,82 @@ impl Parser<'_> {
     fn hex4(&mut self, at: Pos) -> Result<u32, SyntaxError> {
         let mut v = 0;
         for _ in 0..4 {
-            let d = self.bump().and_then(|c| c.to_digit(16));
-            match d {
+            match self.peek().and_then(|c| c.to_digit(16)) {
                 Some(d) => v = v * 16 + d,
-                None => {
-                    return Err(SyntaxError {
-                        message: "`\\u` must be followed by four hex digits".into(),
-                        pos: at,
-                    })
-                }
+                None => return Err(error_at("`\\u` must be followed by four hex digits", at)),
             }
+            self.bump();
         }
         Ok(v)
     }
 
+    /// The character of a `\uXXXX` escape (`at` is its backslash), joining surrogate pairs.
     fn unicode_escape(&mut self, at: Pos) -> Result<char, SyntaxError> {
-        let hi = self.hex4(at)?;
-        let lone = || SyntaxError {
-            message: "lone UTF-16 surrogate in `\\u` escape".into(),
-            pos: at,
+        let lone = || {
+            error_at(
+                "lone UTF-16 surrogate in `\\u` escape (a high surrogate \\uD800-\\uDBFF \
+                 must be followed by a low one \\uDC00-\\uDFFF)",
+                at,
+            )
         };
+        let hi = self.hex4(at)?;
         if (0xD800..0xDC00).contains(&hi) {
-            if self.bump() != Some('\\') || self.bump() != Some('u') {
+            if self.peek() != Some('\\') {
                 return Err(lone());
             }
-            let lo = self.hex4(at)?;
+            let second = self.pos();
+            self.bump();
+            if self.bump() != Some('u') {
+                return Err(lone());
+            }
+            let lo = self.hex4(second)?;
             if !(0xDC00..0xE000).contains(&lo) {
                 return Err(lone());
             }
             let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
             return char::from_u32(c).ok_or_else(lone);
         }
-        if (0xDC00..0xE000).contains(&hi) {
-            return Err(lone());
-        }
         char::from_u32(hi).ok_or_else(lone)
     }
 
     fn number(&mut self) -> Result<Value, SyntaxError> {
         let start = self.pos();
-        let mut text = String::new();
-        let bad = |m: &str| SyntaxError {
-            message: m.to_string(),
-            pos: start,
-        };
+        let from = self.offset();
         if self.peek() == Some('-') {
-            text.push('-');
             self.bump();
         }
         match self.peek() {
             Some('0') => {
-                text.push('0');
                 self.bump();
                 if matches!(self.peek(), Some('0'..='9')) {
-                    return Err(bad("numbers cannot have leading zeros"));
+                    return Err(error_at("numbers cannot have leading zeros", start));
                 }
             }
-            Some('1'..='9') => self.digits(&mut text),
-            _ => return Err(bad("invalid number: expected a digit")),
+            Some('1'..='9') => self.digits(),
+            _ => return Err(self.expect_found("a digit after '-'")),
         }
         let mut float = false;
         if self.peek() == Some('.') {
             float = true;
-            text.push('.');
             self.bump();
             if !matches!(self.peek(), Some('0'..='9')) {
-                return Err(bad("invalid number: expected a digit after '.'"));
+                return Err(self.expect_found("a digit after '.' in the number"));
             }
-            self.digits(&mut text);
+            self.digits();
         }
         if matches!(self.peek(), Some('e' | 'E')) {
             float = true;
-            text.push('e');
             self.bump();
-            if let Some(sign @ ('+' | '-')) = self.peek() {
-                text.push(sign);
+            if matches!(self.peek(), Some('+' | '-')) {
                 self.bump();
             }
             if !matches!(self.peek(), Some('0'..='9')) {
-                return Err(bad("invalid number: expected a digit in the exponent"));
+                return Err(self.expect_found("a digit in the number's exponent"));
             }
-            self.digits(&mut text);
+            self.digits();
         }
+        let to = self.offset();
+        let text = self.text.get(from..to).unwrap_or_default();
         if !float {
             if let Ok(i) = text.parse::<i64>() {
                 return Ok(Value::Number(i.into()));
@@ -378,121 +381,379 @@ impl Parser<'_> {
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
-            .ok_or_else(|| bad("number out of range"))
+            .ok_or_else(|| {
+                error_at(
+                    "number out of range (beyond what a 64-bit float can hold)",
+                    start,
+                )
+            })
     }
 
-    fn digits(&mut self, text: &mut String) {
-        while let Some(c @ '0'..='9') = self.peek() {
-            text.push(c);
+    fn digits(&mut self) {
+        while let Some('0'..='9') = self.peek() {
             self.bump();
         }
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn err(text: &str) -> (String, u32, u32) {
         let e = parse(text).unwrap_err();
         (e.message, e.pos.line, e.pos.col)
     }
 
+    fn at(line: u32, col: u32) -> Pos {
+        Pos { line, col }
+    }
+
+    fn e(message: &str, line: u32, col: u32) -> (String, u32, u32) {
+        (message.to_string(), line, col)
+    }
+
     #[test]
     fn positions_of_keys_and_values() {
-        let doc =
-            parse("{\n  \"a\": {\n    \"uri\": \"x\",\n    \"n\": [1, 2.5, -3e2]\n  }\n}").unwrap();
-        let a = doc.get("a").unwrap();
-        assert_eq!(a.pos, Pos { line: 2, col: 8 });
-        assert_eq!(a.get("uri").unwrap().pos, Pos { line: 3, col: 12 });
-        let Value::Object(entries) = &a.value else {
-            unreachable!()
-        };
-        assert_eq!(entries[1].0.pos, Pos { line: 4, col: 5 });
-        let n = a.get("n").unwrap().as_array().unwrap();
-        assert_eq!(n[1].pos, Pos { line: 4, col: 14 });
-        assert_eq!(n[0].as_i64(), Some(1));
-        assert_eq!(n[2].to_json(), serde_json::json!(-300.0));
+        let text = "{\n  \"paths\": {\n    \"/x\": {\n      \"uri\": \"arn:x\",\n      \"n\": [1, 2.5, -3e2, true, null, {}]\n    }\n  }\n}";
+        let doc = parse(text).unwrap();
+        assert_eq!(doc.pos, at(1, 1));
+        let paths = doc.get("paths").unwrap();
+        assert_eq!(paths.pos, at(2, 12));
+        let x = paths.get("/x").unwrap();
+        assert_eq!(x.pos, at(3, 11));
+        assert_eq!(x.get("uri").unwrap().pos, at(4, 14));
+        assert_eq!(x.get("uri").unwrap().as_str(), Some("arn:x"));
+        let keys: Vec<(&str, Pos)> = x
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| (k.text.as_str(), k.pos))
+            .collect();
+        assert_eq!(keys, [("uri", at(4, 7)), ("n", at(5, 7))]);
+        assert_eq!(doc.as_object().unwrap()[0].0.pos, at(2, 3));
+        let n = x.get("n").unwrap().as_array().unwrap();
+        let cols: Vec<u32> = n.iter().map(|v| v.pos.col).collect();
+        assert_eq!(cols, [13, 16, 21, 27, 33, 39]);
+        assert_eq!(
+            x.get("n").unwrap().to_json(),
+            json!([1, 2.5, -300.0, true, null, {}])
+        );
     }
 
     #[test]
     fn columns_count_characters() {
-        let doc = parse("{\"é€\": \"ü\", \"k\": 1}").unwrap();
-        assert_eq!(doc.get("k").unwrap().pos, Pos { line: 1, col: 18 });
+        let doc = parse("{\"é€\": \"ü\", \"k\": 1, \"😀\": [\"\\u00e9\", 2]}").unwrap();
+        assert_eq!(doc.get("k").unwrap().pos, at(1, 18));
+        let arr = doc.get("😀").unwrap().as_array().unwrap();
+        assert_eq!(arr[0].pos, at(1, 27));
+        assert_eq!(arr[1].pos, at(1, 37));
+        // Escapes count as written, not as decoded.
+        let (_, line, col) = err("[\"é\\u00e9😀\" x]");
+        assert_eq!((line, col), (1, 13));
     }
 
     #[test]
-    fn escapes_and_bom() {
-        let doc = parse("\u{feff}[\"a\\n\\u00e9\\ud83d\\ude00\\/\"]").unwrap();
-        assert_eq!(doc.as_array().unwrap()[0].as_str(), Some("a\né😀/"));
+    fn line_breaks() {
+        let doc = parse("{\r\n\"a\":\r\n 1,\r\"b\": 2,\n\"c\": 3}").unwrap();
+        assert_eq!(doc.get("a").unwrap().pos, at(3, 2));
+        assert_eq!(doc.get("b").unwrap().pos, at(4, 6));
+        assert_eq!(doc.get("c").unwrap().pos, at(5, 6));
+    }
+
+    #[test]
+    fn escapes() {
+        let doc = parse(r#"["a\"b\\c\/d\be\ff\ng\rh\ti", "\u00e9\u20AC\ud83d\ude00\u0000", "plain ünïcödé 😀", ""]"#).unwrap();
+        let a = doc.as_array().unwrap();
+        assert_eq!(a[0].as_str(), Some("a\"b\\c/d\u{8}e\u{c}f\ng\rh\ti"));
+        assert_eq!(a[1].as_str(), Some("é€😀\u{0}"));
+        assert_eq!(a[2].as_str(), Some("plain ünïcödé 😀"));
+        assert_eq!(a[3].as_str(), Some(""));
+        // Keys are unescaped too.
+        let doc = parse(r#"{"a\/b": 1}"#).unwrap();
+        assert_eq!(doc.get("a/b").unwrap().as_i64(), Some(1));
+        // DEL and non-ASCII controls need no escape.
         assert_eq!(
-            parse("18446744073709551615").unwrap().to_json(),
-            serde_json::json!(18446744073709551615u64)
+            parse("\"\u{7f}\u{85}\"").unwrap().as_str(),
+            Some("\u{7f}\u{85}")
+        );
+    }
+
+    #[test]
+    fn bom_is_skipped() {
+        let doc = parse("\u{feff}{\"a\": \"x\"}").unwrap();
+        assert_eq!(doc.pos, at(1, 1));
+        assert_eq!(doc.get("a").unwrap().pos, at(1, 7));
+        assert_eq!(err("\u{feff}"), e("empty document", 1, 1));
+        assert_eq!(
+            err("[\u{feff}]"),
+            e("expected a JSON value, found '\\u{feff}'", 1, 2)
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        let n = |t: &str| parse(t).unwrap().value;
+        let num = |v: serde_json::Value| match v {
+            serde_json::Value::Number(n) => Value::Number(n),
+            _ => unreachable!(),
+        };
+        assert_eq!(n("0"), num(json!(0)));
+        assert_eq!(n("-0"), num(json!(0)));
+        assert_eq!(n("42"), num(json!(42)));
+        assert_eq!(n("-9223372036854775808"), num(json!(i64::MIN)));
+        assert_eq!(n("9223372036854775807"), num(json!(i64::MAX)));
+        assert_eq!(n("18446744073709551615"), num(json!(u64::MAX)));
+        assert_eq!(
+            n("18446744073709551616"),
+            num(json!(18446744073709551616.0))
+        );
+        assert_eq!(
+            n("-9223372036854775809"),
+            num(json!(-9223372036854775809.0))
+        );
+        assert_eq!(n("1.0"), num(json!(1.0)));
+        assert_eq!(n("1e2"), num(json!(100.0)));
+        assert_eq!(n("1E+2"), num(json!(100.0)));
+        assert_eq!(n("-1.5e-3"), num(json!(-0.0015)));
+        assert_eq!(n("0.1"), num(json!(0.1)));
+        assert_eq!(n("1e-400"), num(json!(0.0)));
+        assert!(parse("1").unwrap().as_i64() == Some(1));
+        assert!(parse("1.0").unwrap().as_i64().is_none());
+        assert_eq!(
+            err("1e999"),
+            e(
+                "number out of range (beyond what a 64-bit float can hold)",
+                1,
+                1
+            )
+        );
+        assert_eq!(
+            err("[-1e400]"),
+            e(
+                "number out of range (beyond what a 64-bit float can hold)",
+                1,
+                2
+            )
         );
     }
 
     #[test]
     fn errors_name_the_problem_and_place() {
-        assert_eq!(err(""), ("empty document".into(), 1, 1));
-        assert_eq!(err("{\"a\": 1,}").0, "trailing comma before '}'");
+        assert_eq!(err(""), e("empty document", 1, 1));
+        assert_eq!(err("  \n\t\r\n "), e("empty document", 1, 1));
+        assert_eq!(err("{\"a\": 1,}"), e("trailing comma before '}'", 1, 8));
+        assert_eq!(err("[1,\n 2 , ]"), e("trailing comma before ']'", 2, 4));
         assert_eq!(
             err("{\"a\" 1}"),
-            ("expected ':' after the object key, found '1'".into(), 1, 6)
+            e("expected ':' after the object key, found '1'", 1, 6)
         );
         assert_eq!(
             err("{\"a\": 1 \"b\"}"),
-            (
-                "expected ',' or '}' after an object member, found '\"'".into(),
+            e(
+                "expected ',' or '}' after an object member, found '\"'",
                 1,
                 9
             )
         );
         assert_eq!(
+            err("{\"a\": 1 x"),
+            e(
+                "expected ',' or '}' after an object member, found 'x'",
+                1,
+                9
+            )
+        );
+        assert_eq!(
+            err("{\"a\": 1"),
+            e(
+                "expected ',' or '}' after an object member, found the end of the file",
+                1,
+                8
+            )
+        );
+        assert_eq!(
             err("[1, 2"),
-            (
-                "expected ',' or ']' after an array item, found the end of the file".into(),
+            e(
+                "expected ',' or ']' after an array item, found the end of the file",
                 1,
                 6
             )
         );
-        assert_eq!(err("\n  \"abc").1, 2);
-        assert_eq!(err("\"abc").0, "unterminated string");
         assert_eq!(
-            err("\"a\u{1}\"").0,
-            "control character '\\u{1}' in string (escape it)"
+            err("[1 2]"),
+            e("expected ',' or ']' after an array item, found '2'", 1, 4)
         );
-        assert_eq!(err("\"\\x\"").0, "invalid escape `\\x` in string");
         assert_eq!(
-            err("\"\\ud800\"").0,
-            "lone UTF-16 surrogate in `\\u` escape"
+            err("{'a': 1}"),
+            e("expected a string key, found \"'\"", 1, 2)
         );
-        assert_eq!(err("01").0, "numbers cannot have leading zeros");
-        assert_eq!(err("1.").0, "invalid number: expected a digit after '.'");
-        assert_eq!(err("tru").0, "invalid literal; expected `true`");
+        assert_eq!(err("{a: 1}"), e("expected a string key, found 'a'", 1, 2));
+        assert_eq!(err("{,}"), e("expected a string key, found ','", 1, 2));
+        assert_eq!(err("{\"a\":}"), e("expected a JSON value, found '}'", 1, 6));
+        assert_eq!(err("[,1]"), e("expected a JSON value, found ','", 1, 2));
+        assert_eq!(
+            err("[\n  ]]"),
+            e("trailing characters after the JSON value, found ']'", 2, 4)
+        );
         assert_eq!(
             err("{} x"),
-            (
-                "trailing characters after the JSON value, found 'x'".into(),
+            e("trailing characters after the JSON value, found 'x'", 1, 4)
+        );
+        assert_eq!(
+            err("1 2"),
+            e("trailing characters after the JSON value, found '2'", 1, 3)
+        );
+        assert_eq!(
+            err("{}\u{a0}"),
+            e(
+                "trailing characters after the JSON value, found '\\u{a0}'",
+                1,
+                3
+            )
+        );
+        // Literals.
+        assert_eq!(
+            err("tru"),
+            e("expected `true`, found the end of the file", 1, 4)
+        );
+        assert_eq!(err("[nul]"), e("expected `null`, found ']'", 1, 5));
+        assert_eq!(err("fAlse"), e("expected `false`, found 'A'", 1, 2));
+        assert_eq!(err("True"), e("expected a JSON value, found 'T'", 1, 1));
+        assert_eq!(err("NaN"), e("expected a JSON value, found 'N'", 1, 1));
+        assert_eq!(
+            err("truex"),
+            e("trailing characters after the JSON value, found 'x'", 1, 5)
+        );
+        // Numbers.
+        assert_eq!(err("01"), e("numbers cannot have leading zeros", 1, 1));
+        assert_eq!(err("[-01]"), e("numbers cannot have leading zeros", 1, 2));
+        assert_eq!(
+            err("-"),
+            e(
+                "expected a digit after '-', found the end of the file",
+                1,
+                2
+            )
+        );
+        assert_eq!(err("-x"), e("expected a digit after '-', found 'x'", 1, 2));
+        assert_eq!(
+            err("1."),
+            e(
+                "expected a digit after '.' in the number, found the end of the file",
+                1,
+                3
+            )
+        );
+        assert_eq!(
+            err("1.e5"),
+            e("expected a digit after '.' in the number, found 'e'", 1, 3)
+        );
+        assert_eq!(
+            err("1e+"),
+            e(
+                "expected a digit in the number's exponent, found the end of the file",
                 1,
                 4
             )
         );
-        assert_eq!(err("{'a': 1}").0, "expected a string key, found '''");
-        assert_eq!(err("1e999").0, "number out of range");
+        assert_eq!(err("[.5]"), e("expected a JSON value, found '.'", 1, 2));
+        assert_eq!(err("+1"), e("expected a JSON value, found '+'", 1, 1));
+        assert_eq!(
+            err("0x1F"),
+            e("trailing characters after the JSON value, found 'x'", 1, 2)
+        );
+        // Strings.
+        assert_eq!(err("\n  \"abc"), e("unterminated string", 2, 3));
+        assert_eq!(err("[\"abc\\"), e("unterminated string", 1, 2));
+        assert_eq!(
+            err("\"a\u{1}\""),
+            e(
+                "control character U+0001 in string (write it as an escape)",
+                1,
+                3
+            )
+        );
+        assert_eq!(
+            err("{\"k\": \"line\nbreak\"}"),
+            e(
+                "control character U+000A in string (write it as an escape)",
+                1,
+                12
+            )
+        );
+        assert_eq!(
+            err("[\"é\ttab\"]"),
+            e(
+                "control character U+0009 in string (write it as an escape)",
+                1,
+                4
+            )
+        );
+        assert_eq!(err("\"ab\\x\""), e("invalid escape `\\x` in string", 1, 4));
+        assert_eq!(err("\"\\'\""), e("invalid escape `\\'` in string", 1, 2));
+        assert_eq!(
+            err("\"\\\n\""),
+            e("invalid escape in string: `\\` followed by '\\u{a}'", 1, 2)
+        );
+        assert_eq!(
+            err("\"\\u12G4\""),
+            e("`\\u` must be followed by four hex digits", 1, 2)
+        );
+        assert_eq!(
+            err("\"\\u12\""),
+            e("`\\u` must be followed by four hex digits", 1, 2)
+        );
+        let lone = "lone UTF-16 surrogate in `\\u` escape (a high surrogate \\uD800-\\uDBFF \
+                    must be followed by a low one \\uDC00-\\uDFFF)";
+        assert_eq!(err("\"x\\ud800\""), e(lone, 1, 3));
+        assert_eq!(err("\"\\ud800\\n\""), e(lone, 1, 2));
+        assert_eq!(err("\"\\ud800\\u0041\""), e(lone, 1, 2));
+        assert_eq!(err("\"\\udc00\\ud800\""), e(lone, 1, 2));
+        assert_eq!(
+            err("\"\\ud800\\u00\""),
+            e("`\\u` must be followed by four hex digits", 1, 8)
+        );
     }
 
     #[test]
-    fn depth_bomb_is_an_error_not_a_crash() {
-        let deep = "[".repeat(100_000);
-        assert!(err(&deep).0.starts_with("nesting deeper than"));
+    fn depth_is_bounded() {
+        for bomb in [
+            "[".repeat(100_000),
+            "{\"a\":".repeat(100_000),
+            "[{\"a\":".repeat(50_000),
+        ] {
+            let (m, line, _) = err(&bomb);
+            assert_eq!(m, format!("nesting deeper than {MAX_DEPTH} levels"));
+            assert_eq!(line, 1);
+        }
+        assert_eq!(
+            err(&"[".repeat(100_000)),
+            e("nesting deeper than 128 levels", 1, 129)
+        );
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(parse(&deep).is_err());
     }
 
     #[test]
     fn duplicate_keys_are_kept() {
-        let doc = parse("{\"a\": 1, \"a\": 2}").unwrap();
-        assert_eq!(doc.as_object().unwrap().len(), 2);
+        let doc = parse("{\"a\": 1, \"b\": 0, \"a\": 2}").unwrap();
+        let entries = doc.as_object().unwrap();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[0].0.text, "a");
+        assert_eq!(entries[2].0.text, "a");
+        assert_eq!(entries[2].0.pos, at(1, 18));
         assert_eq!(doc.get("a").unwrap().as_i64(), Some(2));
+    }
+
+    #[test]
+    fn scalar_documents() {
+        assert_eq!(parse(" \"s\" ").unwrap().as_str(), Some("s"));
+        assert_eq!(parse("\n\nnull").unwrap().pos, at(3, 1));
+        assert_eq!(parse("false").unwrap().as_bool(), Some(false));
     }
 }
