@@ -1,13 +1,15 @@
 //! # apigate (the command)
 //!
 //! Owns the command line: parsing arguments, reading files, printing reports and choosing
-//! exit codes. Everything it knows about definitions comes from `apigate-core`.
+//! exit codes. Everything it knows about definitions comes from `apigate-core`; `serve` runs
+//! `apigate-runtime` (and the embedded store of `apigate-s3store`).
 //!
 //! Exit codes: 0 success, 1 the definition has errors (or warnings with `--deny-warnings`),
 //! 2 usage error or unreadable file.
 
 mod report;
 mod routes_cmd;
+mod serve_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +54,18 @@ enum Command {
         load: LoadArgs,
         /// Definition file (JSON or YAML).
         file: PathBuf,
+    },
+    /// Serve the API locally with API Gateway's REST semantics.
+    ///
+    /// S3 integrations go to an embedded S3 store (data under --data-dir) unless --s3-endpoint
+    /// is given. AWS_IAM methods verify SigV4 signatures (service execute-api). Stops on
+    /// SIGINT/SIGTERM after in-flight requests finish. Exits 1 when the definition has errors,
+    /// 2 on usage errors or when a port, file or directory cannot be used.
+    Serve {
+        #[command(flatten)]
+        serve: serve_cmd::ServeArgs,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// List every rule `validate` checks.
     Rules {
@@ -120,6 +134,7 @@ fn main() -> ExitCode {
         Command::Routes { format, load, file } => {
             routes_cmd::routes(&file, format, &load.options())
         }
+        Command::Serve { serve, load } => serve_cmd::serve(&serve, &load.options()),
         Command::Rules { markdown } => {
             if markdown {
                 print!("{}", apigate_core::rules::markdown());

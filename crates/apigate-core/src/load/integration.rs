@@ -79,6 +79,24 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
         .get("requestTemplates")
         .map(|t| templates(cx, &t))
         .unwrap_or_default();
+    if kind.is_some_and(|k| !k.is_proxy()) {
+        if let Some(t) = at.get("requestTemplates") {
+            report_vtl(cx, &t);
+        }
+    }
+    if let (Some(k @ (IntegrationType::Http | IntegrationType::HttpProxy)), Some(t)) =
+        (kind, at.get("type"))
+    {
+        cx.report_hint(
+            rules::FEATURE_NOT_SERVED,
+            &t,
+            format!(
+                "`{}` integrations are not executed by apigate yet; this method answers 500",
+                k.as_str()
+            ),
+            "aws (S3) and mock integrations are served; see docs/PARITY.md",
+        );
+    }
     let target =
         kind.and_then(|k| target(cx, at, k, http_method, &mapped_targets, &request_templates));
     let credentials = credentials(cx, at);
@@ -570,6 +588,24 @@ pub(crate) fn header_mappings(
 }
 
 /// A content-type → template map.
+/// Until the VTL engine lands only templates without `$` and `#` (plain text to VTL) are
+/// rendered; the others are reported.
+fn report_vtl(cx: &mut Cx<'_>, at: &At<'_>) {
+    for (key, value) in at.entries() {
+        if value.str().is_some_and(|t| t.contains(['$', '#'])) {
+            cx.report_hint(
+                rules::FEATURE_NOT_SERVED,
+                &value,
+                format!(
+                    "the `{}` mapping template uses VTL, which apigate does not execute yet; requests that select it answer 500",
+                    key.text
+                ),
+                "templates without `$` or `#` are served as written; see docs/PARITY.md",
+            );
+        }
+    }
+}
+
 pub(crate) fn templates(cx: &mut Cx<'_>, at: &At<'_>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (key, value) in cx.object(at, "the templates").unwrap_or_default() {
@@ -691,7 +727,10 @@ fn responses(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<Integra
             .unwrap_or_default();
         let response_templates = resp
             .get("responseTemplates")
-            .map(|t| templates(cx, &t))
+            .map(|t| {
+                report_vtl(cx, &t);
+                templates(cx, &t)
+            })
             .unwrap_or_default();
         let content_handling = resp
             .get("contentHandling")

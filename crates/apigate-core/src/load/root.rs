@@ -134,7 +134,17 @@ pub(crate) fn load(cx: &mut Cx<'_>, root: &At<'_>, version: OasVersion) -> RootE
                     );
                 }
             },
-            "x-amazon-apigateway-policy" => ext.policy = policy(cx, &at),
+            "x-amazon-apigateway-policy" => {
+                ext.policy = policy(cx, &at);
+                if ext.policy.is_some() {
+                    cx.report_hint(
+                        rules::FEATURE_NOT_SERVED,
+                        &at,
+                        "resource policies are not evaluated by apigate yet; every method answers 500 while one is set",
+                        "remove the policy for local runs; see docs/PARITY.md",
+                    );
+                }
+            }
             "x-amazon-apigateway-endpoint-configuration" => {
                 endpoint_configuration(cx, &at, &mut ext)
             }
@@ -284,7 +294,17 @@ fn request_validators(cx: &mut Cx<'_>, at: &At<'_>, ext: &mut RootExtensions) {
                 }
             };
             match fv.node.as_bool() {
-                Some(b) => *slot = b,
+                Some(b) => {
+                    *slot = b;
+                    if b && field.text == "validateRequestBody" {
+                        cx.report_hint(
+                            rules::FEATURE_NOT_SERVED,
+                            &fv,
+                            format!("request body validation against models is not done by apigate yet; methods using validator `{}` answer 500", key.text),
+                            "parameter validation is served; see docs/PARITY.md",
+                        );
+                    }
+                }
                 None => {
                     let shown = fv.node.to_json();
                     cx.report(

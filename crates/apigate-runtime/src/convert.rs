@@ -1,0 +1,332 @@
+//! Payload conversions of binary support (`contentHandling`, binary media types): which one
+//! applies (the tables of AWS's docs, semantics §8.2/§8.3) and the body transforms themselves.
+//! Pass-through, lossy UTF-8 and base64 encoding stream chunk by chunk; base64 decoding buffers
+//! because a decode failure must still become a 500 before any byte is sent.
+
+use crate::body::{Body, BoxError};
+use apigate_core::model::ContentHandling;
+use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversion {
+    /// Bytes unchanged.
+    Pass,
+    /// Text: invalid UTF-8 sequences become U+FFFD, as API Gateway treats text payloads.
+    LossyUtf8,
+    Base64Encode,
+    /// Fails (→ 500) when the payload is not base64.
+    Base64Decode,
+}
+
+/// Integration-request payload conversion (§8.2): `binary` = the request Content-Type matches
+/// the API's binary media types.
+pub fn for_request(binary: bool, handling: Option<ContentHandling>) -> Conversion {
+    match (binary, handling) {
+        (false, Some(ContentHandling::ConvertToBinary)) => Conversion::Base64Decode,
+        (false, _) => Conversion::LossyUtf8,
+        (true, Some(ContentHandling::ConvertToText)) => Conversion::Base64Encode,
+        (true, _) => Conversion::Pass,
+    }
+}
+
+/// Method-response payload conversion (§8.3): `binary` = the integration response's
+/// Content-Type matches the binary media types; `accept_binary` = the first `Accept` type does.
+pub fn for_response(
+    binary: bool,
+    accept_binary: bool,
+    handling: Option<ContentHandling>,
+) -> Conversion {
+    let want_binary = match handling {
+        Some(ContentHandling::ConvertToBinary) => true,
+        Some(ContentHandling::ConvertToText) => false,
+        None => accept_binary,
+    };
+    match (binary, want_binary) {
+        (true, true) => Conversion::Pass,
+        (true, false) => Conversion::Base64Encode,
+        (false, true) => Conversion::Base64Decode,
+        (false, false) => Conversion::LossyUtf8,
+    }
+}
+
+/// Why a conversion failed.
+#[derive(Debug)]
+pub enum ConvertError {
+    NotBase64,
+    TooLarge { limit: u64 },
+    Read(BoxError),
+}
+
+/// Applies `conversion` to `body`. Only `Base64Decode` reads the body here (up to `limit`).
+pub async fn apply(conversion: Conversion, body: Body, limit: u64) -> Result<Body, ConvertError> {
+    Ok(match conversion {
+        Conversion::Pass => body,
+        Conversion::LossyUtf8 => Transformed::new(body, LossyUtf8::default()).boxed_unsync(),
+        Conversion::Base64Encode => Transformed::new(body, Base64Encode::default()).boxed_unsync(),
+        Conversion::Base64Decode => {
+            let bytes = crate::body::collect(body, limit)
+                .await
+                .map_err(|e| match e {
+                    crate::body::CollectError::TooLarge { limit } => {
+                        ConvertError::TooLarge { limit }
+                    }
+                    crate::body::CollectError::Read(e) => ConvertError::Read(e),
+                })?;
+            crate::body::full(decode_base64(&bytes)?)
+        }
+    })
+}
+
+/// Decodes standard base64, ignoring line breaks and surrounding whitespace as Java's MIME
+/// decoder API Gateway uses does.
+pub fn decode_base64(text: &[u8]) -> Result<Vec<u8>, ConvertError> {
+    let compact: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(&compact)
+        .map_err(|_| ConvertError::NotBase64)
+}
+
+/// A streaming byte transform with carry-over between chunks.
+trait Chunker: Send + Unpin + 'static {
+    fn chunk(&mut self, data: Bytes) -> Bytes;
+    fn finish(&mut self) -> Bytes;
+}
+
+struct Transformed<C> {
+    inner: Body,
+    chunker: C,
+    finished: bool,
+}
+
+impl<C: Chunker> Transformed<C> {
+    fn new(inner: Body, chunker: C) -> Transformed<C> {
+        Transformed {
+            inner,
+            chunker,
+            finished: false,
+        }
+    }
+}
+
+impl<C: Chunker> http_body::Body for Transformed<C> {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        loop {
+            if this.finished {
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut this.inner).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => {
+                        let out = this.chunker.chunk(data);
+                        if !out.is_empty() {
+                            return Poll::Ready(Some(Ok(Frame::data(out))));
+                        }
+                    }
+                    Err(trailers) => return Poll::Ready(Some(Ok(trailers))),
+                },
+                Poll::Ready(None) => {
+                    this.finished = true;
+                    let out = this.chunker.finish();
+                    if !out.is_empty() {
+                        return Poll::Ready(Some(Ok(Frame::data(out))));
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.finished
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
+
+/// Replaces invalid UTF-8 with U+FFFD; a sequence split across chunks is carried over.
+#[derive(Default)]
+struct LossyUtf8 {
+    carry: Vec<u8>,
+}
+
+impl Chunker for LossyUtf8 {
+    fn chunk(&mut self, data: Bytes) -> Bytes {
+        if self.carry.is_empty() && std::str::from_utf8(&data).is_ok() {
+            return data;
+        }
+        let mut input = std::mem::take(&mut self.carry);
+        input.extend_from_slice(&data);
+        let mut out = BytesMut::with_capacity(input.len());
+        let mut rest: &[u8] = &input;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    out.extend_from_slice(s.as_bytes());
+                    break;
+                }
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    out.extend_from_slice(valid);
+                    match e.error_len() {
+                        Some(n) => {
+                            out.extend_from_slice("\u{fffd}".as_bytes());
+                            rest = after.get(n..).unwrap_or_default();
+                        }
+                        None => {
+                            // An incomplete sequence at the end: wait for the next chunk.
+                            self.carry = after.to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out.freeze()
+    }
+
+    fn finish(&mut self) -> Bytes {
+        if self.carry.is_empty() {
+            Bytes::new()
+        } else {
+            self.carry.clear();
+            Bytes::from_static("\u{fffd}".as_bytes())
+        }
+    }
+}
+
+/// Standard base64 with padding, three input bytes at a time across chunks.
+#[derive(Default)]
+struct Base64Encode {
+    carry: Vec<u8>,
+}
+
+impl Chunker for Base64Encode {
+    fn chunk(&mut self, data: Bytes) -> Bytes {
+        let mut input = std::mem::take(&mut self.carry);
+        input.extend_from_slice(&data);
+        let whole = input.len() / 3 * 3;
+        let (now, later) = input.split_at(whole);
+        self.carry = later.to_vec();
+        Bytes::from(base64::engine::general_purpose::STANDARD.encode(now))
+    }
+
+    fn finish(&mut self) -> Bytes {
+        Bytes::from(
+            base64::engine::general_purpose::STANDARD.encode(std::mem::take(&mut self.carry)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::StreamBody;
+
+    async fn run(conversion: Conversion, chunks: &[&[u8]]) -> Result<Vec<u8>, ConvertError> {
+        let frames: Vec<Result<Frame<Bytes>, BoxError>> = chunks
+            .iter()
+            .map(|c| Ok(Frame::data(Bytes::copy_from_slice(c))))
+            .collect();
+        let body = StreamBody::new(futures_util::stream::iter(frames)).boxed_unsync();
+        let out = apply(conversion, body, 1 << 20).await?;
+        Ok(out.collect().await.unwrap().to_bytes().to_vec())
+    }
+
+    #[tokio::test]
+    async fn lossy_utf8_keeps_split_sequences() {
+        let euro = "€".as_bytes();
+        let out = run(Conversion::LossyUtf8, &[b"a", &euro[..1], &euro[1..], b"b"]).await;
+        assert_eq!(out.unwrap(), "a€b".as_bytes());
+        let out = run(
+            Conversion::LossyUtf8,
+            &[b"\x89PNG\r\n", b"\xff\xfeok", &euro[..2]],
+        )
+        .await;
+        assert_eq!(
+            String::from_utf8(out.unwrap()).unwrap(),
+            "\u{fffd}PNG\r\n\u{fffd}\u{fffd}ok\u{fffd}"
+        );
+    }
+
+    #[tokio::test]
+    async fn base64_round_trip_across_chunks() {
+        let data: Vec<u8> = (0..=255u8).collect();
+        let (a, b) = data.split_at(100);
+        let encoded = run(Conversion::Base64Encode, &[a, b]).await.unwrap();
+        assert_eq!(
+            encoded,
+            base64::engine::general_purpose::STANDARD
+                .encode(&data)
+                .as_bytes()
+        );
+        let (x, y) = encoded.split_at(7);
+        let decoded = run(Conversion::Base64Decode, &[x, b"\r\n", y])
+            .await
+            .unwrap();
+        assert_eq!(decoded, data);
+        assert!(matches!(
+            run(Conversion::Base64Decode, &[b"not base64!"]).await,
+            Err(ConvertError::NotBase64)
+        ));
+    }
+
+    #[test]
+    fn tables() {
+        use ContentHandling::*;
+        assert_eq!(for_request(false, None), Conversion::LossyUtf8);
+        assert_eq!(
+            for_request(false, Some(ConvertToText)),
+            Conversion::LossyUtf8
+        );
+        assert_eq!(
+            for_request(false, Some(ConvertToBinary)),
+            Conversion::Base64Decode
+        );
+        assert_eq!(for_request(true, None), Conversion::Pass);
+        assert_eq!(for_request(true, Some(ConvertToBinary)), Conversion::Pass);
+        assert_eq!(
+            for_request(true, Some(ConvertToText)),
+            Conversion::Base64Encode
+        );
+        // payload binary?, accept binary?, handling
+        assert_eq!(for_response(false, false, None), Conversion::LossyUtf8);
+        assert_eq!(for_response(false, true, None), Conversion::Base64Decode);
+        assert_eq!(for_response(true, false, None), Conversion::Base64Encode);
+        assert_eq!(for_response(true, true, None), Conversion::Pass);
+        assert_eq!(
+            for_response(true, true, Some(ConvertToText)),
+            Conversion::Base64Encode
+        );
+        assert_eq!(
+            for_response(false, false, Some(ConvertToBinary)),
+            Conversion::Base64Decode
+        );
+        assert_eq!(
+            for_response(true, false, Some(ConvertToBinary)),
+            Conversion::Pass
+        );
+        assert_eq!(
+            for_response(false, true, Some(ConvertToText)),
+            Conversion::LossyUtf8
+        );
+    }
+}

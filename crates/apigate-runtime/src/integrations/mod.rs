@@ -1,0 +1,112 @@
+//! Integrations: the backend call of the lifecycle. The lifecycle builds an
+//! [`EndpointRequest`] from the method request and its mappings; an integration sends it and
+//! returns the [`EndpointResponse`] that integration-response selection works on.
+
+pub mod s3;
+pub mod signer;
+
+use crate::body::Body;
+use crate::error::GatewayError;
+use apigate_core::uri::{Part, Template};
+use http::HeaderMap;
+use std::collections::BTreeMap;
+
+/// The request toward the backend, after parameter mapping.
+#[derive(Debug)]
+pub struct EndpointRequest {
+    pub method: http::Method,
+    /// `integration.request.path.N` values (decoded).
+    pub path: BTreeMap<String, String>,
+    /// `integration.request.querystring.N` values, in mapping order.
+    pub query: Vec<(String, String)>,
+    /// `integration.request.header.N` values.
+    pub headers: HeaderMap,
+    pub body: Body,
+    /// The body's length when known (S3 needs it for uploads).
+    pub content_length: Option<u64>,
+    pub timeout: std::time::Duration,
+}
+
+/// The backend's answer.
+#[derive(Debug)]
+pub struct EndpointResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Body,
+}
+
+/// Characters percent-encoded in a path segment value: everything but RFC 3986 unreserved.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Like [`SEGMENT`] but keeps `/`: for values that are paths (S3 keys, greedy parameters).
+const PATH: &percent_encoding::AsciiSet = &SEGMENT.remove(b'/');
+
+/// Percent-encodes a query name or value with SigV4's unreserved set (so signing does not
+/// re-encode it).
+pub fn encode_query(s: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(s, SEGMENT)
+}
+
+/// Renders a URI template: literals as written, placeholders from `integration.request.path.N`
+/// and `${stageVariables.N}` from the stage, each value percent-encoded (keeping `/` when
+/// `keep_slash`). A placeholder without a value fails closed (semantics §5.1, [I]).
+pub fn render(
+    template: &Template,
+    path: &BTreeMap<String, String>,
+    stage_variables: &BTreeMap<String, String>,
+    keep_slash: bool,
+) -> Result<String, GatewayError> {
+    let set = if keep_slash { PATH } else { SEGMENT };
+    let mut out = String::new();
+    for part in &template.parts {
+        match part {
+            Part::Literal(s) => out.push_str(s),
+            Part::Placeholder(name) => {
+                let value = path.get(name).ok_or_else(|| {
+                    GatewayError::configuration(format!(
+                        "Execution failed due to configuration error: Illegal character in path: \
+                         no value for URI placeholder {{{name}}}"
+                    ))
+                })?;
+                out.extend(percent_encoding::utf8_percent_encode(value, set));
+            }
+            Part::StageVariable(name) => {
+                let value = stage_variables.get(name).ok_or_else(|| {
+                    GatewayError::configuration(format!(
+                        "Execution failed due to configuration error: stage variable {name} is not set"
+                    ))
+                })?;
+                out.extend(percent_encoding::utf8_percent_encode(value, set));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_encodes_values() {
+        let t = Template::parse("/{bucket}/{object}").unwrap();
+        let mut path = BTreeMap::new();
+        path.insert("bucket".to_string(), "b".to_string());
+        path.insert("object".to_string(), "a b/c+d%e€".to_string());
+        let vars = BTreeMap::new();
+        assert_eq!(
+            render(&t, &path, &vars, true).unwrap(),
+            "/b/a%20b/c%2Bd%25e%E2%82%AC"
+        );
+        assert_eq!(
+            render(&t, &path, &vars, false).unwrap(),
+            "/b/a%20b%2Fc%2Bd%25e%E2%82%AC"
+        );
+        path.remove("bucket");
+        assert!(render(&t, &path, &vars, true).is_err());
+    }
+}

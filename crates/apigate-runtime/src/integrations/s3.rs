@@ -1,0 +1,415 @@
+//! `type: aws` integrations with S3: turns the integration URI (`s3:path/…`, `bucket.s3:path/…`
+//! or `s3:action/Name&…`) and the mapped request into a path-style S3 request, signs it with
+//! SigV4 and sends it, streaming the body both ways.
+//!
+//! Where requests go: a configured S3-compatible endpoint (the embedded store, moto, MinIO…)
+//! or the real regional AWS endpoints. Credentials: see [`super::signer`]; the integration's
+//! role is assumed only toward real AWS — a local store has no IAM to assume it in.
+
+use super::signer::{self, AssumedRoles, CredentialSource, Payload};
+use super::{encode_query, render, EndpointRequest, EndpointResponse};
+use crate::body::{self, BoxError};
+use crate::error::{GatewayError, ResponseType};
+use apigate_core::model::Credentials as IntegrationCredentials;
+use apigate_core::uri::{AwsAction, AwsUri, Template};
+use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
+use http::Method;
+use http_body_util::{BodyDataStream, BodyExt};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Where S3 requests are sent.
+#[derive(Debug, Clone)]
+pub enum S3Endpoint {
+    /// An S3-compatible endpoint, path-style: `http://127.0.0.1:9000`.
+    Custom(String),
+    /// `https://s3.{region}.amazonaws.com` (per partition).
+    Aws,
+}
+
+/// The caller's own key, for integrations with `credentials: arn:aws:iam::*:user/*`.
+#[derive(Debug, Clone)]
+pub struct CallerSecret {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct S3Backend {
+    endpoint: S3Endpoint,
+    credentials: CredentialSource,
+    roles: AssumedRoles,
+    client: reqwest::Client,
+}
+
+impl S3Backend {
+    pub fn new(
+        endpoint: S3Endpoint,
+        credentials: CredentialSource,
+        client: reqwest::Client,
+    ) -> S3Backend {
+        S3Backend {
+            endpoint,
+            credentials,
+            roles: AssumedRoles::default(),
+            client,
+        }
+    }
+
+    pub fn endpoint(&self) -> &S3Endpoint {
+        &self.endpoint
+    }
+
+    /// Sends `request` to S3 as `uri` describes.
+    pub async fn send(
+        &self,
+        uri: &AwsUri,
+        role: Option<&IntegrationCredentials>,
+        caller: Option<&CallerSecret>,
+        request: EndpointRequest,
+        stage_variables: &BTreeMap<String, String>,
+    ) -> Result<EndpointResponse, GatewayError> {
+        let region = resolve_region(&uri.region, stage_variables)?;
+        let (path, mut query) = s3_path(uri, &request.path, stage_variables)?;
+        query.extend(request.query.iter().cloned());
+        let (base, host) = self.base_url(uri, &region, &request.path, stage_variables)?;
+        let mut url = format!("{base}{path}");
+        if !query.is_empty() {
+            url.push('?');
+            for (i, (k, v)) in query.iter().enumerate() {
+                if i > 0 {
+                    url.push('&');
+                }
+                url.extend(encode_query(k));
+                if !v.is_empty() || !is_subresource(k) {
+                    url.push('=');
+                    url.extend(encode_query(v));
+                }
+            }
+        }
+
+        let mut headers = request.headers;
+        headers.insert(
+            HOST,
+            HeaderValue::from_str(&host)
+                .map_err(|e| GatewayError::configuration(format!("S3 host {host}: {e}")))?,
+        );
+        let empty = body::is_empty(&request.body);
+        if empty {
+            if matches!(request.method, Method::PUT | Method::POST | Method::PATCH) {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(0u64));
+            }
+        } else {
+            // The lifecycle buffers bodies of unknown length before they get here: S3 refuses
+            // uploads without a Content-Length.
+            let n = request.content_length.ok_or_else(|| {
+                GatewayError::configuration("S3 request body without a known length")
+            })?;
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+        }
+
+        let credentials = self.credentials_for(role, caller, &region).await?;
+        let payload = if empty {
+            Payload::Bytes(&[])
+        } else {
+            Payload::Unsigned
+        };
+        signer::sign_s3(
+            request.method.as_str(),
+            &url,
+            &mut headers,
+            payload,
+            &credentials,
+            &region,
+        )?;
+
+        let mut outbound = self.client.request(request.method, &url).headers(headers);
+        if !empty {
+            outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(
+                request.body,
+            )));
+        }
+        let sent = tokio::time::timeout(request.timeout, outbound.send()).await;
+        let response = match sent {
+            Err(_) => {
+                return Err(GatewayError::new(
+                    ResponseType::IntegrationTimeout,
+                    format!(
+                        "Execution failed: endpoint request to {url} timed out after {} ms",
+                        request.timeout.as_millis()
+                    ),
+                ))
+            }
+            Ok(Err(e)) => {
+                return Err(GatewayError::new(
+                    ResponseType::IntegrationFailure,
+                    format!(
+                        "Execution failed due to a network error: {url}: {}",
+                        error_chain(&e)
+                    ),
+                ))
+            }
+            Ok(Ok(r)) => r,
+        };
+        let response: http::Response<reqwest::Body> = response.into();
+        let (parts, body) = response.into_parts();
+        Ok(EndpointResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: body.map_err(|e| Box::new(e) as BoxError).boxed_unsync(),
+        })
+    }
+
+    async fn credentials_for(
+        &self,
+        role: Option<&IntegrationCredentials>,
+        caller: Option<&CallerSecret>,
+        region: &str,
+    ) -> Result<aws_credential_types::Credentials, GatewayError> {
+        match (role, &self.endpoint) {
+            (Some(IntegrationCredentials::Caller), _) => {
+                let c = caller.ok_or_else(|| {
+                    GatewayError::configuration(
+                        "Execution failed: the integration calls S3 as the caller \
+                         (arn:aws:iam::*:user/*) but the request has no verified caller key",
+                    )
+                })?;
+                Ok(aws_credential_types::Credentials::new(
+                    &c.access_key_id,
+                    &c.secret_access_key,
+                    c.session_token.clone(),
+                    None,
+                    "caller",
+                ))
+            }
+            (Some(IntegrationCredentials::Role(arn)), S3Endpoint::Aws) => {
+                self.roles
+                    .source(arn, region, &self.credentials)
+                    .await
+                    .get()
+                    .await
+            }
+            _ => self.credentials.get().await,
+        }
+    }
+
+    /// The scheme+authority to send to and the Host header value.
+    fn base_url(
+        &self,
+        uri: &AwsUri,
+        region: &str,
+        path_values: &BTreeMap<String, String>,
+        stage_variables: &BTreeMap<String, String>,
+    ) -> Result<(String, String), GatewayError> {
+        match &self.endpoint {
+            S3Endpoint::Custom(base) => {
+                let base = base.trim_end_matches('/').to_string();
+                let host = base
+                    .split_once("://")
+                    .map_or(base.as_str(), |(_, h)| h)
+                    .to_string();
+                Ok((base, host))
+            }
+            S3Endpoint::Aws => {
+                let suffix = match uri.partition.as_str() {
+                    "aws-cn" => "amazonaws.com.cn",
+                    _ => "amazonaws.com",
+                };
+                let host = match &uri.subdomain {
+                    Some(bucket) => format!(
+                        "{}.s3.{region}.{suffix}",
+                        render(bucket, path_values, stage_variables, false)?
+                    ),
+                    None => format!("s3.{region}.{suffix}"),
+                };
+                Ok((format!("https://{host}"), host))
+            }
+        }
+    }
+}
+
+/// The region of the URI, resolving `${stageVariables.x}`.
+fn resolve_region(
+    region: &str,
+    stage_variables: &BTreeMap<String, String>,
+) -> Result<String, GatewayError> {
+    match region
+        .strip_prefix("${stageVariables.")
+        .and_then(|r| r.strip_suffix('}'))
+    {
+        Some(name) => stage_variables.get(name).cloned().ok_or_else(|| {
+            GatewayError::configuration(format!("stage variable {name} (the region) is not set"))
+        }),
+        None => Ok(region.to_string()),
+    }
+}
+
+/// The path-style request path (and action query parameters) for the URI.
+fn s3_path(
+    uri: &AwsUri,
+    path_values: &BTreeMap<String, String>,
+    stage_variables: &BTreeMap<String, String>,
+) -> Result<(String, Vec<(String, String)>), GatewayError> {
+    let bucket_prefix = |path: String| -> Result<String, GatewayError> {
+        match &uri.subdomain {
+            // Virtual-hosted bucket in the URI: path-style puts it first (toward AWS the
+            // bucket is in the host instead, see base_url).
+            Some(bucket) => Ok(format!(
+                "/{}{path}",
+                render(bucket, path_values, stage_variables, false)?
+            )),
+            None => Ok(path),
+        }
+    };
+    match &uri.action {
+        AwsAction::Path(template) => Ok((
+            bucket_prefix(render(template, path_values, stage_variables, true)?)?,
+            Vec::new(),
+        )),
+        AwsAction::Action { name, params } => {
+            let mut bucket = None;
+            let mut key = None;
+            let mut query = Vec::new();
+            for (k, v) in params {
+                let value = render_value(v, path_values, stage_variables)?;
+                match k.as_str() {
+                    "Bucket" => bucket = Some(value),
+                    "Key" => key = Some(value),
+                    _ => query.push((k.clone(), value)),
+                }
+            }
+            let path = action_path(name, bucket.as_deref(), key.as_deref())?;
+            if let Some(sub) = action_subresource(name) {
+                query.push((sub.to_string(), String::new()));
+            }
+            Ok((path, query))
+        }
+    }
+}
+
+/// A template value used raw (query parameter), not as a path.
+fn render_value(
+    t: &Template,
+    path_values: &BTreeMap<String, String>,
+    stage_variables: &BTreeMap<String, String>,
+) -> Result<String, GatewayError> {
+    let encoded = render(t, path_values, stage_variables, true)?;
+    Ok(percent_encoding::percent_decode_str(&encoded)
+        .decode_utf8_lossy()
+        .into_owned())
+}
+
+/// The REST path of the S3 actions an `action/` URI can express.
+fn action_path(
+    name: &str,
+    bucket: Option<&str>,
+    key: Option<&str>,
+) -> Result<String, GatewayError> {
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, super::PATH).to_string();
+    let need_bucket = || {
+        bucket.ok_or_else(|| {
+            GatewayError::configuration(format!("S3 action {name} needs a Bucket parameter"))
+        })
+    };
+    let need_key = || {
+        key.ok_or_else(|| {
+            GatewayError::configuration(format!("S3 action {name} needs a Key parameter"))
+        })
+    };
+    match name {
+        "ListBuckets" => Ok("/".to_string()),
+        "CreateBucket" | "DeleteBucket" | "HeadBucket" | "ListObjects" | "ListObjectsV2"
+        | "GetBucketLocation" => Ok(format!("/{}", enc(need_bucket()?))),
+        "GetObject" | "PutObject" | "DeleteObject" | "HeadObject" => {
+            Ok(format!("/{}/{}", enc(need_bucket()?), enc(need_key()?)))
+        }
+        other => Err(GatewayError::unsupported(&format!("the S3 action {other}"))),
+    }
+}
+
+fn action_subresource(name: &str) -> Option<&'static str> {
+    match name {
+        "GetBucketLocation" => Some("location"),
+        _ => None,
+    }
+}
+
+/// S3 sub-resources are written without `=` (`?location`).
+fn is_subresource(name: &str) -> bool {
+    matches!(
+        name,
+        "location" | "acl" | "tagging" | "versioning" | "policy" | "cors" | "uploads"
+    )
+}
+
+/// The error and its causes, for the execution log.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Shared handle.
+pub type SharedS3 = Arc<S3Backend>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apigate_core::uri::parse_aws_uri;
+
+    fn values(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn path_and_action_uris() {
+        let vars = BTreeMap::new();
+        let uri = parse_aws_uri("arn:aws:apigateway:us-east-1:s3:path/{bucket}/{object}").unwrap();
+        let (p, q) = s3_path(
+            &uri,
+            &values(&[("bucket", "b"), ("object", "test/test.txt")]),
+            &vars,
+        )
+        .unwrap();
+        assert_eq!(p, "/b/test/test.txt");
+        assert!(q.is_empty());
+
+        let uri = parse_aws_uri("arn:aws:apigateway:us-east-1:{bucket}.s3:path/{key}").unwrap();
+        let (p, _) = s3_path(&uri, &values(&[("bucket", "b"), ("key", "k")]), &vars).unwrap();
+        assert_eq!(p, "/b/k");
+
+        let uri = parse_aws_uri(
+            "arn:aws:apigateway:us-east-1:s3:action/GetObject&Bucket={bucket}&Key={key}",
+        )
+        .unwrap();
+        let (p, _) = s3_path(&uri, &values(&[("bucket", "b"), ("key", "a b")]), &vars).unwrap();
+        assert_eq!(p, "/b/a%20b");
+
+        let uri = parse_aws_uri("arn:aws:apigateway:us-east-1:s3:action/ListBuckets").unwrap();
+        assert_eq!(s3_path(&uri, &values(&[]), &vars).unwrap().0, "/");
+
+        let uri =
+            parse_aws_uri("arn:aws:apigateway:us-east-1:s3:action/PutBucketAcl&Bucket=x").unwrap();
+        assert!(s3_path(&uri, &values(&[]), &vars).is_err());
+    }
+
+    #[test]
+    fn region_from_stage_variable() {
+        let vars = values(&[("region", "eu-west-1")]);
+        assert_eq!(
+            resolve_region("${stageVariables.region}", &vars).unwrap(),
+            "eu-west-1"
+        );
+        assert!(resolve_region("${stageVariables.other}", &vars).is_err());
+        assert_eq!(resolve_region("us-east-1", &vars).unwrap(), "us-east-1");
+    }
+}

@@ -1,0 +1,28 @@
+//! apigate's runtime: serves a validated API ([`apigate_core::Api`]) over HTTP with API
+//! Gateway's REST semantics.
+//!
+//! What this crate owns:
+//! - [`server`]: the hyper server (HTTP/1.1 + h2c, TCP_NODELAY, graceful shutdown);
+//! - [`lifecycle`]: one request, stage by stage — route → authorize → validate → map request
+//!   → integrate → select response → map response, failures → [`gateway_response`];
+//! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);
+//! - [`integrations`]: the backends — S3 (`type: aws`, SigV4-signed with `aws-sigv4`) and
+//!   `mock`; [`params`], [`templates`] and [`convert`] do the mapping work around them.
+//!
+//! Definition loading and validation live in `apigate-core`; the embedded S3 store in
+//! `apigate-s3store`; the command line in `apigate-cli`.
+
+pub mod auth;
+pub mod body;
+pub mod context;
+pub mod convert;
+pub mod error;
+pub mod gateway_response;
+pub mod integrations;
+pub mod lifecycle;
+pub mod params;
+pub mod request;
+pub mod server;
+pub mod templates;
+
+pub use lifecycle::{Gateway, Settings};

@@ -1,0 +1,624 @@
+//! The request lifecycle, stage by stage as API Gateway runs it (docs/ARCHITECTURE.md):
+//!
+//! ```text
+//! route → authorize → validate → map request → integrate → select response → map response
+//!   └──────────── any failure ──────────────→ gateway response
+//! ```
+//!
+//! Every response carries `x-amzn-RequestId` and `x-amz-apigw-id`. Bodies stream unless a
+//! stage needs them whole (see [`crate::body`]).
+
+use crate::auth::{self, Authorizer};
+use crate::body::{self, Body, CollectError};
+use crate::context::RequestContext;
+use crate::convert::{self, ConvertError};
+use crate::error::{GatewayError, ResponseType};
+use crate::gateway_response;
+use crate::integrations::s3::{CallerSecret, S3Backend};
+use crate::integrations::{EndpointRequest, EndpointResponse};
+use crate::params::{self, Scope};
+use crate::request::MethodRequest;
+use crate::templates::{self, RequestBodyPlan};
+use apigate_core::mapping::ParamLocation;
+use apigate_core::model::{IntegrationResponse, IntegrationType, Target};
+use apigate_core::routes::RouteMatch;
+use apigate_core::{Api, HttpMethod, Method};
+use http::header::{
+    HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, USER_AGENT,
+};
+use http::request::Parts;
+use http::{Request, Response, StatusCode};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Everything the lifecycle needs, built once at start-up.
+#[derive(Debug)]
+pub struct Gateway {
+    pub api: Api,
+    pub settings: Settings,
+    pub authorizer: Authorizer,
+    pub s3: S3Backend,
+}
+
+/// Per-gateway settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Served under `/{stage}`; `None` = at `/`.
+    pub stage: Option<String>,
+    pub api_id: String,
+    pub account_id: String,
+    pub region: String,
+    pub stage_variables: BTreeMap<String, String>,
+    /// Most bytes buffered when a stage needs a whole body (AWS's payload limit is 10 MB;
+    /// streamed bodies have no limit).
+    pub buffer_limit: u64,
+}
+
+/// Runs one request through the lifecycle. Never fails: errors become gateway responses.
+pub async fn handle(gw: &Gateway, request: Request<Body>, remote: SocketAddr) -> Response<Body> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let mut cx = RequestContext::new(SystemTime::now());
+    cx.api_id.clone_from(&gw.settings.api_id);
+    cx.account_id.clone_from(&gw.settings.account_id);
+    cx.http_method = parts.method.as_str().to_string();
+    cx.path = parts.uri.path().to_string();
+    cx.source_ip = remote.ip().to_string();
+    cx.user_agent = header_str(&parts, USER_AGENT.as_str()).unwrap_or_default();
+    cx.domain_name = header_str(&parts, HOST.as_str()).unwrap_or_default();
+
+    let mut response = run(gw, &parts, body, &mut cx).await;
+
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&cx.request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&cx.extended_request_id) {
+        headers.insert("x-amz-apigw-id", v);
+    }
+    tracing::info!(
+        request_id = %cx.request_id,
+        method = %parts.method,
+        path = %parts.uri.path(),
+        resource = %cx.resource_path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+async fn run(gw: &Gateway, parts: &Parts, body: Body, cx: &mut RequestContext) -> Response<Body> {
+    let scope_vars = &gw.settings.stage_variables;
+    let accept = header_str(parts, ACCEPT.as_str());
+    let routed = match route(gw, parts, cx) {
+        Ok(r) => r,
+        Err(e) => return fail(gw, &e, cx, None, accept.as_deref()),
+    };
+    let request = MethodRequest::new(
+        routed.verb,
+        routed.path_params,
+        parts.uri.query(),
+        &parts.headers,
+    );
+    let result = execute(gw, parts, body, routed.method, &request, cx).await;
+    match result {
+        Ok(response) => response,
+        Err(e) => {
+            let _ = scope_vars;
+            fail(gw, &e, cx, Some(&request), accept.as_deref())
+        }
+    }
+}
+
+/// The stages after routing.
+async fn execute(
+    gw: &Gateway,
+    parts: &Parts,
+    body: Body,
+    method: &Method,
+    request: &MethodRequest<'_>,
+    cx: &mut RequestContext,
+) -> Result<Response<Body>, GatewayError> {
+    let authorized = authorize(gw, method, parts, body).await?;
+    cx.caller = authorized.caller.clone();
+    let caller_secret = authorized
+        .caller
+        .as_ref()
+        .and_then(|c| gw.authorizer.keys.get(&c.access_key_id))
+        .map(|k| CallerSecret {
+            access_key_id: k.access_key_id.clone(),
+            secret_access_key: k.secret_access_key.clone(),
+            session_token: k.session_token.clone(),
+        });
+    validate(gw, method, request)?;
+    let scope = Scope {
+        context: cx,
+        stage_variables: &gw.settings.stage_variables,
+    };
+    let mismatch = authorized.payload_mismatch.clone();
+    let payload_failed = move || mismatch.as_ref().is_some_and(|f| f.load(Ordering::SeqCst));
+    let (endpoint_request, selector) =
+        match map_request(gw, method, request, parts, authorized.body, scope).await {
+            Err(_) if payload_failed() => return Err(auth::payload_mismatch()),
+            other => other?,
+        };
+    let endpoint_response = match selector {
+        // Mock: no backend; the request template chose the response.
+        Some(selector) => {
+            let r = EndpointResponse {
+                status: 200,
+                headers: http::HeaderMap::new(),
+                body: body::empty(),
+            };
+            (r, selector)
+        }
+        None => {
+            let result = integrate(gw, method, endpoint_request, caller_secret.as_ref()).await;
+            // A body that failed its signed hash aborted the upload; whatever the backend
+            // answered to the truncated request, the client's answer is 403.
+            if payload_failed() {
+                return Err(auth::payload_mismatch());
+            }
+            let r = result?;
+            let selector = r.status.to_string();
+            (r, Some(selector))
+        }
+    };
+    let (endpoint_response, selector) = endpoint_response;
+    let selected = select_response(method, selector.as_deref(), endpoint_response.status)?;
+    map_response(gw, method, selected, endpoint_response, parts, scope).await
+}
+
+/// The routed method and its path parameters.
+struct Routed<'a> {
+    verb: HttpMethod,
+    method: &'a Method,
+    path_params: Vec<(&'a str, String)>,
+}
+
+/// Stage, resource and verb; anything unknown is 403 Missing Authentication Token, as AWS
+/// answers for unknown stages, resources and methods alike.
+fn route<'g>(
+    gw: &'g Gateway,
+    parts: &Parts,
+    cx: &mut RequestContext,
+) -> Result<Routed<'g>, GatewayError> {
+    let missing = |why: String| GatewayError::new(ResponseType::MissingAuthenticationToken, why);
+    let raw = parts.uri.path();
+    let rest = match &gw.settings.stage {
+        Some(stage) => {
+            let after = raw
+                .strip_prefix('/')
+                .and_then(|p| p.strip_prefix(stage.as_str()))
+                .filter(|r| r.is_empty() || r.starts_with('/'))
+                .ok_or_else(|| missing(format!("no stage in {raw} (the API is at /{stage})")))?;
+            cx.stage.clone_from(stage);
+            if after.is_empty() {
+                "/"
+            } else {
+                after
+            }
+        }
+        None => raw,
+    };
+    let verb = HttpMethod::parse(parts.method.as_str())
+        .filter(|v| *v != HttpMethod::Any && parts.method.as_str() == v.as_str())
+        .ok_or_else(|| missing(format!("unsupported HTTP method {}", parts.method)))?;
+    let RouteMatch {
+        method,
+        path_params,
+    } = gw
+        .api
+        .routes
+        .lookup(verb, rest)
+        .map_err(|e| missing(format!("no route for {} {rest}: {e:?}", parts.method)))?;
+    cx.resource_path.clone_from(&method.resource_path);
+    Ok(Routed {
+        verb,
+        method,
+        path_params,
+    })
+}
+
+async fn authorize(
+    gw: &Gateway,
+    method: &Method,
+    parts: &Parts,
+    body: Body,
+) -> Result<auth::Authorized, GatewayError> {
+    if method.api_key_required {
+        return Err(GatewayError::unsupported(
+            "API key enforcement (usage plans)",
+        ));
+    }
+    if gw.api.policy.is_some() {
+        return Err(GatewayError::unsupported("a resource policy"));
+    }
+    gw.authorizer
+        .authorize(&method.authorization, parts, body, gw.settings.buffer_limit)
+        .await
+}
+
+/// Request validation: required parameters present and non-blank (400); body models are not
+/// checked yet and fail closed.
+fn validate(
+    gw: &Gateway,
+    method: &Method,
+    request: &MethodRequest<'_>,
+) -> Result<(), GatewayError> {
+    let Some(validator) = method
+        .request_validator
+        .as_ref()
+        .and_then(|name| gw.api.request_validators.get(name))
+    else {
+        return Ok(());
+    };
+    if validator.validate_request_parameters {
+        let missing: Vec<&str> = method
+            .parameters
+            .iter()
+            .filter(|p| p.required)
+            .filter(|p| {
+                let value = match p.location {
+                    ParamLocation::Path => request.path(&p.name).map(str::to_string),
+                    ParamLocation::QueryString => request.query_last(&p.name).map(str::to_string),
+                    ParamLocation::Header => request.header_last(&p.name).map(|v| v.into_owned()),
+                };
+                value.is_none_or(|v| v.trim().is_empty())
+            })
+            .map(|p| p.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            let message = format!(
+                "Missing required request parameters: [{}]",
+                missing.join(", ")
+            );
+            return Err(GatewayError::with_message(
+                ResponseType::BadRequestParameters,
+                message.clone(),
+                message,
+            ));
+        }
+    }
+    if validator.validate_request_body {
+        return Err(GatewayError::unsupported(
+            "request body validation against a model",
+        ));
+    }
+    Ok(())
+}
+
+/// Builds the endpoint request: parameter mappings, then the body (template or pass-through
+/// with contentHandling). For mock integrations returns the response selector instead.
+async fn map_request(
+    gw: &Gateway,
+    method: &Method,
+    request: &MethodRequest<'_>,
+    parts: &Parts,
+    body: Body,
+    scope: Scope<'_>,
+) -> Result<(EndpointRequest, Option<Option<String>>), GatewayError> {
+    let integration = &method.integration;
+    match (&integration.kind, &integration.target) {
+        (IntegrationType::Mock, _) => {}
+        (IntegrationType::Aws, Target::Aws(uri)) if uri.service == "s3" => {}
+        (IntegrationType::Aws | IntegrationType::AwsProxy, Target::Aws(uri)) => {
+            return Err(GatewayError::configuration(format!(
+                "Execution failed: the AWS service '{}' cannot be called locally (only S3 runs)",
+                uri.service
+            )))
+        }
+        (IntegrationType::Http | IntegrationType::HttpProxy, _) => {
+            return Err(GatewayError::unsupported(
+                "http and http_proxy integrations",
+            ))
+        }
+        _ => {
+            return Err(GatewayError::configuration(
+                "integration without a usable target",
+            ))
+        }
+    }
+
+    let content_type = header_str(parts, CONTENT_TYPE.as_str());
+    let reads_body = integration
+        .request_parameters
+        .iter()
+        .any(|m| params::reads_request_body(&m.source));
+    let (mut body, buffered) = if reads_body {
+        let bytes = body::collect(body, gw.settings.buffer_limit)
+            .await
+            .map_err(|e| collect_error(e, "request body"))?;
+        (body::full(bytes.clone()), Some(bytes))
+    } else {
+        (body, None)
+    };
+
+    let mut path = BTreeMap::new();
+    let mut query = Vec::new();
+    let mut headers = http::HeaderMap::new();
+    for m in &integration.request_parameters {
+        let Some(value) =
+            params::request_value(&m.source, Some(request), buffered.as_deref(), scope)
+        else {
+            continue;
+        };
+        match m.target.location {
+            ParamLocation::Path => {
+                path.insert(m.target.name.clone(), value);
+            }
+            ParamLocation::QueryString => query.push((m.target.name.clone(), value)),
+            ParamLocation::Header => {
+                let name = HeaderName::from_bytes(m.target.name.as_bytes());
+                let value = HeaderValue::from_str(&value);
+                if let (Ok(name), Ok(value)) = (name, value) {
+                    headers.append(name, value);
+                }
+            }
+        }
+    }
+
+    let plan = templates::request_plan(
+        &integration.request_templates,
+        integration.passthrough,
+        content_type.as_deref(),
+    )?;
+    let mut content_length = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    match plan {
+        RequestBodyPlan::Transform(template) => {
+            let rendered = templates::render(template)?;
+            if integration.kind == IntegrationType::Mock {
+                let selector = templates::mock_status(&rendered)?;
+                return Ok((empty_request(), Some(selector)));
+            }
+            content_length = Some(rendered.len() as u64);
+            body = body::full(rendered);
+        }
+        RequestBodyPlan::Passthrough => {
+            if integration.kind == IntegrationType::Mock {
+                return Ok((empty_request(), Some(None)));
+            }
+            // Without a Content-Type the payload counts as application/json, as for template
+            // selection.
+            let ct = content_type.as_deref().unwrap_or("application/json");
+            let binary = gw.api.binary_media_types.iter().any(|r| r.matches(ct));
+            let conversion = convert::for_request(binary, integration.content_handling);
+            if conversion != convert::Conversion::Pass {
+                content_length = None;
+            }
+            body = convert::apply(conversion, body, gw.settings.buffer_limit)
+                .await
+                .map_err(|e| convert_error(e, "request body"))?;
+        }
+    }
+    if content_length.is_none() && !body::is_empty(&body) {
+        // Backends such as S3 need the length of an upload: buffer it (within the limit).
+        let bytes = body::collect(body, gw.settings.buffer_limit)
+            .await
+            .map_err(|e| collect_error(e, "request body"))?;
+        content_length = Some(bytes.len() as u64);
+        body = body::full(bytes);
+    }
+
+    let verb = match integration.http_method {
+        Some(HttpMethod::Any) | None => request.verb,
+        Some(v) => v,
+    };
+    let method = http::Method::from_bytes(verb.as_str().as_bytes())
+        .map_err(|e| GatewayError::configuration(format!("integration verb: {e}")))?;
+    Ok((
+        EndpointRequest {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            content_length,
+            timeout: Duration::from_millis(u64::from(integration.timeout_ms)),
+        },
+        None,
+    ))
+}
+
+fn empty_request() -> EndpointRequest {
+    EndpointRequest {
+        method: http::Method::GET,
+        path: BTreeMap::new(),
+        query: Vec::new(),
+        headers: http::HeaderMap::new(),
+        body: body::empty(),
+        content_length: Some(0),
+        timeout: Duration::from_secs(29),
+    }
+}
+
+/// Sends the endpoint request to the integration's backend.
+async fn integrate(
+    gw: &Gateway,
+    method: &Method,
+    request: EndpointRequest,
+    caller: Option<&CallerSecret>,
+) -> Result<EndpointResponse, GatewayError> {
+    match &method.integration.target {
+        Target::Aws(uri) => {
+            gw.s3
+                .send(
+                    uri,
+                    method.integration.credentials.as_ref(),
+                    caller,
+                    request,
+                    &gw.settings.stage_variables,
+                )
+                .await
+        }
+        _ => Err(GatewayError::configuration(
+            "integration without a usable target",
+        )),
+    }
+}
+
+/// Picks the integration response by the selector (backend status, or the mock template's
+/// statusCode): Java whole-string match in document order, else `default`.
+fn select_response<'m>(
+    method: &'m Method,
+    selector: Option<&str>,
+    backend_status: u16,
+) -> Result<&'m IntegrationResponse, GatewayError> {
+    let selected = match selector {
+        Some(s) => method.integration.select_response(s),
+        None => method
+            .integration
+            .responses
+            .iter()
+            .find(|r| r.pattern.is_none()),
+    }
+    .ok_or_else(|| {
+        GatewayError::configuration(format!(
+            "Execution failed due to configuration error: No match for output mapping and no \
+             default output mapping configured. Endpoint Response Status Code: {backend_status}"
+        ))
+    })?;
+    if !method.responses.contains_key(&selected.status) {
+        return Err(GatewayError::configuration(format!(
+            "Execution failed due to configuration error: Output mapping refers to an invalid \
+             method response: {}",
+            selected.status
+        )));
+    }
+    Ok(selected)
+}
+
+/// Builds the method response: status, mapped headers (Content-Type defaulting to
+/// `application/json`), and the body (template, or converted pass-through).
+async fn map_response(
+    gw: &Gateway,
+    method: &Method,
+    selected: &IntegrationResponse,
+    endpoint: EndpointResponse,
+    parts: &Parts,
+    scope: Scope<'_>,
+) -> Result<Response<Body>, GatewayError> {
+    let EndpointResponse {
+        headers: backend_headers,
+        body: mut backend_body,
+        ..
+    } = endpoint;
+    let reads_body = selected
+        .response_parameters
+        .iter()
+        .any(|m| params::reads_response_body(&m.source));
+    let buffered = if reads_body {
+        let bytes = body::collect(backend_body, gw.settings.buffer_limit)
+            .await
+            .map_err(|e| collect_error(e, "integration response body"))?;
+        backend_body = body::full(bytes.clone());
+        Some(bytes)
+    } else {
+        None
+    };
+
+    let mut headers = http::HeaderMap::new();
+    for m in &selected.response_parameters {
+        let Some(value) =
+            params::response_value(&m.source, &backend_headers, buffered.as_deref(), scope)
+        else {
+            continue;
+        };
+        let name = HeaderName::from_bytes(m.header.as_bytes());
+        if let (Ok(name), Ok(value)) = (name, HeaderValue::from_str(&value)) {
+            headers.insert(name, value);
+        }
+    }
+    if !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+
+    let accept = header_str(parts, ACCEPT.as_str());
+    let body = match templates::response_template(&selected.response_templates, accept.as_deref()) {
+        Some(template) => body::full(templates::render(template)?),
+        None => {
+            let binary_types = &gw.api.binary_media_types;
+            let backend_type = backend_headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let binary = binary_types.iter().any(|r| r.matches(backend_type));
+            let first_accept = accept.as_deref().and_then(|a| a.split(',').next());
+            let accept_binary =
+                first_accept.is_some_and(|a| binary_types.iter().any(|r| r.matches(a)));
+            let conversion =
+                convert::for_response(binary, accept_binary, selected.content_handling);
+            convert::apply(conversion, backend_body, gw.settings.buffer_limit)
+                .await
+                .map_err(|e| convert_error(e, "integration response body"))?
+        }
+    };
+
+    // Framing is the gateway's: a mapped Content-Length is kept only for HEAD (no body
+    // follows); otherwise the real body decides (PARITY.md).
+    if parts.method != http::Method::HEAD {
+        headers.remove(CONTENT_LENGTH);
+    }
+    let _ = method;
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(selected.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.headers_mut() = headers;
+    Ok(response)
+}
+
+/// Turns an error into its gateway response, recording it in the context first.
+fn fail(
+    gw: &Gateway,
+    error: &GatewayError,
+    cx: &mut RequestContext,
+    request: Option<&MethodRequest<'_>>,
+    accept: Option<&str>,
+) -> Response<Body> {
+    tracing::warn!(request_id = %cx.request_id, error = %error, "gateway response");
+    cx.error = Some((error.kind.name(), error.message.clone()));
+    let scope = Scope {
+        context: cx,
+        stage_variables: &gw.settings.stage_variables,
+    };
+    gateway_response::respond(&gw.api, error, cx, request, scope, accept)
+}
+
+/// A buffered read that failed: 413 past the limit, else the peer went away.
+pub fn collect_error(e: CollectError, what: &str) -> GatewayError {
+    match e {
+        CollectError::TooLarge { limit } => GatewayError::with_message(
+            ResponseType::RequestTooLarge,
+            format!("HTTP content length exceeded {limit} bytes"),
+            format!("{what} over the buffer limit of {limit} bytes"),
+        ),
+        CollectError::Read(e) => GatewayError::with_message(
+            ResponseType::BadRequestBody,
+            "Invalid request body",
+            format!("reading the {what} failed: {e}"),
+        ),
+    }
+}
+
+fn convert_error(e: ConvertError, what: &str) -> GatewayError {
+    match e {
+        ConvertError::NotBase64 => GatewayError::configuration(format!(
+            "Execution failed: unable to base64-decode the {what}"
+        )),
+        ConvertError::TooLarge { limit } => collect_error(CollectError::TooLarge { limit }, what),
+        ConvertError::Read(e) => collect_error(CollectError::Read(e), what),
+    }
+}
+
+fn header_str(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}

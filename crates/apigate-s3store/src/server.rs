@@ -1,0 +1,254 @@
+//! The store's HTTP server: its own tokio task accepting loopback connections, serving
+//! each with hyper (HTTP/1.1 and h2c) and s3s, and shutting down gracefully.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
+use hyper_util::server::graceful::GracefulShutdown;
+use s3s::service::{S3Service, S3ServiceBuilder};
+use s3s::{HttpError, HttpResponse};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::StoreConfig;
+use crate::credentials::SingleKeyAuth;
+use crate::error::StoreError;
+use crate::error_messages;
+use crate::store::FsStore;
+
+/// How long shutdown waits for in-flight requests before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// Pause after a failed `accept` (e.g. out of file descriptors) so the loop does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// A running embedded S3 store.
+///
+/// Dropping it without calling [`EmbeddedS3::shutdown`] also stops the server (in the
+/// background); `shutdown` additionally waits until it has stopped.
+#[derive(Debug)]
+pub struct EmbeddedS3 {
+    local_addr: SocketAddr,
+    data_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    server: JoinHandle<()>,
+}
+
+impl EmbeddedS3 {
+    /// Prepares the data directory, binds `config.listen` and starts serving on a
+    /// spawned task. Must be called within a tokio runtime (multi-threaded recommended:
+    /// file I/O runs on the blocking pool).
+    pub async fn start(config: StoreConfig) -> Result<EmbeddedS3, StoreError> {
+        check_config(&config)?;
+        let StoreConfig {
+            data_dir,
+            listen,
+            access_key_id,
+            secret_access_key,
+            region,
+        } = config;
+
+        tokio::fs::create_dir_all(&data_dir)
+            .await
+            .map_err(|source| StoreError::CreateDataDir {
+                path: data_dir.clone(),
+                source,
+            })?;
+        let root = data_dir.clone();
+        let store = tokio::task::spawn_blocking(move || FsStore::open(root, region))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|opened| opened)
+            .map_err(|source| StoreError::PrepareDataDir {
+                path: data_dir.clone(),
+                source,
+            })?;
+
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|source| StoreError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| StoreError::Bind {
+            addr: listen,
+            source,
+        })?;
+
+        let mut builder = S3ServiceBuilder::new(store);
+        builder.set_auth(SingleKeyAuth::new(access_key_id, secret_access_key));
+        let service = builder.build();
+
+        let (stop, stopped) = oneshot::channel();
+        let server = tokio::spawn(serve(listener, service, stopped));
+        tracing::info!(endpoint = %format!("http://{local_addr}"), data_dir = %data_dir.display(), "embedded S3 store listening");
+        Ok(EmbeddedS3 {
+            local_addr,
+            data_dir,
+            stop: Some(stop),
+            server,
+        })
+    }
+
+    /// The base URL for path-style requests, e.g. `http://127.0.0.1:40123`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The address actually bound (the real port when `listen` asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Stops accepting connections at once, lets requests in flight finish (up to 30 s),
+    /// closes idle keep-alive connections, and returns when the server has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Err(e) = (&mut self.server).await {
+            tracing::error!(error = %e, "embedded S3 store task failed");
+        }
+    }
+}
+
+fn check_config(config: &StoreConfig) -> Result<(), StoreError> {
+    let missing = [
+        (config.access_key_id.is_empty(), "access_key_id is empty"),
+        (
+            config.secret_access_key.is_empty(),
+            "secret_access_key is empty",
+        ),
+        (config.region.is_empty(), "region is empty"),
+    ];
+    match missing.iter().find(|(is_missing, _)| *is_missing) {
+        Some((_, reason)) => Err(StoreError::InvalidConfig((*reason).to_owned())),
+        None => Ok(()),
+    }
+}
+
+async fn serve(listener: TcpListener, service: S3Service, mut stop: oneshot::Receiver<()>) {
+    let connections = ConnectionBuilder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    let request_ids = Arc::new(RequestIds::new());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    // Without TCP_NODELAY every small response waits for the peer's
+                    // delayed ACK (~40 ms).
+                    if let Err(e) = stream.set_nodelay(true) {
+                        tracing::warn!(error = %e, %peer, "could not set TCP_NODELAY");
+                    }
+                    let service = WithRequestId {
+                        inner: service.clone(),
+                        ids: Arc::clone(&request_ids),
+                    };
+                    let connection = connections.serve_connection(TokioIo::new(stream), service).into_owned();
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::debug!(error = %e, %peer, "embedded S3 connection ended with an error");
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "embedded S3 store: accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            // An explicit stop, or the handle was dropped.
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "embedded S3 store: requests still running after {SHUTDOWN_GRACE:?}; abandoning them"
+        );
+    }
+    tracing::info!("embedded S3 store stopped");
+}
+
+/// Adds a missing `<Message>` to an (already fully buffered) error body.
+fn complete_error_body(response: &mut HttpResponse) {
+    let Some(fixed) = response
+        .body()
+        .bytes()
+        .and_then(|body| error_messages::with_message(&body))
+    else {
+        return;
+    };
+    if let Ok(len) = http::HeaderValue::from_str(&fixed.len().to_string()) {
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_LENGTH, len);
+    }
+    *response.body_mut() = s3s::Body::from(fixed);
+}
+
+/// S3-style request ids (16 upper-case hex digits) for the `x-amz-request-id` header.
+#[derive(Debug)]
+struct RequestIds {
+    prefix: u32,
+    next: AtomicU64,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        let mut seed = [0u8; 4];
+        let _ = getrandom::fill(&mut seed);
+        Self {
+            prefix: u32::from_le_bytes(seed),
+            next: AtomicU64::new(0),
+        }
+    }
+
+    fn next(&self) -> String {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        format!("{:08X}{:08X}", self.prefix, n & 0xFFFF_FFFF)
+    }
+}
+
+/// The s3s service, plus the `x-amz-request-id` header S3 puts on every response and the
+/// `<Message>` S3 puts in every error body.
+#[derive(Clone)]
+struct WithRequestId {
+    inner: S3Service,
+    ids: Arc<RequestIds>,
+}
+
+impl hyper::service::Service<http::Request<Incoming>> for WithRequestId {
+    type Response = HttpResponse;
+    type Error = HttpError;
+    type Future = BoxFuture<'static, Result<HttpResponse, HttpError>>;
+
+    fn call(&self, req: http::Request<Incoming>) -> Self::Future {
+        let response = hyper::service::Service::call(&self.inner, req);
+        let id = self.ids.next();
+        Box::pin(async move {
+            let mut response = response.await?;
+            if let Ok(value) = http::HeaderValue::from_str(&id) {
+                response.headers_mut().insert("x-amz-request-id", value);
+            }
+            if response.status().is_client_error() || response.status().is_server_error() {
+                complete_error_body(&mut response);
+            }
+            Ok(response)
+        })
+    }
+}

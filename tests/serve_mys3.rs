@@ -1,0 +1,623 @@
+//! MyS3 end to end: the AWS tutorial "REST API as an Amazon S3 proxy" through the real
+//! `apigate serve` binary on loopback, against two independent S3 implementations — the
+//! embedded store (s3s) and moto's server. Every tutorial scenario runs against both.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use reqwest::{Client, Response, StatusCode};
+use std::time::{Duration, SystemTime};
+use support::*;
+
+/// Runs a scenario against the embedded store and against moto.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Store::Embedded).await;
+                }
+            )*
+        }
+        mod moto {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Store::Moto).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    tutorial_walkthrough,
+    s3_errors_map_to_400,
+    binary_object_round_trips_byte_exact,
+    aws_sample_swagger2_walkthrough,
+    aws_sample_oas30_walkthrough,
+);
+
+/// `apigate serve openapi/mys3.yaml` (AWS_IAM verified) on `store`.
+async fn mys3(store: Store) -> (Harness, Client) {
+    let h = start(Options::new("openapi/mys3.yaml", store)).await;
+    (h, Client::new())
+}
+
+async fn call(
+    client: &Client,
+    h: &Harness,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    signed(
+        client,
+        method,
+        &h.url(path),
+        headers,
+        body,
+        CALLER_SECRET,
+        SystemTime::now(),
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
+/// CreateBucket with the region's LocationConstraint (S3 requires it outside us-east-1).
+fn bucket_config() -> String {
+    format!(
+        "<CreateBucketConfiguration><LocationConstraint>{REGION}</LocationConstraint></CreateBucketConfiguration>"
+    )
+}
+
+async fn create_bucket(c: &Client, h: &Harness, bucket: &str) {
+    let r = call(
+        c,
+        h,
+        "PUT",
+        &format!("/S3/{bucket}"),
+        &[],
+        bucket_config().as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
+fn has_request_id(r: &Response) {
+    let id = r
+        .headers()
+        .get("x-amzn-requestid")
+        .expect("x-amzn-RequestId on every response");
+    assert_eq!(id.len(), 36, "{id:?}");
+}
+
+/// The tutorial's steps on `openapi/mys3.yaml`: list buckets, create one with a
+/// CreateBucketConfiguration body, upload, list, download, HEAD, a `%2F` key, delete.
+async fn tutorial_walkthrough(store: Store) {
+    let (h, c) = mys3(store).await;
+    let bucket = "apigate-tutorial";
+
+    let body = bucket_config();
+    let r = call(
+        &c,
+        &h,
+        "PUT",
+        &format!("/S3/{bucket}"),
+        &[("content-type", "application/xml")],
+        body.as_bytes(),
+    )
+    .await;
+    has_request_id(&r);
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+
+    let r = call(&c, &h, "GET", "/S3/", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    has_request_id(&r);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(
+        ct.contains("xml"),
+        "S3's Content-Type is mapped through: {ct}"
+    );
+    let ts = r.headers()["timestamp"].to_str().unwrap().to_string();
+    assert!(
+        ts.ends_with(" GMT") && ts.len() == 29,
+        "S3's Date as Timestamp: {ts}"
+    );
+    let buckets = r.text().await.unwrap();
+    assert!(buckets.contains("ListAllMyBucketsResult"), "{buckets}");
+    assert!(
+        buckets.contains(&format!("<Name>{bucket}</Name>")),
+        "{buckets}"
+    );
+
+    let r = call(
+        &c,
+        &h,
+        "PUT",
+        &format!("/S3/{bucket}/Readme.txt"),
+        &[("content-type", "text/plain")],
+        b"Hello, World!",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let r = call(&c, &h, "GET", &format!("/S3/{bucket}"), &[], b"").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let listing = r.text().await.unwrap();
+    assert!(listing.contains("<Key>Readme.txt</Key>"), "{listing}");
+
+    let r = call(&c, &h, "GET", &format!("/S3/{bucket}/Readme.txt"), &[], b"").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/plain");
+    assert_eq!(r.text().await.unwrap(), "Hello, World!");
+
+    let r = call(
+        &c,
+        &h,
+        "HEAD",
+        &format!("/S3/{bucket}/Readme.txt"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-length"], "13");
+    assert_eq!(r.headers()["content-type"], "text/plain");
+
+    // `test%2Ftest.txt` in {item} is the key `test/test.txt` (the tutorial's example).
+    let r = call(
+        &c,
+        &h,
+        "PUT",
+        &format!("/S3/{bucket}/test%2Ftest.txt"),
+        &[],
+        b"nested",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let listing = call(&c, &h, "GET", &format!("/S3/{bucket}"), &[], b"")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains("<Key>test/test.txt</Key>"), "{listing}");
+    let r = call(
+        &c,
+        &h,
+        "GET",
+        &format!("/S3/{bucket}/test%2Ftest.txt"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.text().await.unwrap(), "nested");
+    // Spaces, `+` and non-ASCII characters are key characters too.
+    let r = call(
+        &c,
+        &h,
+        "PUT",
+        &format!("/S3/{bucket}/a%20b+c%E2%82%AC.txt"),
+        &[],
+        b"odd",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = call(
+        &c,
+        &h,
+        "GET",
+        &format!("/S3/{bucket}/a%20b+c%E2%82%AC.txt"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.text().await.unwrap(), "odd");
+
+    for key in ["Readme.txt", "test%2Ftest.txt", "a%20b+c%E2%82%AC.txt"] {
+        let r = call(&c, &h, "DELETE", &format!("/S3/{bucket}/{key}"), &[], b"").await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = call(&c, &h, "GET", &format!("/S3/{bucket}/Readme.txt"), &[], b"").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "deleted object is gone"
+    );
+
+    let r = call(&c, &h, "DELETE", &format!("/S3/{bucket}"), &[], b"").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = call(&c, &h, "GET", "/S3/", &[], b"").await;
+    assert!(!r.text().await.unwrap().contains(bucket));
+    assert!(h.stop().success());
+}
+
+/// MyS3 maps `4\d{2}` to 400 and passes S3's XML error through; without a Content-Type mapping
+/// on that response the client sees `application/json` (AWS's default).
+async fn s3_errors_map_to_400(store: Store) {
+    let (h, c) = mys3(store).await;
+    let r = call(&c, &h, "GET", "/S3/no-such-bucket-apigate/key", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    has_request_id(&r);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<Code>NoSuchBucket</Code>"), "{body}");
+
+    create_bucket(&c, &h, "apigate-errors").await;
+    let r = call(&c, &h, "GET", "/S3/apigate-errors/missing.txt", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("<Code>NoSuchKey</Code>"));
+
+    // Upload into a bucket that does not exist: S3's 404 NoSuchBucket, not a new bucket.
+    let r = call(&c, &h, "PUT", "/S3/apigate-nowhere/x", &[], b"x").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("NoSuchBucket"));
+
+    // Deleting a bucket that still has objects: S3's 409 also becomes 400.
+    call(&c, &h, "PUT", "/S3/apigate-errors/x", &[], b"x").await;
+    let r = call(&c, &h, "DELETE", "/S3/apigate-errors", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("BucketNotEmpty"));
+    assert!(h.stop().success());
+}
+
+/// With `*/*` registered as binary every byte survives: all byte values, 5 MiB.
+async fn binary_object_round_trips_byte_exact(store: Store) {
+    let (h, c) = mys3(store).await;
+    create_bucket(&c, &h, "apigate-binary").await;
+    let data: Vec<u8> = (0..5 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let r = call(
+        &c,
+        &h,
+        "PUT",
+        "/S3/apigate-binary/blob.png",
+        &[("content-type", "image/png")],
+        &data,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let r = call(
+        &c,
+        &h,
+        "GET",
+        "/S3/apigate-binary/blob.png",
+        &[("accept", "image/png")],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let back = r.bytes().await.unwrap();
+    assert_eq!(back.len(), data.len());
+    assert!(back == data, "bytes differ");
+    assert!(h.stop().success());
+}
+
+/// AWS's Swagger 2.0 export (sigv4 security, no binary media types): the walk-through with
+/// text objects.
+async fn aws_sample_swagger2_walkthrough(store: Store) {
+    let Some(sample) = aws_sample("mys3-swagger2.json") else {
+        return;
+    };
+    let h = start(Options::new(&sample, store)).await;
+    let c = Client::new();
+    let r = c.get(h.url("/S3/")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "the 2.0 sample requires SigV4"
+    );
+    text_walkthrough(&h, &c, true).await;
+    assert!(h.stop().success());
+}
+
+/// AWS's OpenAPI 3.0 export has no security (see semantics §15.1) and no binary media types:
+/// text round-trips, and bytes that are not UTF-8 are replaced with U+FFFD, as API Gateway does.
+async fn aws_sample_oas30_walkthrough(store: Store) {
+    let Some(sample) = aws_sample("mys3-oas30.json") else {
+        return;
+    };
+    let h = start(Options::new(&sample, store)).await;
+    let c = Client::new();
+    text_walkthrough(&h, &c, false).await;
+    let r = c
+        .put(h.url("/S3/apigate-sample/b.bin"))
+        .header("content-type", "application/octet-stream")
+        .body(vec![b'a', 0xff, 0xfe, b'b'])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c
+        .get(h.url("/S3/apigate-sample/b.bin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "a\u{fffd}\u{fffd}b");
+    assert!(h.stop().success());
+}
+
+fn aws_sample(name: &str) -> Option<String> {
+    let path = repo().join("../shared/aws-samples").join(name);
+    if path.exists() {
+        Some(path.to_string_lossy().into_owned())
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs ../shared/aws-samples"
+        );
+        None
+    }
+}
+
+async fn text_walkthrough(h: &Harness, c: &Client, sign: bool) {
+    let config = bucket_config();
+    let send = |method: &'static str,
+                path: String,
+                headers: Vec<(&'static str, &'static str)>,
+                body: Vec<u8>| {
+        let url = h.url(&path);
+        let rb = if sign {
+            signed(
+                c,
+                method,
+                &url,
+                &headers,
+                &body,
+                CALLER_SECRET,
+                SystemTime::now(),
+            )
+        } else {
+            let mut rb = c.request(method.parse().unwrap(), url);
+            for (k, v) in &headers {
+                rb = rb.header(*k, *v);
+            }
+            rb.body(body)
+        };
+        async move { rb.send().await.unwrap() }
+    };
+    let r = send(
+        "PUT",
+        "/S3/apigate-sample".into(),
+        vec![],
+        config.into_bytes(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = send(
+        "PUT",
+        "/S3/apigate-sample/t.txt".into(),
+        vec![("content-type", "text/plain")],
+        "héllo".into(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = send("GET", "/S3/apigate-sample".into(), vec![], Vec::new()).await;
+    assert!(r.text().await.unwrap().contains("<Key>t.txt</Key>"));
+    let r = send("GET", "/S3/apigate-sample/t.txt".into(), vec![], Vec::new()).await;
+    assert_eq!(r.headers()["content-type"], "text/plain");
+    assert_eq!(r.text().await.unwrap(), "héllo");
+    let r = send(
+        "HEAD",
+        "/S3/apigate-sample/t.txt".into(),
+        vec![],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(r.headers()["content-length"], "6");
+    let r = send(
+        "GET",
+        "/S3/apigate-sample/missing".into(),
+        vec![],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = send("GET", "/S3/".into(), vec![], Vec::new()).await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("<Name>apigate-sample</Name>"));
+    let r = send(
+        "DELETE",
+        "/S3/apigate-sample/t.txt".into(),
+        vec![],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateway behaviour that does not depend on the store (embedded store only).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_routes_are_missing_authentication_token() {
+    let (h, c) = mys3(Store::Embedded).await;
+    for (method, path) in [
+        ("GET", "/S3/a/b/c"),
+        ("GET", "/other/a"),
+        ("GET", "/"),
+        ("POST", "/S3/bucket"),
+        ("PATCH", "/S3"),
+    ] {
+        let r = call(&c, &h, method, path, &[], b"").await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(
+            r.headers()["x-amzn-errortype"],
+            "MissingAuthenticationTokenException"
+        );
+        assert_eq!(r.headers()["content-type"], "application/json");
+        has_request_id(&r);
+        assert_eq!(
+            r.text().await.unwrap(),
+            r#"{"message":"Missing Authentication Token"}"#
+        );
+    }
+    assert!(h.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_methods_verify_the_caller_signature() {
+    let (h, c) = mys3(Store::Embedded).await;
+    // Unsigned.
+    let r = c.get(h.url("/S3")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.headers()["x-amzn-errortype"],
+        "MissingAuthenticationTokenException"
+    );
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Missing Authentication Token"}"#
+    );
+    // Wrong secret.
+    let r = signed(
+        &c,
+        "GET",
+        &h.url("/S3"),
+        &[],
+        b"",
+        "wrong-secret",
+        SystemTime::now(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.headers()["x-amzn-errortype"], "InvalidSignatureException");
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("signature we calculated does not match"));
+    // Clock skew beyond five minutes.
+    let skewed = SystemTime::now() - Duration::from_secs(6 * 60);
+    let r = signed(&c, "GET", &h.url("/S3"), &[], b"", CALLER_SECRET, skewed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("Signature expired"));
+    // A signed body changed on the way.
+    let r = signed(
+        &c,
+        "PUT",
+        &h.url("/S3/apigate-x/k"),
+        &[],
+        b"original",
+        CALLER_SECRET,
+        SystemTime::now(),
+    )
+    .body("tampered")
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Correctly signed.
+    let r = call(&c, &h, "GET", "/S3", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(h.stop().success());
+}
+
+/// With a signed `x-amz-content-sha256` the body streams; a body that does not match it never
+/// reaches the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_payload_hash_is_enforced_while_streaming() {
+    use sha2::Digest;
+    let (h, c) = mys3(Store::Embedded).await;
+    create_bucket(&c, &h, "apigate-hash").await;
+    let good = hex::encode(sha2::Sha256::digest(b"payload"));
+    let r = call(
+        &c,
+        &h,
+        "PUT",
+        "/S3/apigate-hash/ok",
+        &[("x-amz-content-sha256", &good)],
+        b"payload",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = call(&c, &h, "GET", "/S3/apigate-hash/ok", &[], b"").await;
+    assert_eq!(r.text().await.unwrap(), "payload");
+
+    // Signed over the declared hash of "payload", but the body sent differs.
+    let r = signed(
+        &c,
+        "PUT",
+        &h.url("/S3/apigate-hash/bad"),
+        &[("x-amz-content-sha256", &good)],
+        b"payload",
+        CALLER_SECRET,
+        SystemTime::now(),
+    )
+    .body("PAYLOAD")
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let r = call(&c, &h, "GET", "/S3/apigate-hash/bad", &[], b"").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "the object was never stored"
+    );
+    assert!(h.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_backend_is_a_5xx_not_a_hang() {
+    let mut options = Options::new("openapi/mys3.yaml", Store::Embedded).arg("--no-auth");
+    options.endpoint = Some(format!("http://127.0.0.1:{}", free_port()));
+    let h = start(options).await;
+    let r = Client::new().get(h.url("/S3/b/k")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::GATEWAY_TIMEOUT);
+    has_request_id(&r);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Internal server error"}"#
+    );
+    assert!(h.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_that_never_answers_times_out_with_504() {
+    // Accepts connections and never responds.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (s, _) = silent.accept().await.unwrap();
+            held.push(s);
+        }
+    });
+    let mut options = Options::new("tests/serve/timeout.yaml", Store::Embedded);
+    options.endpoint = Some(endpoint);
+    let h = start(options).await;
+    let r = Client::new().get(h.url("/slow")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Endpoint request timed out"}"#
+    );
+    assert!(h.stop().success());
+    hold.abort();
+}

@@ -1,0 +1,246 @@
+//! Test harness: runs the real `apigate serve` binary on 127.0.0.1:0 in front of a real S3
+//! implementation — its embedded store (s3s), or moto's server — and signs requests with the
+//! `aws-sigv4` crate, an independent SigV4 implementation.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime};
+
+pub const REGION: &str = "us-west-2";
+pub const CALLER_KEY: &str = "AKIDAPIGATETESTCALLER";
+pub const CALLER_SECRET: &str = "apigate/test/caller/secret/key/0123456789";
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Which S3 implementation backs the gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// `apigate serve` without `--s3-endpoint`.
+    Embedded,
+    /// moto's server, started here; the gateway gets `--s3-endpoint`.
+    Moto,
+}
+
+/// moto's S3 server as a child process on a free loopback port.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn start_moto() -> Moto {
+    let port = free_port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server must be installed: pip install 'moto[server]' (see README)");
+    let moto = Moto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    // Ready when it answers (its start-up takes a second or two).
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        let probe = format!("{}/moto-api/", moto.endpoint);
+        if client.get(probe).send().await.is_ok() {
+            return moto;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("moto_server did not start on {}", moto.endpoint);
+}
+
+/// A port nothing listens on (just released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// How to start the gateway.
+pub struct Options {
+    pub definition: PathBuf,
+    pub store: Store,
+    /// `--s3-endpoint` (overrides `store`).
+    pub endpoint: Option<String>,
+    pub extra: Vec<String>,
+}
+
+impl Options {
+    pub fn new(definition: &str, store: Store) -> Options {
+        Options {
+            definition: repo().join(definition),
+            store,
+            endpoint: None,
+            extra: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, a: &str) -> Options {
+        self.extra.push(a.to_string());
+        self
+    }
+}
+
+/// A running `apigate serve`.
+pub struct Harness {
+    child: Child,
+    /// `http://127.0.0.1:PORT` (no stage).
+    pub root: String,
+    /// What it printed before serving.
+    pub banner: Vec<String>,
+    _moto: Option<Moto>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Harness {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.root)
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+pub async fn start(options: Options) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("callers");
+    std::fs::write(
+        &creds,
+        format!(
+            "[tester]\naws_access_key_id = {CALLER_KEY}\naws_secret_access_key = {CALLER_SECRET}\n"
+        ),
+    )
+    .unwrap();
+    let moto = match (&options.endpoint, options.store) {
+        (None, Store::Moto) => Some(start_moto().await),
+        _ => None,
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_apigate"));
+    cmd.arg("serve")
+        .arg(&options.definition)
+        .args(["--listen", "127.0.0.1:0", "--region", REGION])
+        .arg("--caller-credentials")
+        .arg(&creds)
+        .arg("--data-dir")
+        .arg(dir.path().join("s3"))
+        .args(&options.extra)
+        .current_dir(repo())
+        // moto accepts any key; the embedded store gets a generated one.
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("no-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let endpoint = options
+        .endpoint
+        .clone()
+        .or_else(|| moto.as_ref().map(|m| m.endpoint.clone()));
+    if let Some(e) = &endpoint {
+        cmd.args(["--s3-endpoint", e])
+            .env("AWS_ACCESS_KEY_ID", "AKIDMOTOTESTKEY00000")
+            .env("AWS_SECRET_ACCESS_KEY", "moto-accepts-any-secret");
+    }
+    let mut child = cmd.spawn().expect("start apigate serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    let root = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("serve exited early; printed: {banner:#?}"))
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("apigate: serving on ") {
+            let url = rest.split(' ').next().unwrap();
+            let root = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+            banner.push(line);
+            break root;
+        }
+        banner.push(line);
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Harness {
+        child,
+        root,
+        banner,
+        _moto: moto,
+        _dir: dir,
+    }
+}
+
+/// A request signed for `execute-api` with `aws-sigv4` (curl and the AWS SDKs sign the same way).
+pub fn signed(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    secret: &str,
+    time: SystemTime,
+) -> reqwest::RequestBuilder {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    use aws_sigv4::sign::v4::SigningParams;
+    let identity =
+        aws_credential_types::Credentials::new(CALLER_KEY, secret, None, None, "test").into();
+    let params = SigningParams::builder()
+        .identity(&identity)
+        .region(REGION)
+        .name("execute-api")
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let host = url.split('/').nth(2).unwrap().to_string();
+    let mut all: Vec<(&str, &str)> = headers.to_vec();
+    all.push(("host", &host));
+    let signable =
+        SignableRequest::new(method, url, all.into_iter(), SignableBody::Bytes(body)).unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let mut rb = client.request(method.parse().unwrap(), url);
+    for (k, v) in headers {
+        rb = rb.header(*k, *v);
+    }
+    for (k, v) in instructions.headers() {
+        rb = rb.header(k, v);
+    }
+    rb.body(body.to_vec())
+}
