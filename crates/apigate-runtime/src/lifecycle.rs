@@ -91,7 +91,6 @@ pub async fn handle(gw: &Gateway, request: Request<Body>, remote: SocketAddr) ->
 }
 
 async fn run(gw: &Gateway, parts: &Parts, body: Body, cx: &mut RequestContext) -> Response<Body> {
-    let scope_vars = &gw.settings.stage_variables;
     let accept = header_str(parts, ACCEPT.as_str());
     let routed = match route(gw, parts, cx) {
         Ok(r) => r,
@@ -106,10 +105,7 @@ async fn run(gw: &Gateway, parts: &Parts, body: Body, cx: &mut RequestContext) -
     let result = execute(gw, parts, body, routed.method, &request, cx).await;
     match result {
         Ok(response) => response,
-        Err(e) => {
-            let _ = scope_vars;
-            fail(gw, &e, cx, Some(&request), accept.as_deref())
-        }
+        Err(e) => fail(gw, &e, cx, Some(&request), accept.as_deref()),
     }
 }
 
@@ -169,7 +165,7 @@ async fn execute(
     };
     let (endpoint_response, selector) = endpoint_response;
     let selected = select_response(method, selector.as_deref(), endpoint_response.status)?;
-    map_response(gw, method, selected, endpoint_response, parts, scope).await
+    map_response(gw, selected, endpoint_response, parts, scope).await
 }
 
 /// The routed method and its path parameters.
@@ -498,7 +494,6 @@ fn select_response<'m>(
 /// `application/json`), and the body (template, or converted pass-through).
 async fn map_response(
     gw: &Gateway,
-    method: &Method,
     selected: &IntegrationResponse,
     endpoint: EndpointResponse,
     parts: &Parts,
@@ -565,7 +560,6 @@ async fn map_response(
     if parts.method != http::Method::HEAD {
         headers.remove(CONTENT_LENGTH);
     }
-    let _ = method;
     let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(selected.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -1,7 +1,6 @@
 //! The HTTP server: accepts connections (HTTP/1.1 and h2c), sets TCP_NODELAY, hands each
 //! request to the lifecycle, and shuts down gracefully — in-flight requests finish.
 
-use crate::body::Body;
 use crate::lifecycle::{self, Gateway};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -92,6 +91,3 @@ pub async fn shutdown_signal() {
         () = term => {}
     }
 }
-
-/// The response body type, re-exported for callers that build their own services.
-pub type ResponseBody = Body;

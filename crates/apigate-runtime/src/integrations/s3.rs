@@ -16,7 +16,6 @@ use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
 use http::Method;
 use http_body_util::{BodyDataStream, BodyExt};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Where S3 requests are sent.
 #[derive(Debug, Clone)]
@@ -354,9 +353,6 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
     out
 }
-
-/// Shared handle.
-pub type SharedS3 = Arc<S3Backend>;
 
 #[cfg(test)]
 mod tests {
