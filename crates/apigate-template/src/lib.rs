@@ -1,0 +1,1 @@
+//! Work in progress: the VTL engine (see the crate description).
