@@ -15,7 +15,12 @@ use reqwest::{Client, StatusCode};
 use support::*;
 
 async fn features() -> (Harness, Client) {
-    let h = start(Options::new("tests/serve/features.yaml", Store::Embedded)).await;
+    let options = Options::new("tests/serve/features.yaml", Store::Embedded)
+        .arg("--stage-variable")
+        .arg("env=test-stage")
+        .arg("--stage-variable")
+        .arg("bucket=notes");
+    let h = start(options).await;
     (h, Client::new())
 }
 

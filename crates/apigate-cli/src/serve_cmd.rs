@@ -44,6 +44,10 @@ pub struct ServeArgs {
     /// Accept unsigned callers on AWS_IAM methods (verification off).
     #[arg(long)]
     no_auth: bool,
+    /// A stage variable (`$stageVariables.NAME`, `stageVariables.NAME` mappings,
+    /// `${stageVariables.NAME}` in URIs); repeatable.
+    #[arg(long = "stage-variable", value_name = "NAME=VALUE", value_parser = parse_stage_variable)]
+    stage_variables: Vec<(String, String)>,
     /// Most bytes of a body buffered when a stage needs it whole (signature hashing without
     /// x-amz-content-sha256, text conversion, uploads of unknown length); bigger → 413.
     /// Streamed bodies are not limited.
@@ -273,7 +277,11 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
             api_id: "apigate".into(),
             account_id: options.import_variables.account_id.clone(),
             region: region.clone(),
-            stage_variables: BTreeMap::new(),
+            stage_variables: args
+                .stage_variables
+                .iter()
+                .cloned()
+                .collect::<BTreeMap<_, _>>(),
             buffer_limit: args.buffer_limit,
         },
         authorizer: Authorizer { mode, keys, region },
@@ -305,6 +313,32 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         store.shutdown().await;
     }
     Ok(())
+}
+
+/// `NAME=VALUE`, with AWS's rules: names alphanumeric or `_`, values of
+/// `A-Za-z0-9-._~:/?#&=,` up to 512 characters.
+fn parse_stage_variable(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;
+    if name.is_empty()
+        || name.len() > 64
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(format!(
+            "stage variable name `{name}` must be 1-64 characters of A-Z a-z 0-9 _"
+        ));
+    }
+    if value.len() > 512
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#&=,".contains(c))
+    {
+        return Err(format!(
+            "stage variable value `{value}` must be at most 512 characters of A-Z a-z 0-9 - . _ ~ : / ? # & = ,"
+        ));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// The environment's static AWS key, if any (also the gateway's own caller identity).
