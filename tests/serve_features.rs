@@ -167,8 +167,12 @@ async fn mock_integrations_with_literal_templates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_features_fail_closed() {
     let (h, c) = features().await;
-    for path in ["/vtl", "/legacy", "/undeclared"] {
-        let r = c.get(h.url(path)).send().await.unwrap();
+    for (method, path) in [("GET", "/vtl"), ("POST", "/lambda"), ("GET", "/undeclared")] {
+        let r = c
+            .request(method.parse().unwrap(), h.url(path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
         assert!(r.headers().contains_key("x-amzn-requestid"));
         assert_eq!(

@@ -14,6 +14,7 @@ use apigate_core::model::Authorization;
 use apigate_core::LoadOptions;
 use apigate_runtime::auth::sigv4::{CallerKey, CallerKeys};
 use apigate_runtime::auth::{AuthMode, Authorizer};
+use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::s3::{S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
 use apigate_runtime::{Gateway, Settings};
@@ -265,16 +266,13 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         }
     }
 
-    let client = reqwest::Client::builder()
-        .tcp_nodelay(true)
-        .read_timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| fail(2, format!("HTTP client: {e}")))?;
+    let client = http_client(false)?;
+    let insecure_client = http_client(true)?;
     let gateway = Gateway {
         api,
         settings: Settings {
             stage: stage.clone(),
-            api_id: "apigate".into(),
+            api_id: API_ID.into(),
             account_id: options.import_variables.account_id.clone(),
             region: region.clone(),
             stage_variables: args
@@ -285,7 +283,8 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
             buffer_limit: args.buffer_limit,
         },
         authorizer: Authorizer { mode, keys, region },
-        s3: S3Backend::new(s3_endpoint, credentials, client),
+        s3: S3Backend::new(s3_endpoint, credentials, client.clone()),
+        http: HttpBackend::new(client, insecure_client, API_ID),
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -313,6 +312,21 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         store.shutdown().await;
     }
     Ok(())
+}
+
+/// `$context.apiId` of the served API.
+const API_ID: &str = "apigate";
+
+/// The client for backend calls: TCP_NODELAY, and a read timeout so a stalled backend body
+/// cannot hold a request forever. `insecure` skips TLS verification
+/// (`tlsConfig.insecureSkipVerification`).
+fn http_client(insecure: bool) -> Result<reqwest::Client, Failure> {
+    reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .read_timeout(Duration::from_secs(60))
+        .danger_accept_invalid_certs(insecure)
+        .build()
+        .map_err(|e| fail(2, format!("HTTP client: {e}")))
 }
 
 /// `NAME=VALUE`, with AWS's rules: names alphanumeric or `_`, values of

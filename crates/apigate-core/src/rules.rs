@@ -109,7 +109,7 @@ rules! {
     EXTENSION_HTTP_API_ONLY = ("extension-http-api-only", Warning, "An extension that applies to HTTP APIs only; REST import ignores it.");
     EXTENSION_UNKNOWN = ("extension-unknown", Warning, "An `x-amazon-apigateway-*` key API Gateway does not define.");
     EXTENSION_MISPLACED = ("extension-misplaced", Warning, "An `x-amazon-apigateway-*` key in a place where API Gateway does not read it.");
-    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (VTL templates, http/http_proxy integrations, API keys, resource policies, body validation): requests that reach it answer 500 with the reason.");
+    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (VTL templates, API keys, resource policies, body validation): requests that reach it answer 500 with the reason.");
 }
 
 /// Looks a rule up by id.

@@ -6,8 +6,8 @@
 //! - [`lifecycle`]: one request, stage by stage — route → authorize → validate → map request
 //!   → integrate → select response → map response, failures → [`gateway_response`];
 //! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);
-//! - [`integrations`]: the backends — S3 (`type: aws`, SigV4-signed with `aws-sigv4`) and
-//!   `mock`; [`params`], [`templates`] and [`convert`] do the mapping work around them.
+//! - [`integrations`]: the backends — S3 (`type: aws`, SigV4-signed with `aws-sigv4`),
+//!   `http` and `http_proxy`, and `mock`; [`params`], [`templates`] and [`convert`] do the mapping work around them.
 //!
 //! Definition loading and validation live in `apigate-core`; the embedded S3 store in
 //! `apigate-s3store`; the command line in `apigate-cli`.

@@ -14,12 +14,13 @@ use crate::context::RequestContext;
 use crate::convert::{self, ConvertError};
 use crate::error::{GatewayError, ResponseType};
 use crate::gateway_response;
+use crate::integrations::http::{self as http_integration, HttpBackend, ProxyPassthrough};
 use crate::integrations::s3::{CallerSecret, S3Backend};
 use crate::integrations::{EndpointRequest, EndpointResponse};
 use crate::params::{self, Scope};
 use crate::request::MethodRequest;
 use crate::templates::{self, RequestBodyPlan};
-use apigate_core::mapping::ParamLocation;
+use apigate_core::mapping::{ParamLocation, Source};
 use apigate_core::model::{IntegrationResponse, IntegrationType, Target};
 use apigate_core::routes::RouteMatch;
 use apigate_core::{Api, HttpMethod, Method};
@@ -40,6 +41,7 @@ pub struct Gateway {
     pub settings: Settings,
     pub authorizer: Authorizer,
     pub s3: S3Backend,
+    pub http: HttpBackend,
 }
 
 /// Per-gateway settings.
@@ -152,7 +154,8 @@ async fn execute(
             (r, selector)
         }
         None => {
-            let result = integrate(gw, method, endpoint_request, caller_secret.as_ref()).await;
+            let result =
+                integrate(gw, method, parts, endpoint_request, caller_secret.as_ref()).await;
             // A body that failed its signed hash aborted the upload; whatever the backend
             // answered to the truncated request, the client's answer is 403.
             if payload_failed() {
@@ -164,6 +167,9 @@ async fn execute(
         }
     };
     let (endpoint_response, selector) = endpoint_response;
+    if method.integration.kind == IntegrationType::HttpProxy {
+        return Ok(proxy_response(endpoint_response));
+    }
     let selected = select_response(method, selector.as_deref(), endpoint_response.status)?;
     map_response(gw, selected, endpoint_response, parts, scope).await
 }
@@ -307,11 +313,7 @@ async fn map_request(
                 uri.service
             )))
         }
-        (IntegrationType::Http | IntegrationType::HttpProxy, _) => {
-            return Err(GatewayError::unsupported(
-                "http and http_proxy integrations",
-            ))
-        }
+        (IntegrationType::Http | IntegrationType::HttpProxy, Target::Http(_)) => {}
         _ => {
             return Err(GatewayError::configuration(
                 "integration without a usable target",
@@ -357,15 +359,20 @@ async fn map_request(
         }
     }
 
-    let plan = templates::request_plan(
-        &integration.request_templates,
-        integration.passthrough,
-        content_type.as_deref(),
-    )?;
     let mut content_length = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // Proxy integrations pass the body through untouched.
+    let plan = if integration.kind == IntegrationType::HttpProxy {
+        RequestBodyPlan::Passthrough
+    } else {
+        templates::request_plan(
+            &integration.request_templates,
+            integration.passthrough,
+            content_type.as_deref(),
+        )?
+    };
     match plan {
         RequestBodyPlan::Transform(template) => {
             let rendered = templates::render(template)?;
@@ -376,6 +383,7 @@ async fn map_request(
             content_length = Some(rendered.len() as u64);
             body = body::full(rendered);
         }
+        RequestBodyPlan::Passthrough if integration.kind == IntegrationType::HttpProxy => {}
         RequestBodyPlan::Passthrough => {
             if integration.kind == IntegrationType::Mock {
                 return Ok((empty_request(), Some(None)));
@@ -393,8 +401,9 @@ async fn map_request(
                 .map_err(|e| convert_error(e, "request body"))?;
         }
     }
-    if content_length.is_none() && !body::is_empty(&body) {
-        // Backends such as S3 need the length of an upload: buffer it (within the limit).
+    let to_s3 = matches!(integration.target, Target::Aws(_));
+    if to_s3 && content_length.is_none() && !body::is_empty(&body) {
+        // S3 needs the length of an upload: buffer it (within the limit).
         let bytes = body::collect(body, gw.settings.buffer_limit)
             .await
             .map_err(|e| collect_error(e, "request body"))?;
@@ -406,12 +415,28 @@ async fn map_request(
         Some(HttpMethod::Any) | None => request.verb,
         Some(v) => v,
     };
-    let method = http::Method::from_bytes(verb.as_str().as_bytes())
+    let backend_verb = http::Method::from_bytes(verb.as_str().as_bytes())
         .map_err(|e| GatewayError::configuration(format!("integration verb: {e}")))?;
+    // Values mapped from a greedy `{name+}` parameter keep their `/` in the URI.
+    let greedy = integration
+        .request_parameters
+        .iter()
+        .filter(|m| m.target.location == ParamLocation::Path)
+        .filter(|m| match &m.source {
+            Source::MethodRequest {
+                location: ParamLocation::Path,
+                name,
+                ..
+            } => method_path_is_greedy(&method.resource_path, name),
+            _ => false,
+        })
+        .map(|m| m.target.name.clone())
+        .collect();
     Ok((
         EndpointRequest {
-            method,
+            method: backend_verb,
             path,
+            greedy,
             query,
             headers,
             body,
@@ -422,10 +447,18 @@ async fn map_request(
     ))
 }
 
+/// Whether `{name+}` is a segment of the resource path.
+fn method_path_is_greedy(resource_path: &str, name: &str) -> bool {
+    resource_path
+        .split('/')
+        .any(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) == Some(name))
+}
+
 fn empty_request() -> EndpointRequest {
     EndpointRequest {
         method: http::Method::GET,
         path: BTreeMap::new(),
+        greedy: Default::default(),
         query: Vec::new(),
         headers: http::HeaderMap::new(),
         body: body::empty(),
@@ -438,10 +471,30 @@ fn empty_request() -> EndpointRequest {
 async fn integrate(
     gw: &Gateway,
     method: &Method,
+    parts: &Parts,
     request: EndpointRequest,
     caller: Option<&CallerSecret>,
 ) -> Result<EndpointResponse, GatewayError> {
-    match &method.integration.target {
+    let integration = &method.integration;
+    match &integration.target {
+        Target::Http(uri) => {
+            let proxy =
+                (integration.kind == IntegrationType::HttpProxy).then(|| ProxyPassthrough {
+                    raw_query: parts.uri.query(),
+                    headers: &parts.headers,
+                    drop_authorization: method.authorization
+                        == apigate_core::model::Authorization::AwsIam,
+                });
+            gw.http
+                .send(
+                    uri,
+                    request,
+                    proxy,
+                    integration.tls_insecure_skip_verification,
+                    &gw.settings.stage_variables,
+                )
+                .await
+        }
         Target::Aws(uri) => {
             gw.s3
                 .send(
@@ -565,6 +618,15 @@ async fn map_response(
         StatusCode::from_u16(selected.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers;
     Ok(response)
+}
+
+/// An `http_proxy` response: the backend's status, headers per §10.4, body streamed.
+fn proxy_response(endpoint: EndpointResponse) -> Response<Body> {
+    let mut response = Response::new(endpoint.body);
+    *response.status_mut() =
+        StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    *response.headers_mut() = http_integration::proxy_response_headers(&endpoint.headers);
+    response
 }
 
 /// Turns an error into its gateway response, recording it in the context first.

@@ -84,19 +84,6 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
             report_vtl(cx, &t);
         }
     }
-    if let (Some(k @ (IntegrationType::Http | IntegrationType::HttpProxy)), Some(t)) =
-        (kind, at.get("type"))
-    {
-        cx.report_hint(
-            rules::FEATURE_NOT_SERVED,
-            &t,
-            format!(
-                "`{}` integrations are not executed by apigate yet; this method answers 500",
-                k.as_str()
-            ),
-            "aws (S3) and mock integrations are served; see docs/PARITY.md",
-        );
-    }
     let target =
         kind.and_then(|k| target(cx, at, k, http_method, &mapped_targets, &request_templates));
     let credentials = credentials(cx, at);

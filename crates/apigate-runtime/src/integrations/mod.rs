@@ -2,21 +2,24 @@
 //! [`EndpointRequest`] from the method request and its mappings; an integration sends it and
 //! returns the [`EndpointResponse`] that integration-response selection works on.
 
+pub mod http;
 pub mod s3;
 pub mod signer;
 
 use crate::body::Body;
 use crate::error::GatewayError;
+use ::http::HeaderMap;
 use apigate_core::uri::{Part, Template};
-use http::HeaderMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The request toward the backend, after parameter mapping.
 #[derive(Debug)]
 pub struct EndpointRequest {
-    pub method: http::Method,
+    pub method: ::http::Method,
     /// `integration.request.path.N` values (decoded).
     pub path: BTreeMap<String, String>,
+    /// Names in `path` whose values come from a greedy `{name+}` parameter: their `/` stay.
+    pub greedy: BTreeSet<String>,
     /// `integration.request.querystring.N` values, in mapping order.
     pub query: Vec<(String, String)>,
     /// `integration.request.header.N` values.
@@ -51,8 +54,8 @@ pub fn encode_query(s: &str) -> percent_encoding::PercentEncode<'_> {
     percent_encoding::utf8_percent_encode(s, SEGMENT)
 }
 
-/// Renders a URI template: literals as written, placeholders from `integration.request.path.N`
-/// and `${stageVariables.N}` from the stage, each value percent-encoded (keeping `/` when
+/// Renders a URI template: literals as written, `${stageVariables.N}` as the value, and
+/// placeholders from `integration.request.path.N` percent-encoded (keeping `/` when
 /// `keep_slash`). A placeholder without a value fails closed (semantics §5.1, [I]).
 pub fn render(
     template: &Template,
@@ -60,7 +63,16 @@ pub fn render(
     stage_variables: &BTreeMap<String, String>,
     keep_slash: bool,
 ) -> Result<String, GatewayError> {
-    let set = if keep_slash { PATH } else { SEGMENT };
+    render_with(template, path, stage_variables, |_| keep_slash)
+}
+
+/// [`render`] deciding per placeholder name whether its `/` stay.
+pub fn render_with(
+    template: &Template,
+    path: &BTreeMap<String, String>,
+    stage_variables: &BTreeMap<String, String>,
+    keeps_slash: impl Fn(&str) -> bool,
+) -> Result<String, GatewayError> {
     let mut out = String::new();
     for part in &template.parts {
         match part {
@@ -72,6 +84,7 @@ pub fn render(
                          no value for URI placeholder {{{name}}}"
                     ))
                 })?;
+                let set = if keeps_slash(name) { PATH } else { SEGMENT };
                 out.extend(percent_encoding::utf8_percent_encode(value, set));
             }
             Part::StageVariable(name) => {
@@ -80,11 +93,25 @@ pub fn render(
                         "Execution failed due to configuration error: stage variable {name} is not set"
                     ))
                 })?;
-                out.extend(percent_encoding::utf8_percent_encode(value, set));
+                // Stage variable values are restricted to URI characters
+                // (`A-Za-z0-9-._~:/?#&=,`) and are meant as URI text: `host:port`, a path.
+                out.push_str(value);
             }
         }
     }
     Ok(out)
+}
+
+/// The error and its causes, for the execution log.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 #[cfg(test)]

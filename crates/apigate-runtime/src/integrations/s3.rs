@@ -145,7 +145,7 @@ impl S3Backend {
                     ResponseType::IntegrationFailure,
                     format!(
                         "Execution failed due to a network error: {url}: {}",
-                        error_chain(&e)
+                        super::error_chain(&e)
                     ),
                 ))
             }
@@ -340,18 +340,6 @@ fn is_subresource(name: &str) -> bool {
         name,
         "location" | "acl" | "tagging" | "versioning" | "policy" | "cors" | "uploads"
     )
-}
-
-/// The error and its causes, for the execution log.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,240 @@
+//! `type: http` and `type: http_proxy` integrations: render the URL template, send the request
+//! unsigned, stream the bodies. What reaches the backend differs (semantics §5.1, §10.4):
+//!
+//! - `http`: only mapped query strings and headers (plus the headers API Gateway adds itself);
+//! - `http_proxy`: the client's query string and headers pass, minus the hop-by-hop and
+//!   gateway-managed ones of AWS's known-issues table; mapped values are appended (query) or
+//!   override (headers). On the way back the same table remaps or drops response headers.
+
+use super::{encode_query, render_with, EndpointRequest, EndpointResponse};
+use crate::body::BoxError;
+use crate::error::{GatewayError, ResponseType};
+use apigate_core::uri::HttpUri;
+use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, USER_AGENT};
+use http_body_util::{BodyDataStream, BodyExt};
+use std::collections::BTreeMap;
+
+/// Request headers API Gateway never forwards to an http/http_proxy backend.
+const DROPPED_REQUEST_HEADERS: &[&str] = &[
+    "host",
+    "content-md5",
+    "expect",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "te",
+    "trailer",
+    "upgrade",
+    "www-authenticate",
+    "transfer-encoding",
+    "via",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "content-length",
+];
+
+/// Response headers renamed to `X-Amzn-Remapped-<name>` (Date and Server are then set by the
+/// gateway itself).
+const REMAPPED_RESPONSE_HEADERS: &[&str] = &[
+    "authorization",
+    "connection",
+    "content-md5",
+    "max-forwards",
+    "user-agent",
+    "www-authenticate",
+    "date",
+    "server",
+];
+
+/// Response headers dropped on the way back.
+const DROPPED_RESPONSE_HEADERS: &[&str] = &[
+    "expect",
+    "host",
+    "proxy-authenticate",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "keep-alive",
+];
+
+/// What of the client's request an `http_proxy` integration passes on.
+#[derive(Debug)]
+pub struct ProxyPassthrough<'a> {
+    pub raw_query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    /// The method is secured by SigV4: the caller's `Authorization` stays behind.
+    pub drop_authorization: bool,
+}
+
+#[derive(Debug)]
+pub struct HttpBackend {
+    client: reqwest::Client,
+    /// For integrations with `tlsConfig.insecureSkipVerification`.
+    insecure: reqwest::Client,
+    api_id: String,
+}
+
+impl HttpBackend {
+    pub fn new(client: reqwest::Client, insecure: reqwest::Client, api_id: &str) -> HttpBackend {
+        HttpBackend {
+            client,
+            insecure,
+            api_id: api_id.to_string(),
+        }
+    }
+
+    /// Sends `request` to the URL `uri` renders to. `proxy` is set for `http_proxy`.
+    pub async fn send(
+        &self,
+        uri: &HttpUri,
+        request: EndpointRequest,
+        proxy: Option<ProxyPassthrough<'_>>,
+        insecure_tls: bool,
+        stage_variables: &BTreeMap<String, String>,
+    ) -> Result<EndpointResponse, GatewayError> {
+        let greedy = &request.greedy;
+        let authority = render_with(&uri.authority, &request.path, stage_variables, |_| false)?;
+        let path_and_query =
+            render_with(&uri.path_and_query, &request.path, stage_variables, |n| {
+                greedy.contains(n)
+            })?;
+        let scheme = if uri.https { "https" } else { "http" };
+        let mut url = format!("{scheme}://{authority}{path_and_query}");
+        if url.ends_with(&format!("://{authority}")) {
+            url.push('/');
+        }
+        let mut first = !path_and_query.contains('?');
+        let mut push_query = |url: &mut String, pair: &str| {
+            url.push(if first { '?' } else { '&' });
+            first = false;
+            url.push_str(pair);
+        };
+        if let Some(raw) = proxy.as_ref().and_then(|p| p.raw_query) {
+            for pair in raw.split('&').filter(|p| !p.is_empty()) {
+                push_query(&mut url, pair);
+            }
+        }
+        for (k, v) in &request.query {
+            push_query(
+                &mut url,
+                &format!("{}={}", encode_query(k), encode_query(v)),
+            );
+        }
+
+        let mut headers = HeaderMap::new();
+        if let Some(p) = &proxy {
+            for (name, value) in p.headers {
+                let n = name.as_str();
+                if DROPPED_REQUEST_HEADERS.contains(&n)
+                    || (p.drop_authorization && n == "authorization")
+                    || n == "content-encoding"
+                {
+                    continue;
+                }
+                headers.append(name.clone(), value.clone());
+            }
+        } else {
+            headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+            if let Ok(v) = HeaderValue::from_str(&format!("AmazonAPIGateway_{}", self.api_id)) {
+                headers.insert(USER_AGENT, v);
+            }
+        }
+        if let Ok(v) = HeaderValue::from_str(&self.api_id) {
+            headers.insert("x-amzn-apigateway-api-id", v);
+        }
+        for (name, value) in &request.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        let empty = crate::body::is_empty(&request.body);
+        if let Some(n) = request.content_length.filter(|_| !empty) {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+        }
+
+        let client = if insecure_tls {
+            &self.insecure
+        } else {
+            &self.client
+        };
+        let mut outbound = client.request(request.method, &url).headers(headers);
+        if !empty {
+            outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(
+                request.body,
+            )));
+        }
+        let response = match tokio::time::timeout(request.timeout, outbound.send()).await {
+            Err(_) => {
+                return Err(GatewayError::new(
+                    ResponseType::IntegrationTimeout,
+                    format!(
+                        "Execution failed: endpoint request to {url} timed out after {} ms",
+                        request.timeout.as_millis()
+                    ),
+                ))
+            }
+            Ok(Err(e)) => {
+                return Err(GatewayError::new(
+                    ResponseType::IntegrationFailure,
+                    format!(
+                        "Execution failed due to a network error: {url}: {}",
+                        super::error_chain(&e)
+                    ),
+                ))
+            }
+            Ok(Ok(r)) => r,
+        };
+        let response: http::Response<reqwest::Body> = response.into();
+        let (parts, body) = response.into_parts();
+        Ok(EndpointResponse {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body: body.map_err(|e| Box::new(e) as BoxError).boxed_unsync(),
+        })
+    }
+}
+
+/// The client-facing headers of an `http_proxy` response (§10.4 response direction).
+pub fn proxy_response_headers(backend: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, value) in backend {
+        let n = name.as_str();
+        if DROPPED_RESPONSE_HEADERS.contains(&n) || n == "via" {
+            continue;
+        }
+        if REMAPPED_RESPONSE_HEADERS.contains(&n) {
+            if let Ok(remapped) = HeaderName::from_bytes(format!("x-amzn-remapped-{n}").as_bytes())
+            {
+                out.append(remapped, value.clone());
+            }
+            continue;
+        }
+        out.append(name.clone(), value.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_headers_are_remapped_or_dropped() {
+        let mut h = HeaderMap::new();
+        h.insert("date", "Mon, 01 Jan 2024 00:00:00 GMT".parse().unwrap());
+        h.insert("server", "backend/1".parse().unwrap());
+        h.insert("www-authenticate", "Basic".parse().unwrap());
+        h.insert("transfer-encoding", "chunked".parse().unwrap());
+        h.insert("via", "1.1 x".parse().unwrap());
+        h.insert("x-custom", "kept".parse().unwrap());
+        h.insert("content-type", "text/plain".parse().unwrap());
+        let out = proxy_response_headers(&h);
+        assert_eq!(out["x-amzn-remapped-date"], "Mon, 01 Jan 2024 00:00:00 GMT");
+        assert_eq!(out["x-amzn-remapped-server"], "backend/1");
+        assert_eq!(out["x-amzn-remapped-www-authenticate"], "Basic");
+        assert!(out.get("date").is_none() && out.get("server").is_none());
+        assert!(out.get("transfer-encoding").is_none() && out.get("via").is_none());
+        assert_eq!(out["x-custom"], "kept");
+        assert_eq!(out["content-type"], "text/plain");
+    }
+}
