@@ -1,6 +1,7 @@
 //! An HTTP backend for the http/http_proxy tests (hyper on 127.0.0.1:0): answers every
 //! request with a JSON description of what it received. `x-echo-status: N` sets the status;
-//! `GET …/bytes/N` streams N bytes instead.
+//! `GET …/bytes/N` streams N bytes instead; `PUT /store/KEY` keeps the body and its
+//! Content-Type in memory and `GET /store/KEY` returns them.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -8,7 +9,12 @@ use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use sha2::Digest;
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+/// Objects kept by `PUT /store/KEY`: key → (content type, bytes).
+type Objects = Arc<Mutex<HashMap<String, (Option<String>, Bytes)>>>;
 
 type EchoBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
@@ -16,12 +22,15 @@ type EchoBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 pub async fn start_echo() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let objects = Objects::default();
     tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
+            let objects = objects.clone();
             tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| echo(req, objects.clone()));
                 let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), hyper::service::service_fn(echo))
+                    .serve_connection(TokioIo::new(stream), service)
                     .await;
             });
         }
@@ -29,9 +38,39 @@ pub async fn start_echo() -> String {
     addr.to_string()
 }
 
-async fn echo(req: Request<Incoming>) -> Result<Response<EchoBody>, Infallible> {
+async fn echo(req: Request<Incoming>, objects: Objects) -> Result<Response<EchoBody>, Infallible> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
+    if let Some(key) = path.strip_prefix("/store/") {
+        let key = key.to_string();
+        if parts.method == hyper::Method::PUT {
+            let bytes = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let ct = parts
+                .headers
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            objects.lock().unwrap().insert(key, (ct, bytes));
+            return Ok(Response::new(Full::new(Bytes::new()).boxed()));
+        }
+        let found = objects.lock().unwrap().get(&key).cloned();
+        return Ok(match found {
+            Some((ct, bytes)) => {
+                let mut r = Response::builder();
+                if let Some(ct) = ct {
+                    r = r.header("content-type", ct);
+                }
+                r.body(Full::new(bytes).boxed()).unwrap()
+            }
+            None => Response::builder()
+                .status(404)
+                .body(Full::new(Bytes::from_static(b"no such object")).boxed())
+                .unwrap(),
+        });
+    }
     if let Some(n) = path
         .rsplit_once("/bytes/")
         .and_then(|(_, n)| n.parse::<usize>().ok())
