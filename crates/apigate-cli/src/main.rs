@@ -7,9 +7,11 @@
 //! Exit codes: 0 success, 1 the definition has errors (or warnings with `--deny-warnings`),
 //! 2 usage error or unreadable file.
 
+mod gateway_setup;
 mod report;
 mod routes_cmd;
 mod serve_cmd;
+mod test_invoke_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +66,18 @@ enum Command {
     Serve {
         #[command(flatten)]
         serve: serve_cmd::ServeArgs,
+        #[command(flatten)]
+        load: LoadArgs,
+    },
+    /// Run one request through the full pipeline in-process and print the execution log.
+    ///
+    /// Like the API Gateway console's Test tab: the method request, the endpoint request after
+    /// mapping, the endpoint response, the selected integration response and the method
+    /// response. Authorization is not checked. Exits 0 on a 2xx/3xx method response, 1
+    /// otherwise (or when the definition has errors), 2 on usage errors.
+    TestInvoke {
+        #[command(flatten)]
+        invoke: test_invoke_cmd::TestInvokeArgs,
         #[command(flatten)]
         load: LoadArgs,
     },
@@ -135,6 +149,9 @@ fn main() -> ExitCode {
             routes_cmd::routes(&file, format, &load.options())
         }
         Command::Serve { serve, load } => serve_cmd::serve(&serve, &load.options()),
+        Command::TestInvoke { invoke, load } => {
+            test_invoke_cmd::test_invoke(&invoke, &load.options())
+        }
         Command::Rules { markdown } => {
             if markdown {
                 print!("{}", apigate_core::rules::markdown());

@@ -24,5 +24,6 @@ pub mod params;
 pub mod request;
 pub mod server;
 pub mod templates;
+pub mod trace;
 
 pub use lifecycle::{Gateway, Settings};

@@ -20,6 +20,7 @@ use crate::integrations::{EndpointRequest, EndpointResponse};
 use crate::params::{self, Scope};
 use crate::request::MethodRequest;
 use crate::templates::{self, RequestBodyPlan};
+use crate::trace::{self, Trace};
 use apigate_core::mapping::{ParamLocation, Source};
 use apigate_core::model::{IntegrationResponse, IntegrationType, Target};
 use apigate_core::routes::RouteMatch;
@@ -32,6 +33,7 @@ use http::{Request, Response, StatusCode};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Everything the lifecycle needs, built once at start-up.
@@ -60,9 +62,30 @@ pub struct Settings {
 
 /// Runs one request through the lifecycle. Never fails: errors become gateway responses.
 pub async fn handle(gw: &Gateway, request: Request<Body>, remote: SocketAddr) -> Response<Body> {
+    handle_with(gw, request, remote, None).await
+}
+
+/// [`handle`], recording the execution log in `trace` (`apigate test-invoke`). Bodies are read
+/// whole to log them.
+pub async fn handle_traced(
+    gw: &Gateway,
+    request: Request<Body>,
+    remote: SocketAddr,
+    trace: Arc<Trace>,
+) -> Response<Body> {
+    handle_with(gw, request, remote, Some(trace)).await
+}
+
+async fn handle_with(
+    gw: &Gateway,
+    request: Request<Body>,
+    remote: SocketAddr,
+    trace: Option<Arc<Trace>>,
+) -> Response<Body> {
     let started = Instant::now();
     let (parts, body) = request.into_parts();
     let mut cx = RequestContext::new(SystemTime::now());
+    cx.trace = trace;
     cx.api_id.clone_from(&gw.settings.api_id);
     cx.account_id.clone_from(&gw.settings.account_id);
     cx.http_method = parts.method.as_str().to_string();
@@ -71,7 +94,24 @@ pub async fn handle(gw: &Gateway, request: Request<Body>, remote: SocketAddr) ->
     cx.user_agent = header_str(&parts, USER_AGENT.as_str()).unwrap_or_default();
     cx.domain_name = header_str(&parts, HOST.as_str()).unwrap_or_default();
 
+    let t = cx.trace.clone();
+    trace::log(t.as_deref(), || {
+        format!("Starting execution for request: {}", cx.request_id)
+    });
     let mut response = run(gw, &parts, body, &mut cx).await;
+    if let Some(t) = &t {
+        let (head, body) = response.into_parts();
+        let body = log_body(t, "Method response body after transformations", body, gw).await;
+        t.log(format!(
+            "Method response headers: {}",
+            trace::headers(&head.headers)
+        ));
+        t.log(format!(
+            "Method completed with status: {}",
+            head.status.as_u16()
+        ));
+        response = Response::from_parts(head, body);
+    }
 
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&cx.request_id) {
@@ -120,6 +160,24 @@ async fn execute(
     request: &MethodRequest<'_>,
     cx: &mut RequestContext,
 ) -> Result<Response<Body>, GatewayError> {
+    let body = match cx.trace.clone() {
+        Some(t) => {
+            t.log(format!(
+                "Method request path: {}",
+                trace::pairs(request.path_params.iter().map(|(k, v)| (*k, v.as_str())))
+            ));
+            t.log(format!(
+                "Method request query string: {}",
+                trace::pairs(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            ));
+            t.log(format!(
+                "Method request headers: {}",
+                trace::headers(&parts.headers)
+            ));
+            log_body(&t, "Method request body before transformations", body, gw).await
+        }
+        None => body,
+    };
     let authorized = authorize(gw, method, parts, body).await?;
     cx.caller = authorized.caller.clone();
     let caller_secret = authorized
@@ -143,9 +201,25 @@ async fn execute(
             Err(_) if payload_failed() => return Err(auth::payload_mismatch()),
             other => other?,
         };
+    let endpoint_request = match scope.context.trace.as_deref() {
+        Some(t) if selector.is_none() => EndpointRequest {
+            body: log_body(
+                t,
+                "Endpoint request body after transformations",
+                endpoint_request.body,
+                gw,
+            )
+            .await,
+            ..endpoint_request
+        },
+        _ => endpoint_request,
+    };
     let endpoint_response = match selector {
         // Mock: no backend; the request template chose the response.
         Some(selector) => {
+            trace::log(scope.context.trace.as_deref(), || {
+                format!("Mock integration: selector {selector:?}")
+            });
             let r = EndpointResponse {
                 status: 200,
                 headers: http::HeaderMap::new(),
@@ -161,7 +235,21 @@ async fn execute(
             if payload_failed() {
                 return Err(auth::payload_mismatch());
             }
-            let r = result?;
+            let mut r = result?;
+            if let Some(t) = scope.context.trace.as_deref() {
+                t.log(format!("Received response. Status: {}", r.status));
+                t.log(format!(
+                    "Endpoint response headers: {}",
+                    trace::headers(&r.headers)
+                ));
+                r.body = log_body(
+                    t,
+                    "Endpoint response body before transformations",
+                    r.body,
+                    gw,
+                )
+                .await;
+            }
             let selector = r.status.to_string();
             (r, Some(selector))
         }
@@ -171,6 +259,19 @@ async fn execute(
         return Ok(proxy_response(endpoint_response));
     }
     let selected = select_response(method, selector.as_deref(), endpoint_response.status)?;
+    trace::log(scope.context.trace.as_deref(), || {
+        format!(
+            "Selected integration response: {} → method response status {}",
+            selected
+                .pattern
+                .as_ref()
+                .map_or("default".to_string(), |p| format!(
+                    "pattern {:?}",
+                    p.as_str()
+                )),
+            selected.status
+        )
+    });
     map_response(gw, selected, endpoint_response, parts, scope).await
 }
 
@@ -218,6 +319,12 @@ fn route<'g>(
         .lookup(verb, rest)
         .map_err(|e| missing(format!("no route for {} {rest}: {e:?}", parts.method)))?;
     cx.resource_path.clone_from(&method.resource_path);
+    trace::log(cx.trace.as_deref(), || {
+        format!(
+            "HTTP Method: {}, Resource Path: {}",
+            parts.method, method.resource_path
+        )
+    });
     Ok(Routed {
         verb,
         method,
@@ -442,6 +549,7 @@ async fn map_request(
             body,
             content_length,
             timeout: Duration::from_millis(u64::from(integration.timeout_ms)),
+            trace: scope.context.trace.clone(),
         },
         None,
     ))
@@ -464,6 +572,7 @@ fn empty_request() -> EndpointRequest {
         body: body::empty(),
         content_length: Some(0),
         timeout: Duration::from_secs(29),
+        trace: None,
     }
 }
 
@@ -597,9 +706,13 @@ async fn map_response(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             let binary = binary_types.iter().any(|r| r.matches(backend_type));
-            let first_accept = accept.as_deref().and_then(|a| a.split(',').next());
-            let accept_binary =
-                first_accept.is_some_and(|a| binary_types.iter().any(|r| r.matches(a)));
+            // Only the first Accept type counts; without Accept, application/json (as for
+            // response-template selection).
+            let first_accept = accept
+                .as_deref()
+                .and_then(|a| a.split(',').next())
+                .unwrap_or("application/json");
+            let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
             let conversion =
                 convert::for_response(binary, accept_binary, selected.content_handling);
             convert::apply(conversion, backend_body, gw.settings.buffer_limit)
@@ -638,12 +751,29 @@ fn fail(
     accept: Option<&str>,
 ) -> Response<Body> {
     tracing::warn!(request_id = %cx.request_id, error = %error, "gateway response");
+    trace::log(cx.trace.as_deref(), || {
+        format!("{} ({})", error.detail, error.kind.name())
+    });
     cx.error = Some((error.kind.name(), error.message.clone()));
     let scope = Scope {
         context: cx,
         stage_variables: &gw.settings.stage_variables,
     };
     gateway_response::respond(&gw.api, error, cx, request, scope, accept)
+}
+
+/// Reads a body whole for the execution log and hands back an equal body.
+async fn log_body(t: &Trace, label: &str, body: Body, gw: &Gateway) -> Body {
+    match body::collect(body, gw.settings.buffer_limit).await {
+        Ok(bytes) => {
+            t.log(format!("{label}: {}", trace::body(&bytes)));
+            body::full(bytes)
+        }
+        Err(e) => {
+            t.log(format!("{label}: (not logged: {e:?})"));
+            body::empty()
+        }
+    }
 }
 
 /// A buffered read that failed: 413 past the limit, else the peer went away.

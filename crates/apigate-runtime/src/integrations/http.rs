@@ -157,6 +157,13 @@ impl HttpBackend {
         } else {
             &self.client
         };
+        if let Some(t) = request.trace.as_deref() {
+            t.log(format!("Endpoint request URI: {} {url}", request.method));
+            t.log(format!(
+                "Endpoint request headers: {}",
+                crate::trace::headers(&headers)
+            ));
+        }
         let mut outbound = client.request(request.method, &url).headers(headers);
         if !empty {
             outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(

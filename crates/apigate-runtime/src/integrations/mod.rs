@@ -28,6 +28,8 @@ pub struct EndpointRequest {
     /// The body's length when known (S3 needs it for uploads).
     pub content_length: Option<u64>,
     pub timeout: std::time::Duration,
+    /// The execution log, when the request is traced.
+    pub trace: Option<std::sync::Arc<crate::trace::Trace>>,
 }
 
 /// The backend's answer.

@@ -123,6 +123,13 @@ impl S3Backend {
             &region,
         )?;
 
+        if let Some(t) = request.trace.as_deref() {
+            t.log(format!("Endpoint request URI: {} {url}", request.method));
+            t.log(format!(
+                "Endpoint request headers: {}",
+                crate::trace::headers(&headers)
+            ));
+        }
         let mut outbound = self.client.request(request.method, &url).headers(headers);
         if !empty {
             outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(

@@ -1,0 +1,252 @@
+//! What `serve` and `test-invoke` share: loading the definition (diagnostics to stderr,
+//! errors stop), and the backends — the S3 side (`--s3-endpoint`, else the embedded store)
+//! and the HTTP clients.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use apigate_core::{Api, LoadOptions};
+use apigate_runtime::auth::sigv4::CallerKey;
+use apigate_runtime::integrations::http::HttpBackend;
+use apigate_runtime::integrations::s3::{S3Backend, S3Endpoint};
+use apigate_runtime::integrations::signer::CredentialSource;
+use apigate_runtime::Settings;
+use apigate_s3store::{EmbeddedS3, StoreConfig};
+use clap::Args;
+
+/// `$context.apiId` of the served API.
+pub const API_ID: &str = "apigate";
+
+/// A command failure: the message and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+pub fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code,
+    }
+}
+
+/// Where integrations go and how the stage is set up (shared by `serve` and `test-invoke`).
+#[derive(Debug, Args)]
+pub struct BackendArgs {
+    /// Stage to serve under (/{stage}/...) [default: the stage the definition's basePath
+    /// names; without one, the API is served at /].
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// A stage variable (`stageVariables.NAME` mappings, `${stageVariables.NAME}` in URIs);
+    /// repeatable.
+    #[arg(long = "stage-variable", value_name = "NAME=VALUE", value_parser = parse_stage_variable)]
+    pub stage_variables: Vec<(String, String)>,
+    /// Where S3 integrations go: an S3-compatible endpoint URL (path-style), or `aws` for the
+    /// real regional AWS endpoints. Without it, an embedded S3 store runs in-process.
+    #[arg(long, value_name = "URL|aws")]
+    pub s3_endpoint: Option<String>,
+    /// Directory of the embedded store's buckets
+    /// [default: $XDG_DATA_HOME/apigate/s3, else ~/.local/share/apigate/s3].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Most bytes of a body buffered when a stage needs it whole (signature hashing without
+    /// x-amz-content-sha256, text conversion, uploads of unknown length); bigger → 413.
+    /// Streamed bodies are not limited.
+    #[arg(long, default_value_t = 10 * 1024 * 1024)]
+    pub buffer_limit: u64,
+}
+
+/// Loads `file`; diagnostics go to stderr, errors stop. Returns the API and its warning count.
+pub fn load_api(file: &Path, options: &LoadOptions) -> Result<(Api, usize), Failure> {
+    let name = file.display().to_string();
+    let text =
+        std::fs::read_to_string(file).map_err(|e| fail(2, format!("cannot read {name}: {e}")))?;
+    let loaded = apigate_core::load(&name, &text, options);
+    let errors = loaded.diagnostics.error_count();
+    for d in loaded.diagnostics.iter() {
+        eprintln!(
+            "{}:{}:{}: {}[{}]: {} (at {})",
+            name,
+            d.pos.line,
+            d.pos.col,
+            d.severity.as_str(),
+            d.rule,
+            d.message,
+            d.pointer
+        );
+    }
+    match loaded.api {
+        Some(api) if errors == 0 => Ok((api, loaded.diagnostics.warning_count())),
+        _ => Err(fail(
+            1,
+            format!("{name} has {errors} error(s); fix them first (apigate validate {name})"),
+        )),
+    }
+}
+
+/// The gateway's settings for `api`.
+pub fn settings(api: &Api, args: &BackendArgs, options: &LoadOptions) -> Settings {
+    Settings {
+        stage: args.stage.clone().or_else(|| api.stage.clone()),
+        api_id: API_ID.into(),
+        account_id: options.import_variables.account_id.clone(),
+        region: options.import_variables.region.clone(),
+        stage_variables: args
+            .stage_variables
+            .iter()
+            .cloned()
+            .collect::<BTreeMap<_, _>>(),
+        buffer_limit: args.buffer_limit,
+    }
+}
+
+/// The integrations' backends, and the embedded store when one was started.
+#[derive(Debug)]
+pub struct Backends {
+    pub s3: S3Backend,
+    pub http: HttpBackend,
+    pub store: Option<EmbeddedS3>,
+    /// What to tell the user about them (serve prints it).
+    pub notes: Vec<String>,
+}
+
+pub async fn backends(args: &BackendArgs, region: &str) -> Result<Backends, Failure> {
+    let client = http_client(false)?;
+    let insecure_client = http_client(true)?;
+    let mut notes = Vec::new();
+    let (s3_endpoint, credentials, store) = match args.s3_endpoint.as_deref() {
+        Some("aws") => (
+            S3Endpoint::Aws,
+            CredentialSource::default_chain().await,
+            None,
+        ),
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => (
+            S3Endpoint::Custom(url.to_string()),
+            CredentialSource::default_chain().await,
+            None,
+        ),
+        Some(other) => {
+            return Err(fail(
+                2,
+                format!("--s3-endpoint must be an http(s) URL or `aws`, not `{other}`"),
+            ))
+        }
+        None => {
+            let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
+            let (key_id, secret, generated) = match environment_key() {
+                Some(k) => (k.access_key_id, k.secret_access_key, false),
+                None => {
+                    let (id, secret) = apigate_s3store::generate_credentials();
+                    (id, secret, true)
+                }
+            };
+            let store = EmbeddedS3::start(StoreConfig {
+                data_dir,
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                access_key_id: key_id.clone(),
+                secret_access_key: secret.clone(),
+                region: region.to_string(),
+            })
+            .await
+            .map_err(|e| fail(2, format!("embedded S3 store: {e}")))?;
+            let endpoint = store.endpoint();
+            notes.push(format!(
+                "apigate: embedded S3 store at {endpoint}, data in {}",
+                store.data_dir().display()
+            ));
+            if generated {
+                notes.push(format!(
+                    "  store credentials (generated): AWS_ACCESS_KEY_ID={key_id} AWS_SECRET_ACCESS_KEY={secret}"
+                ));
+            } else {
+                notes.push(format!(
+                    "  store credentials: this environment's AWS_ACCESS_KEY_ID ({key_id})"
+                ));
+            }
+            notes.push(format!(
+                "  inspect it: AWS_ACCESS_KEY_ID={key_id} AWS_SECRET_ACCESS_KEY=… aws --endpoint-url {endpoint} s3 ls"
+            ));
+            (
+                S3Endpoint::Custom(endpoint),
+                CredentialSource::fixed(&key_id, &secret),
+                Some(store),
+            )
+        }
+    };
+    Ok(Backends {
+        s3: S3Backend::new(s3_endpoint, credentials, client.clone()),
+        http: HttpBackend::new(client, insecure_client, API_ID),
+        store,
+        notes,
+    })
+}
+
+/// The client for backend calls: TCP_NODELAY, and a read timeout so a stalled backend body
+/// cannot hold a request forever. `insecure` skips TLS verification
+/// (`tlsConfig.insecureSkipVerification`).
+fn http_client(insecure: bool) -> Result<reqwest::Client, Failure> {
+    reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .read_timeout(Duration::from_secs(60))
+        .danger_accept_invalid_certs(insecure)
+        .build()
+        .map_err(|e| fail(2, format!("HTTP client: {e}")))
+}
+
+/// `NAME=VALUE`, with AWS's rules: names alphanumeric or `_`, values of
+/// `A-Za-z0-9-._~:/?#&=,` up to 512 characters.
+fn parse_stage_variable(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;
+    if name.is_empty()
+        || name.len() > 64
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(format!(
+            "stage variable name `{name}` must be 1-64 characters of A-Z a-z 0-9 _"
+        ));
+    }
+    if value.len() > 512
+        || !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#&=,".contains(c))
+    {
+        return Err(format!(
+            "stage variable value `{value}` must be at most 512 characters of A-Z a-z 0-9 - . _ ~ : / ? # & = ,"
+        ));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+/// The environment's static AWS key, if any (also the gateway's own caller identity).
+pub fn environment_key() -> Option<CallerKey> {
+    let id = std::env::var("AWS_ACCESS_KEY_ID")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    Some(CallerKey {
+        arn: "arn:aws:iam::000000000000:user/environment".into(),
+        account_id: "000000000000".into(),
+        access_key_id: id,
+        secret_access_key: secret,
+        session_token: std::env::var("AWS_SESSION_TOKEN")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    })
+}
+
+fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Path::new(&d).join("apigate/s3");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        return Path::new(&h).join(".local/share/apigate/s3");
+    }
+    PathBuf::from(".apigate/s3")
+}

@@ -1,0 +1,167 @@
+//! `apigate test-invoke`: the printed execution log and the exit codes, on MyS3 (embedded
+//! store) and on a mock API.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn invoke(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_apigate"))
+        .arg("test-invoke")
+        .args(args)
+        .current_dir(repo())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn has_line(out: &str, needle: &str) {
+    assert!(
+        out.lines().any(|l| l.contains(needle)),
+        "no line with {needle:?} in:\n{out}"
+    );
+}
+
+#[test]
+fn mys3_upload_download_and_a_missing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("s3");
+    let data = data.to_str().unwrap();
+    let mys3 = "openapi/mys3.yaml";
+
+    let o = invoke(&[mys3, "PUT", "/ti-bucket", "--data-dir", data]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    let o = invoke(&[
+        mys3,
+        "PUT",
+        "/ti-bucket/hello.txt",
+        "-H",
+        "Content-Type: text/plain",
+        "-d",
+        "Hello, World!",
+        "--data-dir",
+        data,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    has_line(
+        &out,
+        "Method request path: {folder=ti-bucket, item=hello.txt}",
+    );
+    has_line(
+        &out,
+        "Method request headers: {host=localhost, content-type=text/plain",
+    );
+    has_line(
+        &out,
+        "Method request body before transformations: Hello, World!",
+    );
+    has_line(&out, "Endpoint request URI: PUT http://127.0.0.1:");
+    has_line(&out, "/ti-bucket/hello.txt");
+    has_line(
+        &out,
+        "Endpoint request headers: {content-type=text/plain, host=127.0.0.1:",
+    );
+    has_line(&out, "authorization=AWS4-HMAC-SHA256 Credent****");
+
+    let o = invoke(&[mys3, "GET", "/ti-bucket/hello.txt", "--data-dir", data]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = text(&o);
+    assert!(
+        out.starts_with("Request: GET /S3/ti-bucket/hello.txt\nStatus: 200\n"),
+        "{out}"
+    );
+    has_line(&out, "Response body:");
+    assert!(out.contains("\nHello, World!\n"), "{out}");
+    has_line(&out, "Received response. Status: 200");
+    has_line(
+        &out,
+        "Endpoint response body before transformations: Hello, World!",
+    );
+    has_line(
+        &out,
+        "Selected integration response: default → method response status 200",
+    );
+    has_line(&out, "Method response headers: {content-type=text/plain}");
+    has_line(&out, "Method completed with status: 200");
+
+    // S3's 404 → 400 by `4\d{2}`: exit 1.
+    let o = invoke(&[
+        mys3,
+        "GET",
+        "/ti-bucket/missing",
+        "--data-dir",
+        data,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], 400);
+    assert!(v["body"].as_str().unwrap().contains("NoSuchKey"));
+    let log: Vec<&str> = v["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Received response. Status: 404")),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains(
+            r#"Selected integration response: pattern "4\\d{2}" → method response status 400"#
+        )),
+        "{log:#?}"
+    );
+}
+
+#[test]
+fn mock_api_and_exit_codes() {
+    let features = "tests/serve/features.yaml";
+    let o = invoke(&[features, "OPTIONS", "/cors"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = text(&o);
+    has_line(&out, "Mock integration: selector Some(\"200\")");
+    has_line(&out, "access-control-allow-origin=*");
+
+    let o = invoke(&[features, "GET", "/teapot"]);
+    assert_eq!(o.status.code(), Some(1), "418 is not 2xx/3xx");
+    assert!(text(&o).contains("{\"short\": \"and stout\"}"));
+
+    let o = invoke(&[features, "GET", "/no/such/route"]);
+    assert_eq!(o.status.code(), Some(1));
+    has_line(&text(&o), "no route for GET /no/such/route");
+
+    // Usage errors: exit 2.
+    let o = invoke(&[features, "G@T", "/cors"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = invoke(&[features, "GET", "cors"]);
+    assert_eq!(o.status.code(), Some(2));
+    // A definition with errors: exit 1, nothing run.
+    let o = invoke(&["tests/validate/arn-malformed.json", "GET", "/items/1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).is_empty());
+}
