@@ -145,10 +145,13 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
                 "body": String::from_utf8_lossy(&bytes),
                 "log": trace.lines(),
             });
-            if std::str::from_utf8(&bytes).is_err() {
+            if let (Err(_), Some(fields)) = (std::str::from_utf8(&bytes), out.as_object_mut()) {
                 use base64::Engine as _;
-                out["body_base64"] = serde_json::Value::String(
-                    base64::engine::general_purpose::STANDARD.encode(&bytes),
+                fields.insert(
+                    "body_base64".into(),
+                    base64::engine::general_purpose::STANDARD
+                        .encode(&bytes)
+                        .into(),
                 );
             }
             println!("{out:#}");
