@@ -10,6 +10,7 @@
 
 use crate::auth::{self, Authorizer};
 use crate::body::{self, Body, CollectError};
+use crate::compression;
 use crate::context::RequestContext;
 use crate::convert::{self, ConvertError};
 use crate::error::{GatewayError, ResponseType};
@@ -99,6 +100,9 @@ async fn handle_with(
         format!("Starting execution for request: {}", cx.request_id)
     });
     let mut response = run(gw, &parts, body, &mut cx).await;
+    if let Some(minimum) = gw.api.minimum_compression_size {
+        response = compress(response, &parts, u64::from(minimum)).await;
+    }
     if let Some(t) = &t {
         let (head, body) = response.into_parts();
         let body = log_body(t, "Method response body after transformations", body, gw).await;
@@ -429,6 +433,22 @@ async fn map_request(
     }
 
     let content_type = header_str(parts, CONTENT_TYPE.as_str());
+    // With compression enabled, a compressed request body is decoded first (§9).
+    let mut decoded_length = None;
+    let body = match gw.api.minimum_compression_size {
+        Some(_) if integration.kind != IntegrationType::HttpProxy => {
+            match compression::request_coding(&parts.headers)? {
+                Some(coding) => {
+                    let bytes =
+                        compression::decompress(body, coding, gw.settings.buffer_limit).await?;
+                    decoded_length = Some(bytes.len() as u64);
+                    body::full(bytes)
+                }
+                None => body,
+            }
+        }
+        _ => body,
+    };
     let reads_body = integration
         .request_parameters
         .iter()
@@ -466,10 +486,12 @@ async fn map_request(
         }
     }
 
-    let mut content_length = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let mut content_length = decoded_length.or_else(|| {
+        parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+    });
     // Proxy integrations pass the body through untouched.
     let plan = if integration.kind == IntegrationType::HttpProxy {
         RequestBodyPlan::Passthrough
@@ -760,6 +782,36 @@ fn fail(
         stage_variables: &gw.settings.stage_variables,
     };
     gateway_response::respond(&gw.api, error, cx, request, scope, accept)
+}
+
+/// Compresses the method response when the client accepts it and it is large enough (§9).
+async fn compress(response: Response<Body>, parts: &Parts, minimum: u64) -> Response<Body> {
+    let accept_encoding = header_str(parts, http::header::ACCEPT_ENCODING.as_str());
+    let Some(coding) = compression::response_coding(accept_encoding.as_deref()) else {
+        return response;
+    };
+    let (mut head, body) = response.into_parts();
+    let no_body = parts.method == http::Method::HEAD
+        || matches!(head.status.as_u16(), 204 | 304)
+        || head.headers.contains_key(http::header::CONTENT_ENCODING);
+    if no_body {
+        return Response::from_parts(head, body);
+    }
+    match compression::compress_if_large(body, coding, minimum).await {
+        Ok((body, true)) => {
+            head.headers.remove(CONTENT_LENGTH);
+            head.headers.insert(
+                http::header::CONTENT_ENCODING,
+                HeaderValue::from_static(coding.as_str()),
+            );
+            Response::from_parts(head, body)
+        }
+        Ok((body, false)) => Response::from_parts(head, body),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the response to compress it failed");
+            Response::from_parts(head, body::empty())
+        }
+    }
 }
 
 /// Reads a body whole for the execution log and hands back an equal body.

@@ -1,0 +1,291 @@
+//! Payload compression (`x-amazon-apigateway-minimum-compression-size`, semantics §9).
+//!
+//! Only when the API enables it: a request body with `Content-Encoding: gzip | deflate |
+//! identity` is decompressed before mapping (anything else, or corrupt data → 415); a response
+//! is compressed when the client's `Accept-Encoding` names gzip or deflate, the integration
+//! response carries no `Content-Encoding`, and the body is at least the minimum size.
+//! Decompression reads the body whole (corrupt data must still become a 415 before anything is
+//! sent); compression streams.
+
+use crate::body::{self, Body, BoxError, CollectError};
+use crate::error::{GatewayError, ResponseType};
+use bytes::{Bytes, BytesMut};
+use flate2::write::{GzEncoder, ZlibEncoder};
+use flate2::Compression;
+use http::HeaderMap;
+use http_body::{Body as _, Frame, SizeHint};
+use http_body_util::BodyExt;
+use std::io::{Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Gzip,
+    /// HTTP's `deflate`: the zlib format (RFC 1950).
+    Deflate,
+}
+
+impl Coding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coding::Gzip => "gzip",
+            Coding::Deflate => "deflate",
+        }
+    }
+}
+
+fn unsupported(detail: String) -> GatewayError {
+    GatewayError::new(ResponseType::UnsupportedMediaType, detail)
+}
+
+/// The request body's coding: `None` for none/identity; 415 for any other.
+pub fn request_coding(headers: &HeaderMap) -> Result<Option<Coding>, GatewayError> {
+    let Some(value) = headers.get(http::header::CONTENT_ENCODING) else {
+        return Ok(None);
+    };
+    let value = String::from_utf8_lossy(value.as_bytes())
+        .trim()
+        .to_ascii_lowercase();
+    match value.as_str() {
+        "" | "identity" => Ok(None),
+        "gzip" | "x-gzip" => Ok(Some(Coding::Gzip)),
+        "deflate" => Ok(Some(Coding::Deflate)),
+        other => Err(unsupported(format!("unsupported Content-Encoding {other}"))),
+    }
+}
+
+/// Decompresses a request body (whole, within `limit` bytes of output).
+pub async fn decompress(body: Body, coding: Coding, limit: u64) -> Result<Bytes, GatewayError> {
+    let compressed = body::collect(body, limit)
+        .await
+        .map_err(|e| crate::lifecycle::collect_error(e, "compressed request body"))?;
+    let reader: Box<dyn Read> = match coding {
+        Coding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&compressed[..])),
+        Coding::Deflate => Box::new(flate2::read::ZlibDecoder::new(&compressed[..])),
+    };
+    let mut out = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| unsupported(format!("corrupt {} request body: {e}", coding.as_str())))?;
+    if out.len() as u64 > limit {
+        return Err(crate::lifecycle::collect_error(
+            CollectError::TooLarge { limit },
+            "decompressed request body",
+        ));
+    }
+    Ok(Bytes::from(out))
+}
+
+/// The coding to answer with: the first of gzip/deflate the client accepts (q > 0). A missing
+/// header, or only `*`/`identity`, means no compression.
+pub fn response_coding(accept_encoding: Option<&str>) -> Option<Coding> {
+    let mut best = None;
+    for item in accept_encoding?.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        let coding = match name.as_str() {
+            "gzip" | "x-gzip" => Coding::Gzip,
+            "deflate" => Coding::Deflate,
+            _ => continue,
+        };
+        if !refused && (best.is_none() || coding == Coding::Gzip) {
+            best = Some(coding);
+        }
+    }
+    best
+}
+
+/// Compresses `body` with `coding` if it has at least `minimum` bytes. A body of unknown size
+/// is read until `minimum` bytes are seen (or it ends), then the rest streams.
+/// Returns the body and whether it was compressed.
+pub async fn compress_if_large(
+    mut body: Body,
+    coding: Coding,
+    minimum: u64,
+) -> Result<(Body, bool), BoxError> {
+    if let Some(n) = body.size_hint().exact() {
+        return Ok(if n >= minimum && n > 0 {
+            (
+                Compressed::new(body, Bytes::new(), coding).boxed_unsync(),
+                true,
+            )
+        } else {
+            (body, false)
+        });
+    }
+    let mut head = BytesMut::new();
+    while (head.len() as u64) < minimum.max(1) {
+        match body.frame().await {
+            None => return Ok((body::full(head.freeze()), false)),
+            Some(frame) => {
+                if let Ok(data) = frame?.into_data() {
+                    head.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+    Ok((
+        Compressed::new(body, head.freeze(), coding).boxed_unsync(),
+        true,
+    ))
+}
+
+enum Encoder {
+    Gzip(GzEncoder<Vec<u8>>),
+    Deflate(ZlibEncoder<Vec<u8>>),
+}
+
+impl Encoder {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<Bytes> {
+        let buf = match self {
+            Encoder::Gzip(e) => {
+                e.write_all(data)?;
+                e.get_mut()
+            }
+            Encoder::Deflate(e) => {
+                e.write_all(data)?;
+                e.get_mut()
+            }
+        };
+        Ok(Bytes::from(std::mem::take(buf)))
+    }
+
+    fn finish(self) -> std::io::Result<Bytes> {
+        Ok(Bytes::from(match self {
+            Encoder::Gzip(e) => e.finish()?,
+            Encoder::Deflate(e) => e.finish()?,
+        }))
+    }
+}
+
+/// A body compressed chunk by chunk; `head` is data already read from `inner`.
+struct Compressed {
+    inner: Body,
+    head: Option<Bytes>,
+    encoder: Option<Encoder>,
+}
+
+impl Compressed {
+    fn new(inner: Body, head: Bytes, coding: Coding) -> Compressed {
+        let encoder = match coding {
+            Coding::Gzip => Encoder::Gzip(GzEncoder::new(Vec::new(), Compression::fast())),
+            Coding::Deflate => Encoder::Deflate(ZlibEncoder::new(Vec::new(), Compression::fast())),
+        };
+        Compressed {
+            inner,
+            head: Some(head),
+            encoder: Some(encoder),
+        }
+    }
+}
+
+impl http_body::Body for Compressed {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        loop {
+            let Some(encoder) = this.encoder.as_mut() else {
+                return Poll::Ready(None);
+            };
+            if let Some(head) = this.head.take().filter(|h| !h.is_empty()) {
+                let out = encoder.write(&head)?;
+                if !out.is_empty() {
+                    return Poll::Ready(Some(Ok(Frame::data(out))));
+                }
+                continue;
+            }
+            match Pin::new(&mut this.inner).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        let out = encoder.write(&data)?;
+                        if !out.is_empty() {
+                            return Poll::Ready(Some(Ok(Frame::data(out))));
+                        }
+                    }
+                }
+                Poll::Ready(None) => {
+                    let last = this.encoder.take().map(Encoder::finish).transpose()?;
+                    return Poll::Ready(last.filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b))));
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_encoding() {
+        assert_eq!(response_coding(None), None);
+        assert_eq!(response_coding(Some("*")), None);
+        assert_eq!(response_coding(Some("identity")), None);
+        assert_eq!(
+            response_coding(Some("deflate, gzip;q=0.5")),
+            Some(Coding::Gzip)
+        );
+        assert_eq!(response_coding(Some("br, deflate")), Some(Coding::Deflate));
+        assert_eq!(
+            response_coding(Some("gzip;q=0, deflate")),
+            Some(Coding::Deflate)
+        );
+    }
+
+    #[test]
+    fn request_codings() {
+        let mut h = HeaderMap::new();
+        assert_eq!(request_coding(&h).unwrap(), None);
+        h.insert("content-encoding", "GZIP".parse().unwrap());
+        assert_eq!(request_coding(&h).unwrap(), Some(Coding::Gzip));
+        h.insert("content-encoding", "br".parse().unwrap());
+        assert_eq!(
+            request_coding(&h).unwrap_err().kind,
+            ResponseType::UnsupportedMediaType
+        );
+    }
+
+    #[tokio::test]
+    async fn round_trip() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 7) as u8).collect();
+        for coding in [Coding::Gzip, Coding::Deflate] {
+            let (c, compressed) = compress_if_large(body::full(data.clone()), coding, 1000)
+                .await
+                .unwrap();
+            assert!(compressed);
+            let packed = c.collect().await.unwrap().to_bytes();
+            assert!(packed.len() < data.len() / 10);
+            let back = decompress(body::full(packed), coding, 1 << 20)
+                .await
+                .unwrap();
+            assert_eq!(back, data);
+        }
+        let (_, compressed) = compress_if_large(body::full(vec![1u8; 10]), Coding::Gzip, 1000)
+            .await
+            .unwrap();
+        assert!(!compressed, "under the minimum");
+        let err = decompress(body::full(&b"not gzip"[..]), Coding::Gzip, 1 << 20)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ResponseType::UnsupportedMediaType);
+    }
+}
