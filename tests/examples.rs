@@ -1,0 +1,129 @@
+//! The walk-throughs of `examples/*/README.md`, run against the real binary.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use reqwest::{Client, StatusCode};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_cors() {
+    let h = start(Options::new("examples/mock-cors/api.yaml", Store::Embedded)).await;
+    let c = Client::new();
+    let r = c
+        .request(reqwest::Method::OPTIONS, h.url("/dev/greeting"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(r.headers()["access-control-allow-methods"], "GET,OPTIONS");
+    assert_eq!(
+        r.headers()["access-control-allow-headers"],
+        "Content-Type,Authorization"
+    );
+    assert_eq!(r.text().await.unwrap(), "");
+
+    let r = c.get(h.url("/dev/greeting")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message": "hello from a mock integration"}"#
+    );
+
+    let r = c.get(h.url("/dev/nothing-here")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+
+    let o = Command::new(env!("CARGO_BIN_EXE_apigate"))
+        .args([
+            "test-invoke",
+            "examples/mock-cors/api.yaml",
+            "OPTIONS",
+            "/greeting",
+        ])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// Python's http.server on a free port, serving the repository.
+struct PythonServer(Child);
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_proxy() {
+    let port = free_port();
+    let python = PythonServer(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(repo())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let c = Client::new();
+    let backend = format!("127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if c.get(format!("http://{backend}/")).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "python http.server did not start");
+
+    let options = Options::new("examples/http-proxy/api.yaml", Store::Embedded)
+        .arg("--stage-variable")
+        .arg(&format!("backend={backend}"));
+    let h = start(options).await;
+    let r = c
+        .get(h.url("/prod/files/examples/http-proxy/README.md"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let server = r.headers()["x-amzn-remapped-server"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(server.starts_with("SimpleHTTP/"), "{server}");
+    let expected = std::fs::read_to_string(repo().join("examples/http-proxy/README.md")).unwrap();
+    assert_eq!(r.text().await.unwrap(), expected);
+
+    let r = c
+        .get(h.url("/prod/files/no/such/file"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "the backend's status passes through"
+    );
+    drop(python);
+}
