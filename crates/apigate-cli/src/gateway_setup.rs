@@ -9,12 +9,15 @@ use std::time::Duration;
 
 use apigate_core::{Api, LoadOptions};
 use apigate_runtime::auth::sigv4::CallerKey;
+use apigate_runtime::body::{self, BoxError};
 use apigate_runtime::integrations::http::HttpBackend;
-use apigate_runtime::integrations::s3::{S3Backend, S3Endpoint};
+use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
 use apigate_runtime::Settings;
 use apigate_s3store::{EmbeddedS3, StoreConfig};
 use clap::Args;
+use http_body_util::BodyExt;
+use std::sync::Arc;
 
 /// `$context.apiId` of the served API.
 pub const API_ID: &str = "apigate";
@@ -176,12 +179,34 @@ pub async fn backends(args: &BackendArgs, region: &str) -> Result<Backends, Fail
             )
         }
     };
+    let mut s3 = S3Backend::new(s3_endpoint, credentials, client.clone());
+    if let Some(store) = &store {
+        // The gateway and its store share the process: requests skip the socket.
+        s3 = s3.with_in_process(Arc::new(EmbeddedStore(store.local_client())));
+    }
     Ok(Backends {
-        s3: S3Backend::new(s3_endpoint, credentials, client.clone()),
+        s3,
         http: HttpBackend::new(client, insecure_client, API_ID),
         store,
         notes,
     })
+}
+
+/// The embedded store as an in-process S3 endpoint.
+#[derive(Debug)]
+struct EmbeddedStore(apigate_s3store::LocalClient);
+
+impl InProcessS3 for EmbeddedStore {
+    fn call(
+        &self,
+        request: http::Request<body::Body>,
+    ) -> BoxFuture<Result<http::Response<body::Body>, BoxError>> {
+        let client = self.0.clone();
+        Box::pin(async move {
+            let response = client.call(request).await?;
+            Ok(response.map(|b| b.boxed_unsync()))
+        })
+    }
 }
 
 /// The client for backend calls: TCP_NODELAY, and a read timeout so a stalled backend body

@@ -60,4 +60,4 @@ mod store;
 pub use config::StoreConfig;
 pub use credentials::generate_credentials;
 pub use error::StoreError;
-pub use server::EmbeddedS3;
+pub use server::{BoxError, EmbeddedS3, LocalClient};

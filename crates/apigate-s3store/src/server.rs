@@ -37,6 +37,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 pub struct EmbeddedS3 {
     local_addr: SocketAddr,
     data_dir: PathBuf,
+    service: WithRequestId,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<()>,
 }
@@ -86,12 +87,17 @@ impl EmbeddedS3 {
         builder.set_auth(SingleKeyAuth::new(access_key_id, secret_access_key));
         let service = builder.build();
 
+        let service = WithRequestId {
+            inner: service,
+            ids: Arc::new(RequestIds::new()),
+        };
         let (stop, stopped) = oneshot::channel();
-        let server = tokio::spawn(serve(listener, service, stopped));
+        let server = tokio::spawn(serve(listener, service.clone(), stopped));
         tracing::info!(endpoint = %format!("http://{local_addr}"), data_dir = %data_dir.display(), "embedded S3 store listening");
         Ok(EmbeddedS3 {
             local_addr,
             data_dir,
+            service,
             stop: Some(stop),
             server,
         })
@@ -109,6 +115,14 @@ impl EmbeddedS3 {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// A client that hands requests to the store in-process, without a socket: the same
+    /// service, SigV4 verification included, for a gateway running in the same process.
+    pub fn local_client(&self) -> LocalClient {
+        LocalClient {
+            service: self.service.clone(),
+        }
     }
 
     /// Stops accepting connections at once, lets requests in flight finish (up to 30 s),
@@ -138,10 +152,9 @@ fn check_config(config: &StoreConfig) -> Result<(), StoreError> {
     }
 }
 
-async fn serve(listener: TcpListener, service: S3Service, mut stop: oneshot::Receiver<()>) {
+async fn serve(listener: TcpListener, service: WithRequestId, mut stop: oneshot::Receiver<()>) {
     let connections = ConnectionBuilder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
-    let request_ids = Arc::new(RequestIds::new());
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -151,10 +164,7 @@ async fn serve(listener: TcpListener, service: S3Service, mut stop: oneshot::Rec
                     if let Err(e) = stream.set_nodelay(true) {
                         tracing::warn!(error = %e, %peer, "could not set TCP_NODELAY");
                     }
-                    let service = WithRequestId {
-                        inner: service.clone(),
-                        ids: Arc::clone(&request_ids),
-                    };
+                    let service = service.clone();
                     let connection = connections.serve_connection(TokioIo::new(stream), service).into_owned();
                     let connection = graceful.watch(connection);
                     tokio::spawn(async move {
@@ -224,6 +234,12 @@ impl RequestIds {
     }
 }
 
+impl std::fmt::Debug for WithRequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithRequestId").finish_non_exhaustive()
+    }
+}
+
 /// The s3s service, plus the `x-amz-request-id` header S3 puts on every response and the
 /// `<Message>` S3 puts in every error body.
 #[derive(Clone)]
@@ -232,23 +248,70 @@ struct WithRequestId {
     ids: Arc<RequestIds>,
 }
 
+impl WithRequestId {
+    async fn handle(self, req: s3s::HttpRequest) -> Result<HttpResponse, HttpError> {
+        let id = self.ids.next();
+        let mut response = self.inner.call(req).await?;
+        if let Ok(value) = http::HeaderValue::from_str(&id) {
+            response.headers_mut().insert("x-amz-request-id", value);
+        }
+        if response.status().is_client_error() || response.status().is_server_error() {
+            complete_error_body(&mut response);
+        }
+        Ok(response)
+    }
+}
+
 impl hyper::service::Service<http::Request<Incoming>> for WithRequestId {
     type Response = HttpResponse;
     type Error = HttpError;
     type Future = BoxFuture<'static, Result<HttpResponse, HttpError>>;
 
     fn call(&self, req: http::Request<Incoming>) -> Self::Future {
-        let response = hyper::service::Service::call(&self.inner, req);
-        let id = self.ids.next();
-        Box::pin(async move {
-            let mut response = response.await?;
-            if let Ok(value) = http::HeaderValue::from_str(&id) {
-                response.headers_mut().insert("x-amz-request-id", value);
+        Box::pin(self.clone().handle(req.map(s3s::Body::from)))
+    }
+}
+
+/// Sends requests to an [`EmbeddedS3`] in-process (see [`EmbeddedS3::local_client`]).
+#[derive(Clone)]
+pub struct LocalClient {
+    service: WithRequestId,
+}
+
+impl std::fmt::Debug for LocalClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalClient").finish_non_exhaustive()
+    }
+}
+
+/// The error type of bodies handed to and returned by a [`LocalClient`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl LocalClient {
+    /// Serves one (signed) request; the response body streams from the store.
+    pub async fn call<B>(
+        &self,
+        req: http::Request<B>,
+    ) -> Result<http::Response<s3s::Body>, BoxError>
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let req = req
+            .map(|b| s3s::Body::http_body_unsync(http_body_util::BodyExt::map_err(b, Into::into)));
+        let mut response = self
+            .service
+            .clone()
+            .handle(req)
+            .await
+            .map_err(BoxError::from)?;
+        // Over HTTP the server adds Date to every response; so does this path.
+        if !response.headers().contains_key(http::header::DATE) {
+            let now = httpdate::fmt_http_date(std::time::SystemTime::now());
+            if let Ok(v) = http::HeaderValue::from_str(&now) {
+                response.headers_mut().insert(http::header::DATE, v);
             }
-            if response.status().is_client_error() || response.status().is_server_error() {
-                complete_error_body(&mut response);
-            }
-            Ok(response)
-        })
+        }
+        Ok(response)
     }
 }

@@ -8,7 +8,7 @@
 
 use super::signer::{self, AssumedRoles, CredentialSource, Payload};
 use super::{encode_query, render, EndpointRequest, EndpointResponse};
-use crate::body::{self, BoxError};
+use crate::body::{self, Body, BoxError};
 use crate::error::{GatewayError, ResponseType};
 use apigate_core::model::Credentials as IntegrationCredentials;
 use apigate_core::uri::{AwsAction, AwsUri, Template};
@@ -34,12 +34,26 @@ pub struct CallerSecret {
     pub session_token: Option<String>,
 }
 
+/// An S3 endpoint in the same process (the embedded store): requests are the same signed
+/// HTTP requests, handed over without a socket.
+pub trait InProcessS3: Send + Sync + std::fmt::Debug {
+    fn call(
+        &self,
+        request: http::Request<Body>,
+    ) -> BoxFuture<Result<http::Response<Body>, BoxError>>;
+}
+
+/// A boxed future, as [`InProcessS3::call`] returns.
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
 #[derive(Debug)]
 pub struct S3Backend {
     endpoint: S3Endpoint,
     credentials: CredentialSource,
     roles: AssumedRoles,
     client: reqwest::Client,
+    /// When set, requests for the custom endpoint go to it in-process.
+    in_process: Option<std::sync::Arc<dyn InProcessS3>>,
 }
 
 impl S3Backend {
@@ -53,7 +67,15 @@ impl S3Backend {
             credentials,
             roles: AssumedRoles::default(),
             client,
+            in_process: None,
         }
+    }
+
+    /// Sends requests to `local` instead of over the network (the endpoint URL still names
+    /// the Host that is signed).
+    pub fn with_in_process(mut self, local: std::sync::Arc<dyn InProcessS3>) -> S3Backend {
+        self.in_process = Some(local);
+        self
     }
 
     pub fn endpoint(&self) -> &S3Endpoint {
@@ -130,40 +152,60 @@ impl S3Backend {
                 crate::trace::headers(&headers)
             ));
         }
-        let mut outbound = self.client.request(request.method, &url).headers(headers);
-        if !empty {
-            outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(
-                request.body,
-            )));
-        }
-        let sent = tokio::time::timeout(request.timeout, outbound.send()).await;
+        let (timeout, method) = (request.timeout, request.method);
+        let body = if empty { None } else { Some(request.body) };
+        let sent = match &self.in_process {
+            Some(local) => {
+                let path_and_query = url.get(base.len()..).unwrap_or("/");
+                let mut outbound = http::Request::new(body.unwrap_or_else(crate::body::empty));
+                *outbound.method_mut() = method;
+                *outbound.uri_mut() = path_and_query.parse().map_err(|e| {
+                    GatewayError::configuration(format!("S3 request path {path_and_query}: {e}"))
+                })?;
+                *outbound.headers_mut() = headers;
+                tokio::time::timeout(timeout, local.call(outbound))
+                    .await
+                    .map(|r| r.map_err(|e| super::error_chain(e.as_ref())))
+            }
+            None => {
+                let mut outbound = self.client.request(method, &url).headers(headers);
+                if let Some(body) = body {
+                    outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(body)));
+                }
+                tokio::time::timeout(timeout, outbound.send())
+                    .await
+                    .map(|r| match r {
+                        Ok(r) => {
+                            let r: http::Response<reqwest::Body> = r.into();
+                            Ok(r.map(|b| b.map_err(|e| Box::new(e) as BoxError).boxed_unsync()))
+                        }
+                        Err(e) => Err(super::error_chain(&e)),
+                    })
+            }
+        };
         let response = match sent {
             Err(_) => {
                 return Err(GatewayError::new(
                     ResponseType::IntegrationTimeout,
                     format!(
                         "Execution failed: endpoint request to {url} timed out after {} ms",
-                        request.timeout.as_millis()
+                        timeout.as_millis()
                     ),
                 ))
             }
             Ok(Err(e)) => {
                 return Err(GatewayError::new(
                     ResponseType::IntegrationFailure,
-                    format!(
-                        "Execution failed due to a network error: {url}: {}",
-                        super::error_chain(&e)
-                    ),
+                    format!("Execution failed due to a network error: {url}: {e}"),
                 ))
             }
             Ok(Ok(r)) => r,
         };
-        let response: http::Response<reqwest::Body> = response.into();
         let (parts, body) = response.into_parts();
         Ok(EndpointResponse {
             status: parts.status.as_u16(),
             headers: parts.headers,
-            body: body.map_err(|e| Box::new(e) as BoxError).boxed_unsync(),
+            body,
         })
     }
 

@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# Proxy benchmark: apigate vs the bare store vs nginx, on one backend, in one run.
+#
+# Usage: benches/proxy.sh [--duration SECONDS] [--skip-1g] [--log LEVEL] [--verbose]
+#
+#   --duration SECONDS  length of each measured wrk run (default 10); each is preceded by an
+#                       unmeasured 2 s warm-up on the same target
+#   --skip-1g           skip the 1 GiB PUT/GET and peak-RSS check
+#   --log LEVEL         APIGATE_LOG for the gateway (default warn: no per-request log line,
+#                       like nginx's `access_log off`; `info` logs every request)
+#   --verbose           print every raw wrk output (they are printed anyway when a run saw
+#                       non-2xx responses or socket errors)
+#
+# What it does (all traffic stays on 127.0.0.1):
+#   1. installs wrk / nginx-light / curl / python3 with apt when missing, builds
+#      `cargo build --release -p apigate-cli`;
+#   2. starts `apigate serve openapi/mys3.yaml --no-auth` (embedded S3 store in-process) and a
+#      plain nginx reverse proxy in front of that same store;
+#   3. uploads 1 KiB and 1 MiB objects through apigate, then for each size runs wrk with the
+#      same threads/connections/duration against: the store directly (SigV4-signed headers,
+#      computed once by benches/proxy/sigv4.py), nginx -> store (same signed headers, Host kept),
+#      and apigate -> store (unsigned; apigate signs upstream);
+#   4. prints req/s, p50, p99 (and the servers' CPU time per request) per target, and the
+#      ratios apigate/direct and apigate/nginx
+#      (target: apigate/nginx >= 1.0 on 1 KiB GETs);
+#   5. on a fresh apigate process (same data dir), PUTs then GETs a 1 GiB object through
+#      apigate (integrity checked with cmp), and reports throughput and apigate's peak RSS
+#      (VmHWM; target <= 64 MiB).
+# Exit status: 0 when every target is met, 1 when one is missed, 2 on a setup/correctness error.
+# Everything started here (apigate, nginx, wrk, temp dir) is removed on exit.
+
+set -euo pipefail
+
+DURATION=10
+SKIP_1G=0
+LOG_LEVEL=warn
+VERBOSE=0
+THREADS=2
+CONN_1K=32
+CONN_1M=8
+WARMUP=2
+RSS_TARGET_MIB=64
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration)
+            [ $# -ge 2 ] || { usage >&2; exit 2; }
+            DURATION="$2"; shift 2 ;;
+        --duration=*) DURATION="${1#*=}"; shift ;;
+        --skip-1g) SKIP_1G=1; shift ;;
+        --log)
+            [ $# -ge 2 ] || { usage >&2; exit 2; }
+            LOG_LEVEL="$2"; shift 2 ;;
+        --log=*) LOG_LEVEL="${1#*=}"; shift ;;
+        --verbose) VERBOSE=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "proxy.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+case "$DURATION" in
+    ''|*[!0-9]*|0) echo "proxy.sh: --duration needs a positive whole number of seconds" >&2; exit 2 ;;
+esac
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SIGNER="$ROOT/benches/proxy/sigv4.py"
+NGINX_TEMPLATE="$ROOT/benches/proxy/nginx.conf.in"
+REGION=us-east-1
+
+log() { printf '== %s\n' "$*"; }
+die() { printf 'proxy.sh: ERROR: %s\n' "$*" >&2; exit 2; }
+
+# ---------------------------------------------------------------- tools
+need_apt=()
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+command -v cmp >/dev/null 2>&1 || need_apt+=(diffutils)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    log "installing ${need_apt[*]} with apt"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+NGINX_BIN="$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)"
+
+log "building apigate (cargo build --release -p apigate-cli)"
+(cd "$ROOT" && cargo build --release -p apigate-cli)
+BIN="$ROOT/target/release/apigate"
+[ -x "$BIN" ] || die "no binary at $BIN after the build"
+
+# ---------------------------------------------------------------- processes and cleanup
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/apigate-proxy-bench.XXXXXX")"
+APIGATE_PID=""
+NGINX_PID=""
+
+stop_pid() { # stop_pid PID: TERM, wait up to 15 s, then KILL
+    local pid="$1" _
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "proxy.sh: process $pid did not stop on SIGTERM within 15 s; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+    local rc=$?
+    set +e
+    stop_pid "$NGINX_PID"
+    stop_pid "$APIGATE_PID"
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Store credentials: the embedded store uses exactly the environment's key pair.
+AWS_ACCESS_KEY_ID="AKIABENCH$(python3 -c 'import secrets; print(secrets.token_hex(6).upper())')"
+AWS_SECRET_ACCESS_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(30)[:40])')"
+export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL 2>/dev/null || true
+
+DATA_DIR="$WORK/data"
+mkdir -p "$DATA_DIR"
+APIGATE_PORT=""
+STORE_PORT=""
+
+start_apigate() { # start_apigate TAG
+    local out="$WORK/apigate-$1.out" err="$WORK/apigate-$1.err" line
+    APIGATE_LOG="$LOG_LEVEL" "$BIN" serve "$ROOT/openapi/mys3.yaml" \
+        --listen 127.0.0.1:0 --data-dir "$DATA_DIR" --no-auth --region "$REGION" \
+        >"$out" 2>"$err" &
+    APIGATE_PID=$!
+    for _ in $(seq 1 300); do
+        if grep -q 'apigate: serving on ' "$out" 2>/dev/null; then break; fi
+        if ! kill -0 "$APIGATE_PID" 2>/dev/null; then
+            cat "$out" "$err" >&2
+            APIGATE_PID=""
+            die "apigate exited during startup"
+        fi
+        sleep 0.1
+    done
+    grep -q 'apigate: serving on ' "$out" || { cat "$out" "$err" >&2; die "apigate did not start within 30 s"; }
+    [ "$(cat "/proc/$APIGATE_PID/comm" 2>/dev/null)" = "apigate" ] \
+        || die "PID $APIGATE_PID is not the apigate process (comm: $(cat "/proc/$APIGATE_PID/comm" 2>/dev/null))"
+    line="$(grep 'apigate: serving on ' "$out")"
+    APIGATE_PORT="$(sed -E 's|.*http://127\.0\.0\.1:([0-9]+)/.*|\1|' <<<"$line")"
+    line="$(grep 'embedded S3 store at ' "$out")"
+    STORE_PORT="$(sed -E 's|.*http://127\.0\.0\.1:([0-9]+).*|\1|' <<<"$line")"
+    case "$APIGATE_PORT$STORE_PORT" in
+        ''|*[!0-9]*) cat "$out" >&2; die "cannot read the ports from apigate's output" ;;
+    esac
+    grep -q "store credentials: this environment's AWS_ACCESS_KEY_ID ($AWS_ACCESS_KEY_ID)" "$out" \
+        || { cat "$out" >&2; die "the embedded store does not use this environment's key pair"; }
+}
+
+proc_kib() { # proc_kib PID FIELD -> value in KiB
+    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# ---------------------------------------------------------------- machine
+log "machine and versions"
+echo "  cpus:    $(nproc) x $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "  memory:  $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); kernel $(uname -r)"
+# shellcheck disable=SC1091
+echo "  os:      $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")"
+echo "  wrk:     $(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }')"
+echo "  nginx:   $("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //')"
+echo "  curl:    $(curl --version | head -1 | awk '{ print $2 }')"
+echo "  apigate: $(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown) ($("$BIN" --version 2>/dev/null)), APIGATE_LOG=$LOG_LEVEL"
+echo "  rustc:   $(rustc --version 2>/dev/null || echo unknown)"
+echo "  load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (other work on these $(nproc) cores skews every figure below)"
+echo "  wrk settings: -t$THREADS -d${DURATION}s --latency; 1 KiB: -c$CONN_1K, 1 MiB: -c$CONN_1M (identical across targets); ${WARMUP}s warm-up before each"
+
+# ---------------------------------------------------------------- servers
+log "starting apigate"
+start_apigate load
+echo "  apigate on 127.0.0.1:$APIGATE_PORT (pid $APIGATE_PID), embedded store on 127.0.0.1:$STORE_PORT"
+
+NGINX_PORT="$(free_port)"
+NGINX_PREFIX="$WORK/nginx"
+mkdir -p "$NGINX_PREFIX/conf" "$NGINX_PREFIX/logs" "$NGINX_PREFIX/tmp"
+NGINX_USER_LINE=""
+[ "$(id -u)" -ne 0 ] || NGINX_USER_LINE="user root;"
+sed -e "s|@USER_LINE@|$NGINX_USER_LINE|" \
+    -e "s|@PREFIX@|$NGINX_PREFIX|g" \
+    -e "s|@LISTEN_PORT@|$NGINX_PORT|" \
+    -e "s|@STORE_PORT@|$STORE_PORT|" \
+    "$NGINX_TEMPLATE" >"$NGINX_PREFIX/conf/nginx.conf"
+"$NGINX_BIN" -t -q -p "$NGINX_PREFIX/" -c conf/nginx.conf -e logs/error.log \
+    || { cat "$NGINX_PREFIX/logs/error.log" >&2; die "nginx rejected its configuration"; }
+"$NGINX_BIN" -p "$NGINX_PREFIX/" -c conf/nginx.conf -e logs/error.log -g 'daemon off;' \
+    >"$NGINX_PREFIX/logs/stdout" 2>&1 &
+NGINX_PID=$!
+for _ in $(seq 1 100); do
+    # a bare TCP connect: an HTTP probe would reach the store unsigned and log a 403 there
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
+        "$NGINX_PORT" 2>/dev/null && break
+    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$NGINX_PREFIX/logs/error.log" >&2; NGINX_PID=""; die "nginx exited"; }
+    sleep 0.1
+done
+echo "  nginx on 127.0.0.1:$NGINX_PORT (pid $NGINX_PID): worker_processes 2, upstream keepalive 64," \
+     "proxy_buffering on, proxy_buffer_size 64k, proxy_buffers 16 64k, proxy_busy_buffers_size 128k, access_log off"
+
+# ---------------------------------------------------------------- objects
+log "uploading the objects through apigate"
+A="http://127.0.0.1:$APIGATE_PORT/S3"
+code="$(curl -sS -o "$WORK/resp" -w '%{http_code}' -X PUT "$A/bench")"
+[ "$code" = 200 ] || { cat "$WORK/resp" >&2; die "PUT /S3/bench (create bucket) answered $code"; }
+head -c 1024 /dev/urandom >"$WORK/obj-1k"
+head -c 1048576 /dev/urandom >"$WORK/obj-1m"
+for key in 1k 1m; do
+    code="$(curl -sS -o "$WORK/resp" -w '%{http_code}' -X PUT -H 'Content-Type: application/octet-stream' \
+        --data-binary "@$WORK/obj-$key" "$A/bench/$key")"
+    [ "$code" = 200 ] || { cat "$WORK/resp" >&2; die "PUT /S3/bench/$key answered $code"; }
+done
+echo "  bench/1k (1024 B) and bench/1m (1048576 B) stored"
+
+# ---------------------------------------------------------------- load runs
+declare -A RPS P50 P99 NON2XX SOCKERR TOTAL CPU_US
+SIZES=(1k 1m)
+TARGETS=(direct nginx apigate)
+declare -A SIZE_LABEL=([1k]="1 KiB" [1m]="1 MiB")
+declare -A SIZE_BYTES=([1k]=1024 [1m]=1048576)
+declare -A CONNS=([1k]=$CONN_1K [1m]=$CONN_1M)
+
+# target_args SIZE TARGET -> fills URL and HDRS (signed headers for direct/nginx)
+target_args() {
+    local size="$1" target="$2" store_host="127.0.0.1:$STORE_PORT" h
+    HDRS=()
+    case "$target" in
+        direct) URL="http://$store_host/bench/$size" ;;
+        nginx) URL="http://127.0.0.1:$NGINX_PORT/bench/$size"; HDRS+=("Host: $store_host") ;;
+        apigate) URL="$A/bench/$size"; return 0 ;;
+    esac
+    while IFS= read -r h; do HDRS+=("$h"); done \
+        < <(python3 "$SIGNER" GET "$store_host" "/bench/$size" "$REGION")
+    [ ${#HDRS[@]} -ge 3 ] || die "the signer printed no headers"
+}
+
+# check SIZE TARGET: one request with curl, must be 200 with the stored bytes
+check() {
+    local size="$1" target="$2" h code args=()
+    for h in "${HDRS[@]}"; do args+=(-H "$h"); done
+    code="$(curl -sS -o "$WORK/check.body" -w '%{http_code}' "${args[@]}" "$URL")" || code="curl-failed"
+    if [ "$code" != 200 ] || ! cmp -s "$WORK/check.body" "$WORK/obj-$size"; then
+        echo "  check of $target ${SIZE_LABEL[$size]} failed: HTTP $code, $(wc -c <"$WORK/check.body") bytes (want 200, ${SIZE_BYTES[$size]} identical bytes): $URL" >&2
+        head -c 600 "$WORK/check.body" >&2; echo >&2
+        die "correctness check failed; not measuring $target"
+    fi
+}
+
+to_ms() { # wrk latency (e.g. 812.00us, 1.23ms, 2.01s, 1.00m) -> ms
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+        printf "%.2f", n }'
+}
+
+CLK_TCK="$(getconf CLK_TCK)"
+server_cpu_ticks() { # CPU time (user+system, clock ticks) of apigate (gateway + store) and nginx
+    local pid
+    for pid in "$APIGATE_PID" "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
+        [ -r "/proc/$pid/stat" ] && awk '{ print $14 + $15 }' "/proc/$pid/stat"
+    done | awk '{ t += $1 } END { print t + 0 }'
+}
+
+run_wrk() { # run_wrk SIZE TARGET
+    local size="$1" target="$2" h args=() out="$WORK/wrk-$1-$2.txt" cpu0 cpu1
+    for h in "${HDRS[@]}"; do args+=(-H "$h"); done
+    wrk -t"$THREADS" -c"${CONNS[$size]}" -d"${WARMUP}s" "${args[@]}" "$URL" >/dev/null 2>&1 || true
+    cpu0="$(server_cpu_ticks)"
+    wrk -t"$THREADS" -c"${CONNS[$size]}" -d"${DURATION}s" --latency "${args[@]}" "$URL" >"$out" 2>&1 \
+        || { cat "$out" >&2; die "wrk failed against $target"; }
+    cpu1="$(server_cpu_ticks)"
+    local k="$size/$target"
+    RPS[$k]="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
+    P50[$k]="$(to_ms "$(awk '$1 == "50%" { print $2; exit }' "$out")")"
+    P99[$k]="$(to_ms "$(awk '$1 == "99%" { print $2; exit }' "$out")")"
+    TOTAL[$k]="$(awk '/ requests in / { print $1; exit }' "$out")"
+    NON2XX[$k]="$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$out")"
+    NON2XX[$k]="${NON2XX[$k]:-0}"
+    SOCKERR[$k]="$(awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print }' "$out")"
+    SOCKERR[$k]="${SOCKERR[$k]:-none}"
+    [ -n "${RPS[$k]}" ] || { cat "$out" >&2; die "cannot parse wrk's output for $target"; }
+    CPU_US[$k]="$(awk -v d="$((cpu1 - cpu0))" -v hz="$CLK_TCK" -v n="${TOTAL[$k]}" \
+        'BEGIN { if (n > 0) printf "%.0f", d / hz * 1e6 / n; else print "n/a" }')"
+    printf '  %-6s %-8s %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req  (%s requests, non-2xx %s, socket errors: %s)\n' \
+        "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${CPU_US[$k]}" "${TOTAL[$k]}" "${NON2XX[$k]}" "${SOCKERR[$k]}"
+    if [ "$VERBOSE" = 1 ] || [ "${NON2XX[$k]}" != 0 ] || [ "${SOCKERR[$k]}" != none ]; then
+        sed 's/^/      | /' "$out"
+    fi
+}
+
+for size in "${SIZES[@]}"; do
+    log "GET ${SIZE_LABEL[$size]}: wrk -t$THREADS -c${CONNS[$size]} -d${DURATION}s against direct, nginx, apigate"
+    for target in "${TARGETS[@]}"; do
+        target_args "$size" "$target"
+        check "$size" "$target"
+        run_wrk "$size" "$target"
+        # after the run, the same request must still succeed (nothing fell over)
+        check "$size" "$target"
+    done
+done
+
+LOAD_HWM_KIB="$(proc_kib "$APIGATE_PID" VmHWM)"
+LOADAVG_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+LOAD_ERR_LINES="$(grep -cE ' (WARN|ERROR) ' "$WORK/apigate-load.err" || true)"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+STATUS=0
+echo
+log "results (one run, same backend; req/s from wrk, latency percentiles in ms)"
+printf '%-6s  %-8s  %10s  %9s  %9s  %8s  %11s\n' size target req/s p50_ms p99_ms non-2xx cpu_us/req
+for size in "${SIZES[@]}"; do
+    for target in "${TARGETS[@]}"; do
+        k="$size/$target"
+        printf '%-6s  %-8s  %10s  %9s  %9s  %8s  %11s\n' "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${CPU_US[$k]}"
+    done
+done
+echo "(cpu_us/req: user+system CPU of the apigate process (gateway + embedded store) and of nginx's"
+echo " processes during the measured run, per request; wrk's own CPU not included)"
+echo
+printf '%-6s  %15s  %14s  %s\n' size apigate/direct apigate/nginx "target (apigate/nginx >= 1.00 on 1 KiB)"
+for size in "${SIZES[@]}"; do
+    rd="$(ratio "${RPS[$size/apigate]}" "${RPS[$size/direct]}")"
+    rn="$(ratio "${RPS[$size/apigate]}" "${RPS[$size/nginx]}")"
+    verdict="-"
+    if [ "$size" = 1k ]; then
+        if awk -v r="$rn" 'BEGIN { exit !(r >= 1.0) }'; then verdict="PASS"; else verdict="FAIL"; STATUS=1; fi
+    fi
+    printf '%-6s  %15s  %14s  %s\n' "${SIZE_LABEL[$size]}" "$rd" "$rn" "$verdict"
+done
+for size in "${SIZES[@]}"; do
+    for target in "${TARGETS[@]}"; do
+        k="$size/$target"
+        if [ "${NON2XX[$k]}" != 0 ] || [ "${SOCKERR[$k]}" != none ]; then
+            echo "WARNING: ${SIZE_LABEL[$size]} $target: ${NON2XX[$k]} non-2xx responses, socket errors: ${SOCKERR[$k]}"
+            [ "$target" != apigate ] || STATUS=1
+        fi
+    done
+done
+echo "load average after the load runs: $LOADAVG_AFTER"
+echo "apigate peak RSS over the load runs (VmHWM, includes the embedded store): $(mib "$LOAD_HWM_KIB") MiB"
+echo "apigate WARN/ERROR log lines during the load runs: $LOAD_ERR_LINES"
+if [ "$LOAD_ERR_LINES" != 0 ]; then
+    grep -E ' (WARN|ERROR) ' "$WORK/apigate-load.err" | head -5 | sed 's/^/  | /'
+fi
+
+# ---------------------------------------------------------------- 1 GiB
+if [ "$SKIP_1G" = 0 ]; then
+    echo
+    log "1 GiB PUT then GET through apigate (fresh apigate process, same data dir)"
+    stop_pid "$NGINX_PID"; NGINX_PID=""
+    stop_pid "$APIGATE_PID"; APIGATE_PID=""
+    start_apigate big
+    A="http://127.0.0.1:$APIGATE_PORT/S3"
+    START_HWM_KIB="$(proc_kib "$APIGATE_PID" VmHWM)"
+    echo "  apigate pid $APIGATE_PID on 127.0.0.1:$APIGATE_PORT; VmHWM after startup: $(mib "$START_HWM_KIB") MiB"
+    BIG="$WORK/obj-1g"
+    BIG_BYTES=1073741824
+    head -c "$BIG_BYTES" /dev/urandom >"$BIG"
+    echo "  source: $BIG_BYTES bytes from /dev/urandom"
+
+    read -r code t_put <<<"$(curl -sS -o "$WORK/put.body" -w '%{http_code} %{time_total}' \
+        -X PUT -T "$BIG" -H 'Content-Type: application/octet-stream' "$A/bench/1g")" || true
+    PUT_HWM_KIB="$(proc_kib "$APIGATE_PID" VmHWM)"
+    if [ "${code:-}" != 200 ]; then
+        head -c 600 "$WORK/put.body" >&2; echo >&2
+        die "PUT /S3/bench/1g answered ${code:-nothing}"
+    fi
+    echo "  PUT: HTTP $code in ${t_put}s = $(awk -v b="$BIG_BYTES" -v t="$t_put" 'BEGIN { printf "%.1f", b / 1048576 / t }') MiB/s; VmHWM now $(mib "$PUT_HWM_KIB") MiB"
+
+    # GET straight into cmp: throughput and byte-for-byte integrity in one transfer.
+    set +o pipefail
+    get_meta="$( { curl -sS -o - -w '%{stderr}META %{http_code} %{time_total} %{size_download}\n' "$A/bench/1g" \
+        | cmp - "$BIG" >"$WORK/cmp.out" 2>&1; echo "CMP $?" >&2; } 2>&1 )"
+    set -o pipefail
+    GET_HWM_KIB="$(proc_kib "$APIGATE_PID" VmHWM)"
+    read -r _ code t_get got <<<"$(grep '^META ' <<<"$get_meta" | tail -1)"
+    cmp_rc="$(awk '/^CMP / { print $2 }' <<<"$get_meta")"
+    if [ "${code:-}" != 200 ] || [ "${got:-0}" != "$BIG_BYTES" ] || [ "$cmp_rc" != 0 ]; then
+        echo "$get_meta" >&2; cat "$WORK/cmp.out" >&2
+        die "GET /S3/bench/1g: HTTP ${code:-?}, ${got:-?} bytes, cmp exit ${cmp_rc:-?} (want 200, $BIG_BYTES identical bytes)"
+    fi
+    echo "  GET: HTTP $code, $got bytes identical to the source (cmp) in ${t_get}s = $(awk -v b="$got" -v t="$t_get" 'BEGIN { printf "%.1f", b / 1048576 / t }') MiB/s; VmHWM now $(mib "$GET_HWM_KIB") MiB"
+
+    code="$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$A/bench/1g")" || true
+    rm -f "$BIG"
+    echo "  deleted bench/1g (HTTP $code) and the source file"
+    BIG_ERR_LINES="$(grep -cE ' (WARN|ERROR) ' "$WORK/apigate-big.err" || true)"
+    echo "  apigate WARN/ERROR log lines during the 1 GiB transfers: $BIG_ERR_LINES"
+
+    echo
+    if [ "$GET_HWM_KIB" -le $((RSS_TARGET_MIB * 1024)) ]; then verdict=PASS; else verdict=FAIL; STATUS=1; fi
+    printf 'apigate peak RSS (VmHWM) over 1 GiB PUT + GET: %s MiB (target <= %d MiB): %s\n' \
+        "$(mib "$GET_HWM_KIB")" "$RSS_TARGET_MIB" "$verdict"
+fi
+
+echo
+if [ "$STATUS" = 0 ]; then echo "proxy.sh: all targets met"; else echo "proxy.sh: TARGET MISSED (see above)"; fi
+exit "$STATUS"
