@@ -217,8 +217,8 @@ impl RouteTable {
         let Some(seg) = segs.get(i) else {
             return Some(at);
         };
-        let decoded = decode(seg);
-        if let Some((_, child)) = res.statics.iter().find(|(name, _)| *name == decoded) {
+        let decoded = decode_cow(seg);
+        if let Some((_, child)) = res.statics.iter().find(|(name, _)| *name == *decoded) {
             if let Some(found) = self.walk(*child, segs, i + 1, bound) {
                 return Some(found);
             }
@@ -266,6 +266,11 @@ impl RouteTable {
 
 fn decode(raw: &str) -> String {
     percent_decode_str(raw).decode_utf8_lossy().into_owned()
+}
+
+/// A segment for comparison with static names: borrowed unless it has escapes.
+fn decode_cow(raw: &str) -> std::borrow::Cow<'_, str> {
+    percent_decode_str(raw).decode_utf8_lossy()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! in memory per download whatever the object's size.
 
 use std::fs::File;
-use std::io::{ErrorKind, SeekFrom};
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use s3s::dto::*;
@@ -16,6 +16,9 @@ use tokio_util::io::ReaderStream;
 use super::conditions::{Preconditions, Verdict};
 use super::object_file::{read_meta, ObjectMeta};
 use super::{blocking, s3_errors, FsStore, IO_CHUNK};
+
+/// Spans up to this size are read in the same blocking call that opens the object.
+const SMALL_READ: u64 = 64 * 1024;
 
 /// What S3 reports for objects uploaded without a Content-Type.
 const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
@@ -45,7 +48,28 @@ impl FsStore {
     }
 
     pub(super) async fn get_object_impl(&self, input: GetObjectInput) -> S3Result<GetObjectOutput> {
-        let OpenObject { file, meta } = self.open_object(&input.bucket, &input.key).await?;
+        // One trip to the blocking pool opens the object and, when the requested span is
+        // small, reads it too: each trip costs two thread wake-ups, more than a small read.
+        let path = self.layout.object_path(&input.bucket, &input.key);
+        let objects_dir = self.layout.objects_dir(&input.bucket);
+        let key = input.key.clone();
+        let (range, part_number) = (input.range, input.part_number);
+        let (OpenObject { file, meta }, small) = blocking(move || {
+            let mut opened = open_object_blocking(&path, &objects_dir, &key)?;
+            let small = match select_span(&opened.meta, range.as_ref(), part_number) {
+                Ok(span) if span.len <= SMALL_READ => {
+                    let mut bytes = vec![0u8; usize::try_from(span.len).unwrap_or(0)];
+                    let read = opened
+                        .file
+                        .seek(SeekFrom::Start(span.start))
+                        .and_then(|_| opened.file.read_exact(&mut bytes));
+                    read.ok().map(|()| bytes::Bytes::from(bytes))
+                }
+                _ => None,
+            };
+            Ok((opened, small))
+        })
+        .await?;
         check_preconditions(
             &meta,
             &Preconditions {
@@ -57,16 +81,21 @@ impl FsStore {
         )?;
         let span = select_span(&meta, input.range.as_ref(), input.part_number)?;
 
-        let body = body_stream(tokio::fs::File::from_std(file), span.start, span.len)
-            .await
-            .map_err(|e| s3_errors::internal("seeking in an object", &e))?;
+        let body = match small {
+            Some(bytes) => StreamingBlob::from(s3s::Body::from(bytes)),
+            None => StreamingBlob::wrap(
+                body_stream(tokio::fs::File::from_std(file), span.start, span.len)
+                    .await
+                    .map_err(|e| s3_errors::internal("seeking in an object", &e))?,
+            ),
+        };
 
         let whole = span.content_range.is_none();
         let checksums =
             wants_checksums(input.checksum_mode.as_ref(), whole).then(|| meta.checksums.clone());
         let checksums = checksums.unwrap_or_default();
         Ok(GetObjectOutput {
-            body: Some(StreamingBlob::wrap(body)),
+            body: Some(body),
             accept_ranges: Some("bytes".to_owned()),
             content_length: Some(to_i64(span.len)?),
             content_range: span.content_range,
