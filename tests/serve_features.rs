@@ -167,7 +167,7 @@ async fn mock_integrations_with_literal_templates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_features_fail_closed() {
     let (h, c) = features().await;
-    for (method, path) in [("GET", "/vtl"), ("POST", "/lambda"), ("GET", "/undeclared")] {
+    for (method, path) in [("POST", "/lambda"), ("GET", "/undeclared")] {
         let r = c
             .request(method.parse().unwrap(), h.url(path))
             .send()
@@ -181,4 +181,54 @@ async fn unsupported_features_fail_closed() {
             "{path}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vtl_templates_select_and_shape_responses() {
+    let (h, c) = features().await;
+    let r = c.get(h.url("/vtl")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "{\"items\": [\"A\", \"B\", \"C\"], \"stage\": \"test-stage\"}\n"
+    );
+    let r = c.get(h.url("/vtl?code=404")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "the mock template's statusCode"
+    );
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"missing": "404", "resource": "/vtl"}"#
+    );
+}
+
+/// A template-driven S3 request: the request template builds the object and sets a header
+/// override; the response template answers with its own status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_driven_s3_request() {
+    let (h, c) = features().await;
+    c.put(h.url("/buckets/notes")).send().await.unwrap();
+    let r = c
+        .put(h.url("/notes/notes/n1"))
+        .header("content-type", "application/json")
+        .body(r#"{"text": "it's a \"fine\" day"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "responseOverride.status");
+    assert_eq!(r.text().await.unwrap(), "{\"stored\": \"n1\"}\n");
+
+    let stored = c.get(h.url("/default-bucket/n1")).send().await.unwrap();
+    assert_eq!(
+        stored.text().await.unwrap(),
+        "{\"note\": \"it\\'s a \\\"fine\\\" day\", \"words\": 4}\n"
+    );
+    let r = c
+        .head(h.url("/buckets/notes/objects/n1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-by"], "template", "requestOverride.header");
 }

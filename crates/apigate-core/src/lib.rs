@@ -20,7 +20,7 @@
 //! (`fuzz/fuzz_targets/load.rs`).
 
 pub mod diag;
-pub mod java_regex;
+pub use apigate_java_regex as java_regex;
 mod load;
 pub mod mapping;
 pub mod media;

@@ -255,8 +255,8 @@ pub struct Integration {
     pub http_method: Option<HttpMethod>,
     pub credentials: Option<Credentials>,
     pub request_parameters: Vec<RequestMapping>,
-    /// Content type → VTL source, in document order (parsed by the template engine).
-    pub request_templates: Vec<(String, String)>,
+    /// Request templates in document order.
+    pub request_templates: Vec<MappingTemplate>,
     pub passthrough: Passthrough,
     pub content_handling: Option<ContentHandling>,
     pub timeout_ms: u32,
@@ -283,8 +283,20 @@ pub struct IntegrationResponse {
     pub pattern: Option<JavaRegex>,
     pub status: u16,
     pub response_parameters: Vec<HeaderMapping>,
-    pub response_templates: Vec<(String, String)>,
+    /// Response templates in document order.
+    pub response_templates: Vec<MappingTemplate>,
     pub content_handling: Option<ContentHandling>,
+}
+
+/// A VTL mapping template, parsed at load time.
+#[derive(Debug, Clone)]
+pub struct MappingTemplate {
+    /// The media type that selects it (`application/json`).
+    pub content_type: String,
+    pub source: String,
+    /// `None` when the template does not parse (reported as `template-syntax`); a request
+    /// that selects it answers 500, as AWS does.
+    pub compiled: Option<std::sync::Arc<apigate_template::Template>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -81,6 +81,7 @@ rules! {
     CACHE_KEY_UNDECLARED = ("cache-key-undeclared", Error, "A `cacheKeyParameters` entry that is not a declared method request parameter.");
     PROXY_RESPONSES_IGNORED = ("proxy-responses-ignored", Warning, "Proxy integrations ignore `responses`, `requestTemplates` and response mappings.");
     TEMPLATE_TOO_LARGE = ("template-too-large", Error, "A mapping template over AWS's 300 KB limit.");
+    TEMPLATE_SYNTAX = ("template-syntax", Warning, "A mapping template that is not valid VTL (Velocity 1.7): AWS imports it and answers 500 when it is selected; so does apigate.");
     TEMPLATE_CONTENT_TYPE_INVALID = ("template-content-type-invalid", Error, "A mapping template keyed by something that is not a `type/subtype` media type.");
     UNKNOWN_FIELD = ("unknown-field", Warning, "A field of an x-amazon-apigateway object that API Gateway does not know.");
 
@@ -109,7 +110,7 @@ rules! {
     EXTENSION_HTTP_API_ONLY = ("extension-http-api-only", Warning, "An extension that applies to HTTP APIs only; REST import ignores it.");
     EXTENSION_UNKNOWN = ("extension-unknown", Warning, "An `x-amazon-apigateway-*` key API Gateway does not define.");
     EXTENSION_MISPLACED = ("extension-misplaced", Warning, "An `x-amazon-apigateway-*` key in a place where API Gateway does not read it.");
-    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (VTL templates, API keys, resource policies, body validation): requests that reach it answer 500 with the reason.");
+    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (API keys, resource policies, body validation): requests that reach it answer 500 with the reason.");
 }
 
 /// Looks a rule up by id.

@@ -41,6 +41,53 @@ impl RequestContext {
         }
     }
 
+    /// `$context` for mapping templates: every variable of [`RequestContext::get`] (and the
+    /// caller's identity) as a nested JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::{Map, Value};
+        let mut root = Map::new();
+        for name in [
+            "requestId",
+            "extendedRequestId",
+            "apiId",
+            "accountId",
+            "stage",
+            "resourcePath",
+            "resourceId",
+            "path",
+            "httpMethod",
+            "protocol",
+            "domainName",
+            "domainPrefix",
+            "requestTime",
+            "isCanaryRequest",
+        ] {
+            if let Some(v) = self.get(name) {
+                root.insert(name.to_string(), Value::String(v));
+            }
+        }
+        root.insert(
+            "requestTimeEpoch".into(),
+            Value::from(u64::try_from(self.request_time_epoch_ms).unwrap_or(u64::MAX)),
+        );
+        let mut identity = Map::new();
+        for name in [
+            "sourceIp",
+            "userAgent",
+            "caller",
+            "user",
+            "userArn",
+            "accountId",
+            "accessKey",
+        ] {
+            if let Some(v) = self.get(&format!("identity.{name}")) {
+                identity.insert(name.to_string(), Value::String(v));
+            }
+        }
+        root.insert("identity".into(), Value::Object(identity));
+        Value::Object(root)
+    }
+
     /// The value of `context.NAME` (`None` = not set for this request).
     pub fn get(&self, name: &str) -> Option<String> {
         let caller = self.caller.as_ref();

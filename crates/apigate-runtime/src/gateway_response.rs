@@ -37,14 +37,8 @@ pub fn respond(
 
     let (content_type, template) = custom
         .and_then(|c| {
-            templates::response_template(&c.response_templates, accept).map(|t| {
-                let key = c
-                    .response_templates
-                    .iter()
-                    .find(|(_, v)| v == t)
-                    .map_or("application/json", |(k, _)| k.as_str());
-                (key, t)
-            })
+            templates::response_template(&c.response_templates, |(k, _)| k.as_str(), accept)
+                .map(|(k, t)| (k.as_str(), t.as_str()))
         })
         .unwrap_or(("application/json", DEFAULT_TEMPLATE));
     let text = substitute(template, cx, scope);

@@ -276,7 +276,7 @@ async fn execute(
             selected.status
         )
     });
-    map_response(gw, selected, endpoint_response, parts, scope).await
+    map_response(gw, selected, endpoint_response, request, parts, scope).await
 }
 
 /// The routed method and its path parameters.
@@ -502,32 +502,56 @@ async fn map_request(
             content_type.as_deref(),
         )?
     };
+    // Without a Content-Type the payload counts as application/json, as for template
+    // selection.
+    let ct = content_type.as_deref().unwrap_or("application/json");
+    let binary = gw.api.binary_media_types.iter().any(|r| r.matches(ct));
+    let conversion = convert::for_request(binary, integration.content_handling);
+    let mock = integration.kind == IntegrationType::Mock;
     match plan {
-        RequestBodyPlan::Transform(template) => {
-            let rendered = templates::render(template)?;
-            if integration.kind == IntegrationType::Mock {
-                let selector = templates::mock_status(&rendered)?;
-                return Ok((empty_request(), Some(selector)));
-            }
-            content_length = Some(rendered.len() as u64);
-            body = body::full(rendered);
-        }
         RequestBodyPlan::Passthrough if integration.kind == IntegrationType::HttpProxy => {}
+        RequestBodyPlan::Passthrough if mock => return Ok((empty_request(), Some(None))),
         RequestBodyPlan::Passthrough => {
-            if integration.kind == IntegrationType::Mock {
-                return Ok((empty_request(), Some(None)));
-            }
-            // Without a Content-Type the payload counts as application/json, as for template
-            // selection.
-            let ct = content_type.as_deref().unwrap_or("application/json");
-            let binary = gw.api.binary_media_types.iter().any(|r| r.matches(ct));
-            let conversion = convert::for_request(binary, integration.content_handling);
             if conversion != convert::Conversion::Pass {
                 content_length = None;
             }
             body = convert::apply(conversion, body, gw.settings.buffer_limit)
                 .await
                 .map_err(|e| convert_error(e, "request body"))?;
+        }
+        RequestBodyPlan::Transform(template) => {
+            // The template sees the payload after contentHandling, as text. Raw binary cannot
+            // be templated: AWS answers 500.
+            if binary && conversion == convert::Conversion::Pass && !body::is_empty(&body) {
+                return Err(GatewayError::configuration(format!(
+                    "Execution failed: the binary {ct} payload cannot be transformed by a mapping template (set contentHandling to CONVERT_TO_TEXT)"
+                )));
+            }
+            let converted = convert::apply(conversion, body, gw.settings.buffer_limit)
+                .await
+                .map_err(|e| convert_error(e, "request body"))?;
+            let bytes = body::collect(converted, gw.settings.buffer_limit)
+                .await
+                .map_err(|e| collect_error(e, "request body"))?;
+            let rendered = templates::render(
+                template,
+                &String::from_utf8_lossy(&bytes),
+                request,
+                scope.context,
+                &gw.settings.stage_variables,
+            )?;
+            if mock {
+                let selector = templates::mock_status(&rendered.output)?;
+                return Ok((empty_request(), Some(selector)));
+            }
+            apply_request_overrides(
+                &rendered.request_override,
+                &mut path,
+                &mut query,
+                &mut headers,
+            );
+            content_length = Some(rendered.output.len() as u64);
+            body = body::full(rendered.output);
         }
     }
     let to_s3 = matches!(integration.target, Target::Aws(_));
@@ -575,6 +599,33 @@ async fn map_request(
         },
         None,
     ))
+}
+
+/// `$context.requestOverride.*` from a request template: applied after the parameter
+/// mappings, and they win.
+fn apply_request_overrides(
+    overrides: &apigate_template::Overrides,
+    path: &mut BTreeMap<String, String>,
+    query: &mut Vec<(String, String)>,
+    headers: &mut http::HeaderMap,
+) {
+    for (name, value) in &overrides.path {
+        path.insert(name.clone(), value.clone());
+    }
+    for (name, values) in &overrides.querystring {
+        query.retain(|(n, _)| n != name);
+        query.extend(values.iter().map(|v| (name.clone(), v.clone())));
+    }
+    for (name, values) in &overrides.header {
+        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+            headers.remove(&name);
+            for v in values {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    headers.append(name.clone(), v);
+                }
+            }
+        }
+    }
 }
 
 /// Whether `{name+}` is a segment of the resource path.
@@ -680,6 +731,7 @@ async fn map_response(
     gw: &Gateway,
     selected: &IntegrationResponse,
     endpoint: EndpointResponse,
+    request: &MethodRequest<'_>,
     parts: &Parts,
     scope: Scope<'_>,
 ) -> Result<Response<Body>, GatewayError> {
@@ -719,27 +771,57 @@ async fn map_response(
     }
 
     let accept = header_str(parts, ACCEPT.as_str());
-    let body = match templates::response_template(&selected.response_templates, accept.as_deref()) {
-        Some(template) => body::full(templates::render(template)?),
-        None => {
-            let binary_types = &gw.api.binary_media_types;
-            let backend_type = backend_headers
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let binary = binary_types.iter().any(|r| r.matches(backend_type));
-            // Only the first Accept type counts; without Accept, application/json (as for
-            // response-template selection).
-            let first_accept = accept
-                .as_deref()
-                .and_then(|a| a.split(',').next())
-                .unwrap_or("application/json");
-            let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
-            let conversion =
-                convert::for_response(binary, accept_binary, selected.content_handling);
-            convert::apply(conversion, backend_body, gw.settings.buffer_limit)
+    let binary_types = &gw.api.binary_media_types;
+    let backend_type = backend_headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let binary = binary_types.iter().any(|r| r.matches(backend_type));
+    // Only the first Accept type counts; without Accept, application/json (as for
+    // response-template selection).
+    let first_accept = accept
+        .as_deref()
+        .and_then(|a| a.split(',').next())
+        .unwrap_or("application/json");
+    let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
+    let conversion = convert::for_response(binary, accept_binary, selected.content_handling);
+    let converted = convert::apply(conversion, backend_body, gw.settings.buffer_limit)
+        .await
+        .map_err(|e| convert_error(e, "integration response body"))?;
+    let mut status = selected.status;
+    let template = templates::response_template(
+        &selected.response_templates,
+        |t| t.content_type.as_str(),
+        accept.as_deref(),
+    );
+    let body = match template {
+        None => converted,
+        Some(template) => {
+            let bytes = body::collect(converted, gw.settings.buffer_limit)
                 .await
-                .map_err(|e| convert_error(e, "integration response body"))?
+                .map_err(|e| collect_error(e, "integration response body"))?;
+            let rendered = templates::render(
+                template,
+                &String::from_utf8_lossy(&bytes),
+                request,
+                scope.context,
+                &gw.settings.stage_variables,
+            )?;
+            let overrides = &rendered.response_override;
+            if let Some(s) = overrides.status {
+                status = s;
+            }
+            for (name, values) in &overrides.header {
+                if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+                    headers.remove(&name);
+                    for v in values {
+                        if let Ok(v) = HeaderValue::from_str(v) {
+                            headers.append(name.clone(), v);
+                        }
+                    }
+                }
+            }
+            body::full(rendered.output)
         }
     };
 
@@ -750,7 +832,7 @@ async fn map_response(
     }
     let mut response = Response::new(body);
     *response.status_mut() =
-        StatusCode::from_u16(selected.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers;
     Ok(response)
 }

@@ -1,19 +1,19 @@
-//! Mapping-template selection (semantics §6.1/§6.2) and rendering.
-//!
-//! Until the VTL engine lands, only templates without VTL syntax (no `$` and no `#`) are
-//! rendered — they are their own output, so literal JSON bodies, empty templates and mock
-//! `{"statusCode": 200}` templates work. Any other template fails closed with a 500 that names
-//! the reason, and `validate` reports it (rule `template-not-executed`).
+//! Mapping templates at run time: selection (semantics §6.1/§6.2) and rendering with the VTL
+//! engine (`apigate-template`), templates having been parsed at load time.
 
+use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
+use crate::request::MethodRequest;
 use apigate_core::media::essence;
-use apigate_core::model::Passthrough;
+use apigate_core::model::{MappingTemplate, Passthrough};
+use apigate_template::{Limits, RenderError, RenderInput, Rendered};
+use std::collections::BTreeMap;
 
 /// What to do with the request body of a non-proxy integration.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum RequestBodyPlan<'t> {
     /// Render this template.
-    Transform(&'t str),
+    Transform(&'t MappingTemplate),
     /// Send the (converted) body as it came.
     Passthrough,
 }
@@ -21,12 +21,15 @@ pub enum RequestBodyPlan<'t> {
 /// Picks the request template by the MIME type of `Content-Type` (absent = `application/json`),
 /// applying `passthroughBehavior` when none matches: 415 where AWS refuses.
 pub fn request_plan<'t>(
-    templates: &'t [(String, String)],
+    templates: &'t [MappingTemplate],
     passthrough: Passthrough,
     content_type: Option<&str>,
 ) -> Result<RequestBodyPlan<'t>, GatewayError> {
     let key = content_type.map_or("application/json", essence);
-    if let Some((_, t)) = templates.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+    if let Some(t) = templates
+        .iter()
+        .find(|t| t.content_type.eq_ignore_ascii_case(key))
+    {
         return Ok(RequestBodyPlan::Transform(t));
     }
     let refuse = match passthrough {
@@ -45,40 +48,94 @@ pub fn request_plan<'t>(
     Ok(RequestBodyPlan::Passthrough)
 }
 
-/// Picks the response template by the first `Accept` type: that key, else
-/// `application/json`, else the first template in document order; `None` = pass the body.
-pub fn response_template<'t>(
-    templates: &'t [(String, String)],
+/// Picks a response template by the first `Accept` type: that key, else `application/json`,
+/// else the first template in document order; `None` = pass the body. `key` names each
+/// template's media type (integration and gateway responses store them differently).
+pub fn response_template<'t, T>(
+    templates: &'t [T],
+    key: impl Fn(&T) -> &str,
     accept: Option<&str>,
-) -> Option<&'t str> {
+) -> Option<&'t T> {
     let first_accept = accept
         .and_then(|a| a.split(',').next())
         .map(essence)
         .unwrap_or("application/json");
     templates
         .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(first_accept))
+        .find(|t| key(t).eq_ignore_ascii_case(first_accept))
         .or_else(|| {
             templates
                 .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("application/json"))
+                .find(|t| key(t).eq_ignore_ascii_case("application/json"))
         })
         .or_else(|| templates.first())
-        .map(|(_, t)| t.as_str())
 }
 
-/// Whether a template is plain text to VTL (renders as itself).
-pub fn is_literal(template: &str) -> bool {
-    !template.contains(['$', '#'])
+/// Renders `template` for a request. `body` is `$input.body` (already converted to text).
+pub fn render(
+    template: &MappingTemplate,
+    body: &str,
+    request: &MethodRequest<'_>,
+    context: &RequestContext,
+    stage_variables: &BTreeMap<String, String>,
+) -> Result<Rendered, GatewayError> {
+    let compiled = template.compiled.as_ref().ok_or_else(|| {
+        GatewayError::configuration(format!(
+            "Execution failed due to configuration error: the {} mapping template is not valid VTL",
+            template.content_type
+        ))
+    })?;
+    let path: Vec<(String, String)> = request
+        .path_params
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.clone()))
+        .collect();
+    let header: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                title_case(k.as_str()),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let context_json = context.to_json();
+    let input = RenderInput {
+        body,
+        path: &path,
+        querystring: &request.query,
+        header: &header,
+        context: &context_json,
+        stage_variables,
+    };
+    compiled
+        .render(&input, &Limits::default())
+        .map_err(|e| render_error(&template.content_type, &e))
 }
 
-/// Renders a template; fails closed for VTL until the engine exists.
-pub fn render(template: &str) -> Result<String, GatewayError> {
-    if is_literal(template) {
-        Ok(template.to_string())
-    } else {
-        Err(GatewayError::unsupported("a VTL mapping template"))
+/// AWS answers a template that fails while rendering with a 500 (its execution log names the
+/// cause).
+fn render_error(content_type: &str, e: &RenderError) -> GatewayError {
+    GatewayError::configuration(format!(
+        "Execution failed due to configuration error: the {content_type} mapping template failed: {e}"
+    ))
+}
+
+/// `content-type` → `Content-Type`: HTTP/1 servers hand header names over lower-cased; templates
+/// look them up by the case clients send, which is almost always this one.
+fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        upper = c == '-';
     }
+    out
 }
 
 /// The integration-response selector of a mock integration: the `statusCode` of the rendered
@@ -101,11 +158,24 @@ pub fn mock_status(rendered: &str) -> Result<Option<String>, GatewayError> {
 mod tests {
     use super::*;
 
-    fn t(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn t(pairs: &[(&str, &str)]) -> Vec<MappingTemplate> {
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| MappingTemplate {
+                content_type: k.to_string(),
+                source: v.to_string(),
+                compiled: apigate_template::Template::parse(v)
+                    .ok()
+                    .map(std::sync::Arc::new),
+            })
             .collect()
+    }
+
+    fn transform_source(plan: RequestBodyPlan<'_>) -> Option<String> {
+        match plan {
+            RequestBodyPlan::Transform(t) => Some(t.source.clone()),
+            RequestBodyPlan::Passthrough => None,
+        }
     }
 
     #[test]
@@ -116,52 +186,47 @@ mod tests {
         let xml = Some("application/xml");
         let json = Some("application/json; charset=utf-8");
         for p in [WhenNoMatch, WhenNoTemplates, Never] {
-            assert_eq!(
-                request_plan(&some, p, json).unwrap(),
-                RequestBodyPlan::Transform("{}")
-            );
+            let plan = request_plan(&some, p, json).unwrap();
+            assert_eq!(transform_source(plan).as_deref(), Some("{}"));
         }
-        assert_eq!(
-            request_plan(&some, WhenNoMatch, xml).unwrap(),
-            RequestBodyPlan::Passthrough
-        );
+        assert!(transform_source(request_plan(&some, WhenNoMatch, xml).unwrap()).is_none());
         assert!(request_plan(&some, WhenNoTemplates, xml).is_err());
         assert!(request_plan(&some, Never, xml).is_err());
-        assert_eq!(
-            request_plan(&none, WhenNoMatch, xml).unwrap(),
-            RequestBodyPlan::Passthrough
-        );
-        assert_eq!(
-            request_plan(&none, WhenNoTemplates, xml).unwrap(),
-            RequestBodyPlan::Passthrough
-        );
+        assert!(transform_source(request_plan(&none, WhenNoMatch, xml).unwrap()).is_none());
+        assert!(transform_source(request_plan(&none, WhenNoTemplates, xml).unwrap()).is_none());
         let e = request_plan(&none, Never, xml).unwrap_err();
         assert_eq!(e.kind, ResponseType::UnsupportedMediaType);
         // No Content-Type selects the application/json template.
-        assert_eq!(
-            request_plan(&some, Never, None).unwrap(),
-            RequestBodyPlan::Transform("{}")
-        );
+        let plan = request_plan(&some, Never, None).unwrap();
+        assert_eq!(transform_source(plan).as_deref(), Some("{}"));
     }
 
     #[test]
     fn response_selection() {
+        fn key(t: &MappingTemplate) -> &str {
+            t.content_type.as_str()
+        }
+        let pick = |ts: &[MappingTemplate], accept| {
+            response_template(ts, key, accept).map(|t| t.source.clone())
+        };
         let ts = t(&[("application/xml", "x"), ("text/plain", "p")]);
-        assert_eq!(response_template(&ts, Some("text/plain, */*")), Some("p"));
-        assert_eq!(response_template(&ts, Some("image/png")), Some("x"));
+        assert_eq!(pick(&ts, Some("text/plain, */*")).as_deref(), Some("p"));
+        assert_eq!(pick(&ts, Some("image/png")).as_deref(), Some("x"));
         let ts = t(&[("application/xml", "x"), ("application/json", "j")]);
-        assert_eq!(response_template(&ts, None), Some("j"));
-        assert_eq!(response_template(&ts, Some("*/*")), Some("j"));
-        assert_eq!(response_template(&[], Some("*/*")), None);
+        assert_eq!(pick(&ts, None).as_deref(), Some("j"));
+        assert_eq!(pick(&ts, Some("*/*")).as_deref(), Some("j"));
+        assert_eq!(pick(&[], Some("*/*")), None);
     }
 
     #[test]
-    fn literal_templates_and_mock_status() {
-        assert_eq!(
-            render("{\"statusCode\": 200}").unwrap(),
-            "{\"statusCode\": 200}"
-        );
-        assert!(render("$input.body").is_err());
+    fn header_names_in_title_case() {
+        assert_eq!(title_case("content-type"), "Content-Type");
+        assert_eq!(title_case("x-amz-date"), "X-Amz-Date");
+        assert_eq!(title_case("origin"), "Origin");
+    }
+
+    #[test]
+    fn mock_statuses() {
         assert_eq!(
             mock_status("{\"statusCode\": 404}").unwrap().as_deref(),
             Some("404")

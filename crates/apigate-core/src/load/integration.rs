@@ -8,7 +8,7 @@ use crate::mapping::{self, MappingError, ParamLocation, Place, RequestTarget, So
 use crate::media::MediaRange;
 use crate::model::{
     ContentHandling, Credentials, HeaderMapping, HttpMethod, Integration, IntegrationResponse,
-    IntegrationType, Passthrough, RequestMapping, Target,
+    IntegrationType, MappingTemplate, Passthrough, RequestMapping, Target,
 };
 use crate::rules::{self, Rule};
 use crate::uri::{self, AwsAction};
@@ -77,13 +77,8 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
     let (request_parameters, mapped_targets) = request_parameters(cx, at, m);
     let request_templates = at
         .get("requestTemplates")
-        .map(|t| templates(cx, &t))
+        .map(|t| mapping_templates(cx, &t))
         .unwrap_or_default();
-    if kind.is_some_and(|k| !k.is_proxy()) {
-        if let Some(t) = at.get("requestTemplates") {
-            report_vtl(cx, &t);
-        }
-    }
     let target =
         kind.and_then(|k| target(cx, at, k, http_method, &mapped_targets, &request_templates));
     let credentials = credentials(cx, at);
@@ -164,7 +159,7 @@ fn target(
     kind: IntegrationType,
     verb: Option<HttpMethod>,
     mapped: &[RequestTarget],
-    templates: &[(String, String)],
+    templates: &[MappingTemplate],
 ) -> Option<Target> {
     if kind == IntegrationType::Mock {
         return Some(Target::Mock);
@@ -248,7 +243,7 @@ fn target(
             .any(|t| t.location == ParamLocation::Path && t.name == name);
         let overridden = templates
             .iter()
-            .any(|(_, t)| t.contains(&format!("requestOverride.path.{name}")));
+            .any(|t| t.source.contains(&format!("requestOverride.path.{name}")));
         if !mapped && !overridden {
             cx.report_hint(
                 rules::URI_PLACEHOLDER_UNMAPPED,
@@ -575,22 +570,36 @@ pub(crate) fn header_mappings(
 }
 
 /// A content-type → template map.
-/// Until the VTL engine lands only templates without `$` and `#` (plain text to VTL) are
-/// rendered; the others are reported.
-fn report_vtl(cx: &mut Cx<'_>, at: &At<'_>) {
-    for (key, value) in at.entries() {
-        if value.str().is_some_and(|t| t.contains(['$', '#'])) {
-            cx.report_hint(
-                rules::FEATURE_NOT_SERVED,
-                &value,
-                format!(
-                    "the `{}` mapping template uses VTL, which apigate does not execute yet; requests that select it answer 500",
-                    key.text
-                ),
-                "templates without `$` or `#` are served as written; see docs/PARITY.md",
-            );
-        }
+/// The templates of `at`, each parsed as VTL; a template that does not parse is reported
+/// with its line and column and kept without a compiled form.
+fn mapping_templates(cx: &mut Cx<'_>, at: &At<'_>) -> Vec<MappingTemplate> {
+    let sources = templates(cx, at);
+    let mut out = Vec::with_capacity(sources.len());
+    for (content_type, source) in sources {
+        let compiled = match apigate_template::Template::parse(&source) {
+            Ok(t) => Some(std::sync::Arc::new(t)),
+            Err(e) => {
+                if let Some(value) = at.get(&content_type) {
+                    cx.report_hint(
+                        rules::TEMPLATE_SYNTAX,
+                        &value,
+                        format!(
+                            "the `{content_type}` mapping template is not valid VTL: line {}, column {} of the template: {}",
+                            e.line, e.col, e.message
+                        ),
+                        "requests that select this template answer 500 (Velocity 1.7 syntax)",
+                    );
+                }
+                None
+            }
+        };
+        out.push(MappingTemplate {
+            content_type,
+            source,
+            compiled,
+        });
     }
+    out
 }
 
 pub(crate) fn templates(cx: &mut Cx<'_>, at: &At<'_>) -> Vec<(String, String)> {
@@ -714,10 +723,7 @@ fn responses(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<Integra
             .unwrap_or_default();
         let response_templates = resp
             .get("responseTemplates")
-            .map(|t| {
-                report_vtl(cx, &t);
-                templates(cx, &t)
-            })
+            .map(|t| mapping_templates(cx, &t))
             .unwrap_or_default();
         let content_handling = resp
             .get("contentHandling")

@@ -1,0 +1,452 @@
+//! Runtime values: the Java objects a Velocity template handles (String, Integer/Long/Double,
+//! Boolean, `LinkedHashMap`, `ArrayList`/json-smart `JSONArray`, `Map.Entry`, the `$foreach`
+//! scope and API Gateway's `$input`/`$util`), with Java's `toString`/`equals` and json-smart's
+//! JSON serialisation.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use crate::number::Num;
+
+/// A shared, mutable Java list (Velocity passes objects by reference).
+pub type ListRef = Rc<RefCell<JList>>;
+/// A shared, mutable Java map.
+pub type MapRef = Rc<RefCell<JMap>>;
+
+/// A Java value.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// Java `null`.
+    Null,
+    /// `java.lang.Boolean`.
+    Bool(bool),
+    /// A `java.lang.Number`.
+    Num(Num),
+    /// A `java.math.BigDecimal` (or a BigInteger too large to model) read from JSON: kept as
+    /// its text, which is how it prints; arithmetic sees it as a double.
+    Decimal(Rc<str>),
+    /// `java.lang.String`.
+    Str(Rc<str>),
+    /// `java.util.ArrayList` or json-smart `JSONArray`.
+    List(ListRef),
+    /// `java.util.LinkedHashMap`.
+    Map(MapRef),
+    /// A `Map.Entry` from `entrySet()`.
+    Entry(Rc<(Value, Value)>),
+    /// The `$foreach` loop scope.
+    Foreach(Rc<ForeachScope>),
+    /// A `#define` block or a `$bodyContent`: rendered lazily where it is used.
+    Block(Rc<BlockRef>),
+    /// A `java.util.Iterator` over a snapshot of a collection.
+    Iterator(Rc<IterState>),
+    /// API Gateway's `$input`.
+    Input,
+    /// API Gateway's `$util`.
+    Util,
+}
+
+/// The position of an iterator.
+#[derive(Debug)]
+pub struct IterState {
+    /// The items iterated.
+    pub items: Vec<Value>,
+    /// The next position.
+    pub next: Cell<usize>,
+}
+
+/// A block of template nodes to render lazily (`#define`, `$bodyContent`).
+#[derive(Debug)]
+pub struct BlockRef {
+    /// Index of the block in the template's block table.
+    pub id: usize,
+}
+
+/// The state of one `#foreach` loop, seen as `$foreach`.
+#[derive(Debug)]
+pub struct ForeachScope {
+    /// 0-based index of the current iteration.
+    pub index: Cell<usize>,
+    /// Whether another iteration follows.
+    pub has_next: Cell<bool>,
+    /// The enclosing loop's scope.
+    pub parent: Option<Rc<ForeachScope>>,
+}
+
+impl ForeachScope {
+    /// The outermost enclosing loop.
+    pub fn topmost(self: &Rc<Self>) -> Rc<ForeachScope> {
+        let mut cur = Rc::clone(self);
+        while let Some(p) = cur.parent.clone() {
+            cur = p;
+        }
+        cur
+    }
+}
+
+/// A Java list; `json` marks a json-smart `JSONArray`, whose `toString` is JSON.
+#[derive(Debug, Clone, Default)]
+pub struct JList {
+    /// The elements.
+    pub items: Vec<Value>,
+    /// Whether this is a json-smart `JSONArray`.
+    pub json: bool,
+}
+
+/// An insertion-ordered Java map (`LinkedHashMap`).
+#[derive(Debug, Clone, Default)]
+pub struct JMap {
+    /// Entries in insertion order.
+    pub entries: Vec<(Value, Value)>,
+}
+
+impl JMap {
+    /// `get(key)` with Java `equals` on keys.
+    pub fn get(&self, key: &Value) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| java_equals(k, key))
+            .map(|(_, v)| v)
+    }
+
+    /// `get(name)` for a string key.
+    pub fn get_str(&self, key: &str) -> Option<&Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| matches!(k, Value::Str(s) if &**s == key))
+            .map(|(_, v)| v)
+    }
+
+    /// `put(key, value)`, returning the previous value.
+    pub fn put(&mut self, key: Value, value: Value) -> Option<Value> {
+        for (k, v) in &mut self.entries {
+            if java_equals(k, &key) {
+                return Some(std::mem::replace(v, value));
+            }
+        }
+        self.entries.push((key, value));
+        None
+    }
+
+    /// `remove(key)`, returning the previous value.
+    pub fn remove(&mut self, key: &Value) -> Option<Value> {
+        let pos = self.entries.iter().position(|(k, _)| java_equals(k, key))?;
+        Some(self.entries.remove(pos).1)
+    }
+}
+
+impl Value {
+    /// The number this value is, if it is one (a BigDecimal as a double).
+    pub fn as_num(&self) -> Option<Num> {
+        match self {
+            Value::Num(n) => Some(*n),
+            Value::Decimal(d) => d.parse::<f64>().ok().map(Num::Double),
+            _ => None,
+        }
+    }
+
+    /// A string value.
+    pub fn str(s: impl Into<Rc<str>>) -> Value {
+        Value::Str(s.into())
+    }
+
+    /// A new `ArrayList`.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(JList { items, json: false })))
+    }
+
+    /// A new json-smart `JSONArray`.
+    pub fn json_list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(JList { items, json: true })))
+    }
+
+    /// A new `LinkedHashMap`.
+    pub fn map(entries: Vec<(Value, Value)>) -> Value {
+        Value::Map(Rc::new(RefCell::new(JMap { entries })))
+    }
+
+    /// An `Integer` (or wider) from an integer.
+    pub fn int(v: i128) -> Value {
+        Value::Num(Num::from_i128(v))
+    }
+
+    /// Whether this is Java `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// Java's `toString()` (`String.valueOf` for null gives `"null"`). Blocks render as empty
+    /// here; the evaluator renders them where it can.
+    pub fn to_java_string(&self) -> String {
+        let mut out = String::new();
+        write_java_string(self, &mut out, 0);
+        out
+    }
+}
+
+/// A deep copy of lists and maps (what re-parsing a JSON document would give).
+pub fn deep_clone(v: &Value) -> Value {
+    deep_clone_depth(v, 0)
+}
+
+fn deep_clone_depth(v: &Value, depth: usize) -> Value {
+    if depth > 1024 {
+        return Value::Null;
+    }
+    match v {
+        Value::List(l) => {
+            let l = l.borrow();
+            let items = l
+                .items
+                .iter()
+                .map(|x| deep_clone_depth(x, depth + 1))
+                .collect();
+            Value::List(Rc::new(RefCell::new(JList {
+                items,
+                json: l.json,
+            })))
+        }
+        Value::Map(m) => Value::map(
+            m.borrow()
+                .entries
+                .iter()
+                .map(|(k, x)| (k.clone(), deep_clone_depth(x, depth + 1)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Empties a container (used at the end of a render to break reference cycles and to drop
+/// deeply nested structures one level at a time).
+pub fn clear_container(v: &Value) {
+    match v {
+        Value::List(l) => {
+            if let Ok(mut l) = l.try_borrow_mut() {
+                let items = std::mem::take(&mut l.items);
+                drop(l);
+                drop(items);
+            }
+        }
+        Value::Map(m) => {
+            if let Ok(mut m) = m.try_borrow_mut() {
+                let entries = std::mem::take(&mut m.entries);
+                drop(m);
+                drop(entries);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Depth beyond which nested structures are not printed (guards self-containing maps).
+const MAX_PRINT_DEPTH: usize = 64;
+
+fn write_java_string(v: &Value, out: &mut String, depth: usize) {
+    if depth > MAX_PRINT_DEPTH {
+        out.push_str("...");
+        return;
+    }
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Num(n) => out.push_str(&n.to_java_string()),
+        Value::Decimal(d) => out.push_str(d),
+        Value::Str(s) => out.push_str(s),
+        Value::List(l) => {
+            let Ok(l) = l.try_borrow() else {
+                out.push_str("(this Collection)");
+                return;
+            };
+            if l.json {
+                write_json_items(&l.items, out, true, depth);
+                return;
+            }
+            out.push('[');
+            for (i, item) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_java_string(item, out, depth + 1);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            let Ok(m) = m.try_borrow() else {
+                out.push_str("(this Map)");
+                return;
+            };
+            out.push('{');
+            for (i, (k, val)) in m.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_java_string(k, out, depth + 1);
+                out.push('=');
+                write_java_string(val, out, depth + 1);
+            }
+            out.push('}');
+        }
+        Value::Entry(e) => {
+            write_java_string(&e.0, out, depth + 1);
+            out.push('=');
+            write_java_string(&e.1, out, depth + 1);
+        }
+        Value::Foreach(_) | Value::Block(_) | Value::Iterator(_) | Value::Input | Value::Util => {}
+    }
+}
+
+/// json-smart serialisation (`JSONValue.toJSONString`): `web_safe` selects its default style
+/// (`/` escaped as `\/`, used by `JSONArray.toString()`), otherwise `LT_COMPRESS`.
+pub fn to_json(v: &Value, web_safe: bool) -> String {
+    let mut out = String::new();
+    write_json(v, &mut out, web_safe, 0);
+    out
+}
+
+fn write_json_items(items: &[Value], out: &mut String, web_safe: bool, depth: usize) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json(item, out, web_safe, depth + 1);
+    }
+    out.push(']');
+}
+
+fn write_json(v: &Value, out: &mut String, web_safe: bool, depth: usize) {
+    if depth > MAX_PRINT_DEPTH {
+        out.push_str("null");
+        return;
+    }
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Num(Num::Double(d)) if !d.is_finite() => out.push_str("null"),
+        Value::Num(n) => out.push_str(&n.to_java_string()),
+        Value::Decimal(d) => out.push_str(d),
+        Value::List(l) => match l.try_borrow() {
+            Ok(l) => write_json_items(&l.items, out, web_safe, depth),
+            Err(_) => out.push_str("null"),
+        },
+        Value::Map(m) => {
+            let Ok(m) = m.try_borrow() else {
+                out.push_str("null");
+                return;
+            };
+            out.push('{');
+            for (i, (k, val)) in m.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_quote(&k.to_java_string(), out, web_safe);
+                out.push(':');
+                write_json(val, out, web_safe, depth + 1);
+            }
+            out.push('}');
+        }
+        other => json_quote(&other.to_java_string(), out, web_safe),
+    }
+}
+
+/// json-smart's string escaping (`JStylerObj` ESCAPE_LT / ESCAPE4Web).
+pub fn json_quote(s: &str, out: &mut String, web_safe: bool) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '/' if web_safe => out.push_str("\\/"),
+            c if ('\u{0}'..='\u{1f}').contains(&c)
+                || ('\u{7f}'..='\u{9f}').contains(&c)
+                || ('\u{2000}'..='\u{20ff}').contains(&c) =>
+            {
+                out.push_str(&format!("\\u{:04X}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Java's `a.equals(b)` (Integer 1 does not equal Long 1; lists and maps compare contents).
+pub fn java_equals(a: &Value, b: &Value) -> bool {
+    java_equals_depth(a, b, 0)
+}
+
+fn java_equals_depth(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > MAX_PRINT_DEPTH {
+        return false;
+    }
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Num(x), Value::Num(y)) => match (x, y) {
+            (Num::Int(p), Num::Int(q)) => p == q,
+            (Num::Long(p), Num::Long(q)) => p == q,
+            (Num::Big(p), Num::Big(q)) => p == q,
+            (Num::Double(p), Num::Double(q)) => p.to_bits() == q.to_bits() || (p == q && *p != 0.0),
+            _ => false,
+        },
+        (Value::Str(x), Value::Str(y)) | (Value::Decimal(x), Value::Decimal(y)) => x == y,
+        (Value::List(x), Value::List(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (Ok(x), Ok(y)) = (x.try_borrow(), y.try_borrow()) else {
+                return false;
+            };
+            x.items.len() == y.items.len()
+                && x.items
+                    .iter()
+                    .zip(&y.items)
+                    .all(|(p, q)| java_equals_depth(p, q, depth + 1))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if Rc::ptr_eq(x, y) {
+                return true;
+            }
+            let (Ok(x), Ok(y)) = (x.try_borrow(), y.try_borrow()) else {
+                return false;
+            };
+            x.entries.len() == y.entries.len()
+                && x.entries
+                    .iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| java_equals_depth(v, w, depth + 1)))
+        }
+        (Value::Entry(x), Value::Entry(y)) => {
+            java_equals_depth(&x.0, &y.0, depth + 1) && java_equals_depth(&x.1, &y.1, depth + 1)
+        }
+        (Value::Foreach(x), Value::Foreach(y)) => Rc::ptr_eq(x, y),
+        (Value::Block(x), Value::Block(y)) => Rc::ptr_eq(x, y),
+        (Value::Iterator(x), Value::Iterator(y)) => Rc::ptr_eq(x, y),
+        (Value::Input, Value::Input) | (Value::Util, Value::Util) => true,
+        _ => false,
+    }
+}
+
+/// The class family used by Velocity's `==` ("is one class assignable from the other").
+pub fn same_class_family(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Bool(_), Value::Bool(_))
+        | (Value::Str(_), Value::Str(_))
+        | (Value::Map(_), Value::Map(_))
+        | (Value::Entry(_), Value::Entry(_))
+        | (Value::Foreach(_), Value::Foreach(_))
+        | (Value::Block(_), Value::Block(_))
+        | (Value::Iterator(_), Value::Iterator(_))
+        | (Value::Input, Value::Input)
+        | (Value::Util, Value::Util) => true,
+        (Value::List(x), Value::List(y)) => {
+            // JSONArray extends ArrayList: assignable either way round.
+            let _ = (x, y);
+            true
+        }
+        _ => false,
+    }
+}
