@@ -127,3 +127,57 @@ async fn http_proxy() {
     );
     drop(python);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_binary_images() {
+    use base64::Engine as _;
+    let h = start(Options::new(
+        "examples/s3-binary-images/api.yaml",
+        Store::Embedded,
+    ))
+    .await;
+    let c = Client::new();
+    let png = std::fs::read(repo().join("tests/fixtures/apigate.png")).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&png);
+
+    let r = c.put(h.url("/v1/images/photos")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c
+        .put(h.url("/v1/images/photos/raw.png"))
+        .header("content-type", "application/octet-stream")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c
+        .put(h.url("/v1/images/photos/b64.png"))
+        .header("content-type", "application/json")
+        .body(b64.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Both uploads stored the same object: raw bytes back for a binary Accept.
+    for key in ["raw.png", "b64.png"] {
+        let r = c
+            .get(h.url(&format!("/v1/images/photos/{key}")))
+            .header("accept", "application/octet-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/octet-stream");
+        assert!(r.bytes().await.unwrap() == png, "{key}: raw bytes");
+    }
+    // Base64 in JSON through the response template.
+    let r = c
+        .get(h.url("/v1/images/photos/raw.png"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), format!("{{\"image\": \"{b64}\"}}"));
+}

@@ -41,16 +41,22 @@ pub fn for_response(
     accept_binary: bool,
     handling: Option<ContentHandling>,
 ) -> Conversion {
-    let want_binary = match handling {
-        Some(ContentHandling::ConvertToBinary) => true,
-        Some(ContentHandling::ConvertToText) => false,
-        None => accept_binary,
-    };
+    let want_binary = delivers_binary(accept_binary, handling);
     match (binary, want_binary) {
         (true, true) => Conversion::Pass,
         (true, false) => Conversion::Base64Encode,
         (false, true) => Conversion::Base64Decode,
         (false, false) => Conversion::LossyUtf8,
+    }
+}
+
+/// Whether the method response body goes out as binary (§8.3): CONVERT_TO_BINARY, or no
+/// handling and a binary first Accept type.
+pub fn delivers_binary(accept_binary: bool, handling: Option<ContentHandling>) -> bool {
+    match handling {
+        Some(ContentHandling::ConvertToBinary) => true,
+        Some(ContentHandling::ConvertToText) => false,
+        None => accept_binary,
     }
 }
 

@@ -789,11 +789,17 @@ async fn map_response(
         .await
         .map_err(|e| convert_error(e, "integration response body"))?;
     let mut status = selected.status;
-    let template = templates::response_template(
-        &selected.response_templates,
-        |t| t.content_type.as_str(),
-        accept.as_deref(),
-    );
+    // A response delivered as binary is not templated: the bytes pass (AWS's binary
+    // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
+    let template = if convert::delivers_binary(accept_binary, selected.content_handling) {
+        None
+    } else {
+        templates::response_template(
+            &selected.response_templates,
+            |t| t.content_type.as_str(),
+            accept.as_deref(),
+        )
+    };
     let body = match template {
         None => converted,
         Some(template) => {
