@@ -95,6 +95,7 @@ BIN="$ROOT/target/release/apigate"
 # ---------------------------------------------------------------- processes and cleanup
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/apigate-proxy-bench.XXXXXX")"
 APIGATE_PID=""
+APIGATE_TCP_PID=""
 NGINX_PID=""
 
 stop_pid() { # stop_pid PID: TERM, wait up to 15 s, then KILL
@@ -119,6 +120,7 @@ cleanup() {
     set +e
     stop_pid "$NGINX_PID"
     stop_pid "$APIGATE_PID"
+    stop_pid "$APIGATE_TCP_PID"
     rm -rf "$WORK"
     exit "$rc"
 }
@@ -194,6 +196,21 @@ echo "  wrk settings: -t$THREADS -d${DURATION}s --latency; 1 KiB: -c$CONN_1K, 1 
 log "starting apigate"
 start_apigate load
 echo "  apigate on 127.0.0.1:$APIGATE_PORT (pid $APIGATE_PID), embedded store on 127.0.0.1:$STORE_PORT"
+echo "    (apigate reaches its embedded store in-process: the same signed requests, no socket)"
+
+# A second gateway in front of the same store over TCP (--s3-endpoint): the hop nginx makes.
+APIGATE_LOG="$LOG_LEVEL" "$BIN" serve "$ROOT/openapi/mys3.yaml" \
+    --listen 127.0.0.1:0 --no-auth --region "$REGION" --s3-endpoint "http://127.0.0.1:$STORE_PORT" \
+    >"$WORK/apigate-tcp.out" 2>"$WORK/apigate-tcp.err" &
+APIGATE_TCP_PID=$!
+for _ in $(seq 1 300); do
+    grep -q 'apigate: serving on ' "$WORK/apigate-tcp.out" 2>/dev/null && break
+    kill -0 "$APIGATE_TCP_PID" 2>/dev/null || { cat "$WORK/apigate-tcp.out" "$WORK/apigate-tcp.err" >&2; die "the second apigate exited"; }
+    sleep 0.1
+done
+APIGATE_TCP_PORT="$(grep 'apigate: serving on ' "$WORK/apigate-tcp.out" | sed -E 's|.*http://127\.0\.0\.1:([0-9]+)/.*|\1|')"
+case "$APIGATE_TCP_PORT" in ''|*[!0-9]*) die "cannot read the second apigate's port" ;; esac
+echo "  apigate-tcp on 127.0.0.1:$APIGATE_TCP_PORT (pid $APIGATE_TCP_PID): --s3-endpoint http://127.0.0.1:$STORE_PORT"
 
 NGINX_PORT="$(free_port)"
 NGINX_PREFIX="$WORK/nginx"
@@ -237,7 +254,7 @@ echo "  bench/1k (1024 B) and bench/1m (1048576 B) stored"
 # ---------------------------------------------------------------- load runs
 declare -A RPS P50 P99 NON2XX SOCKERR TOTAL CPU_US
 SIZES=(1k 1m)
-TARGETS=(direct nginx apigate)
+TARGETS=(direct nginx apigate apigate-tcp)
 declare -A SIZE_LABEL=([1k]="1 KiB" [1m]="1 MiB")
 declare -A SIZE_BYTES=([1k]=1024 [1m]=1048576)
 declare -A CONNS=([1k]=$CONN_1K [1m]=$CONN_1M)
@@ -250,6 +267,7 @@ target_args() {
         direct) URL="http://$store_host/bench/$size" ;;
         nginx) URL="http://127.0.0.1:$NGINX_PORT/bench/$size"; HDRS+=("Host: $store_host") ;;
         apigate) URL="$A/bench/$size"; return 0 ;;
+        apigate-tcp) URL="http://127.0.0.1:$APIGATE_TCP_PORT/S3/bench/$size"; return 0 ;;
     esac
     while IFS= read -r h; do HDRS+=("$h"); done \
         < <(python3 "$SIGNER" GET "$store_host" "/bench/$size" "$REGION")
@@ -278,7 +296,7 @@ to_ms() { # wrk latency (e.g. 812.00us, 1.23ms, 2.01s, 1.00m) -> ms
 CLK_TCK="$(getconf CLK_TCK)"
 server_cpu_ticks() { # CPU time (user+system, clock ticks) of apigate (gateway + store) and nginx
     local pid
-    for pid in "$APIGATE_PID" "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
+    for pid in "$APIGATE_PID" "$APIGATE_TCP_PID" "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
         [ -r "/proc/$pid/stat" ] && awk '{ print $14 + $15 }' "/proc/$pid/stat"
     done | awk '{ t += $1 } END { print t + 0 }'
 }
@@ -311,7 +329,7 @@ run_wrk() { # run_wrk SIZE TARGET
 }
 
 for size in "${SIZES[@]}"; do
-    log "GET ${SIZE_LABEL[$size]}: wrk -t$THREADS -c${CONNS[$size]} -d${DURATION}s against direct, nginx, apigate"
+    log "GET ${SIZE_LABEL[$size]}: wrk -t$THREADS -c${CONNS[$size]} -d${DURATION}s against direct, nginx, apigate, apigate-tcp"
     for target in "${TARGETS[@]}"; do
         target_args "$size" "$target"
         check "$size" "$target"
@@ -330,32 +348,33 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 STATUS=0
 echo
 log "results (one run, same backend; req/s from wrk, latency percentiles in ms)"
-printf '%-6s  %-8s  %10s  %9s  %9s  %8s  %11s\n' size target req/s p50_ms p99_ms non-2xx cpu_us/req
+printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s\n' size target req/s p50_ms p99_ms non-2xx cpu_us/req
 for size in "${SIZES[@]}"; do
     for target in "${TARGETS[@]}"; do
         k="$size/$target"
-        printf '%-6s  %-8s  %10s  %9s  %9s  %8s  %11s\n' "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${CPU_US[$k]}"
+        printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s\n' "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${CPU_US[$k]}"
     done
 done
-echo "(cpu_us/req: user+system CPU of the apigate process (gateway + embedded store) and of nginx's"
-echo " processes during the measured run, per request; wrk's own CPU not included)"
+echo "(cpu_us/req: user+system CPU of both apigate processes (gateways + embedded store) and of"
+echo " nginx's processes during the measured run, per request; wrk's own CPU not included)"
 echo
-printf '%-6s  %15s  %14s  %s\n' size apigate/direct apigate/nginx "target (apigate/nginx >= 1.00 on 1 KiB)"
+printf '%-6s  %15s  %14s  %18s  %s\n' size apigate/direct apigate/nginx apigate-tcp/nginx "target (apigate/nginx >= 1.00 on 1 KiB)"
 for size in "${SIZES[@]}"; do
     rd="$(ratio "${RPS[$size/apigate]}" "${RPS[$size/direct]}")"
     rn="$(ratio "${RPS[$size/apigate]}" "${RPS[$size/nginx]}")"
+    rt="$(ratio "${RPS[$size/apigate-tcp]}" "${RPS[$size/nginx]}")"
     verdict="-"
     if [ "$size" = 1k ]; then
         if awk -v r="$rn" 'BEGIN { exit !(r >= 1.0) }'; then verdict="PASS"; else verdict="FAIL"; STATUS=1; fi
     fi
-    printf '%-6s  %15s  %14s  %s\n' "${SIZE_LABEL[$size]}" "$rd" "$rn" "$verdict"
+    printf '%-6s  %15s  %14s  %18s  %s\n' "${SIZE_LABEL[$size]}" "$rd" "$rn" "$rt" "$verdict"
 done
 for size in "${SIZES[@]}"; do
     for target in "${TARGETS[@]}"; do
         k="$size/$target"
         if [ "${NON2XX[$k]}" != 0 ] || [ "${SOCKERR[$k]}" != none ]; then
             echo "WARNING: ${SIZE_LABEL[$size]} $target: ${NON2XX[$k]} non-2xx responses, socket errors: ${SOCKERR[$k]}"
-            [ "$target" != apigate ] || STATUS=1
+            case "$target" in apigate*) STATUS=1 ;; esac
         fi
     done
 done
