@@ -153,3 +153,89 @@ async fn http_proxy_passes_backend_status_and_streams() {
     assert_eq!(body.len(), n);
     assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8));
 }
+
+/// Every cell of the passthroughBehavior table (§6.2): templated, passed through, or 415.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passthrough_behaviour_table() {
+    let backend = echo::start_echo().await;
+    let options = Options::new("tests/serve/passthrough.yaml", Store::Embedded)
+        .arg("--stage-variable")
+        .arg(&format!("backend={backend}"));
+    let h = start(options).await;
+    let c = Client::new();
+    let body = "raw payload";
+    let templated = "{\"templated\": true}".len();
+    // (route, Content-Type, expected: Some(body length the backend sees) or None = 415)
+    let cells = [
+        ("match-t", "application/json", Some(templated)),
+        ("templates-t", "application/json", Some(templated)),
+        ("never-t", "application/json", Some(templated)),
+        ("match-t", "text/plain", Some(body.len())),
+        ("templates-t", "text/plain", None),
+        ("never-t", "text/plain", None),
+        ("match-n", "text/plain", Some(body.len())),
+        ("templates-n", "text/plain", Some(body.len())),
+        ("never-n", "text/plain", None),
+    ];
+    for (route, ct, expected) in cells {
+        let r = c
+            .post(h.url(&format!("/pt/{route}")))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        match expected {
+            Some(len) => {
+                assert_eq!(r.status(), StatusCode::OK, "{route} {ct}");
+                let seen: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+                assert_eq!(seen["body_len"], len, "{route} {ct}");
+            }
+            None => {
+                assert_eq!(
+                    r.status(),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "{route} {ct}"
+                );
+                assert_eq!(
+                    r.text().await.unwrap(),
+                    r#"{"message":"Unsupported Media Type"}"#
+                );
+            }
+        }
+    }
+}
+
+/// Response templates chosen by the first Accept type, then application/json, then the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_template_selection_by_accept() {
+    let backend = echo::start_echo().await;
+    let options = Options::new("tests/serve/passthrough.yaml", Store::Embedded)
+        .arg("--stage-variable")
+        .arg(&format!("backend={backend}"));
+    let h = start(options).await;
+    let c = Client::new();
+    for (path, accept, expected) in [
+        ("/accept", Some("application/xml"), "<kind>xml</kind>"),
+        (
+            "/accept",
+            Some("application/xml;q=0.9, application/json"),
+            "<kind>xml</kind>",
+        ),
+        ("/accept", Some("text/plain"), "{\"kind\": \"json\"}"),
+        ("/accept", None, "{\"kind\": \"json\"}"),
+        ("/accept-first", Some("image/png"), "kind,csv"),
+        ("/accept-first", Some("application/xml"), "<kind>xml</kind>"),
+    ] {
+        let mut rb = c.get(h.url(path));
+        if let Some(a) = accept {
+            rb = rb.header("accept", a);
+        }
+        let r = rb.send().await.unwrap();
+        assert_eq!(
+            r.text().await.unwrap(),
+            expected,
+            "{path} Accept {accept:?}"
+        );
+    }
+}
