@@ -96,6 +96,7 @@ BIN="$ROOT/target/release/apigate"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/apigate-proxy-bench.XXXXXX")"
 APIGATE_PID=""
 APIGATE_TCP_PID=""
+PY_PID=""
 NGINX_PID=""
 
 stop_pid() { # stop_pid PID: TERM, wait up to 15 s, then KILL
@@ -121,6 +122,7 @@ cleanup() {
     stop_pid "$NGINX_PID"
     stop_pid "$APIGATE_PID"
     stop_pid "$APIGATE_TCP_PID"
+    stop_pid "$PY_PID"
     rm -rf "$WORK"
     exit "$rc"
 }
@@ -424,8 +426,7 @@ if [ "$SKIP_1G" = 0 ]; then
     echo "  GET: HTTP $code, $got bytes identical to the source (cmp) in ${t_get}s = $(awk -v b="$got" -v t="$t_get" 'BEGIN { printf "%.1f", b / 1048576 / t }') MiB/s; VmHWM now $(mib "$GET_HWM_KIB") MiB"
 
     code="$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$A/bench/1g")" || true
-    rm -f "$BIG"
-    echo "  deleted bench/1g (HTTP $code) and the source file"
+    echo "  deleted bench/1g (HTTP $code)"
     BIG_ERR_LINES="$(grep -cE ' (WARN|ERROR) ' "$WORK/apigate-big.err" || true)"
     echo "  apigate WARN/ERROR log lines during the 1 GiB transfers: $BIG_ERR_LINES"
 
@@ -433,6 +434,47 @@ if [ "$SKIP_1G" = 0 ]; then
     if [ "$GET_HWM_KIB" -le $((RSS_TARGET_MIB * 1024)) ]; then verdict=PASS; else verdict=FAIL; STATUS=1; fi
     printf 'apigate peak RSS (VmHWM) over 1 GiB PUT + GET: %s MiB (target <= %d MiB): %s\n' \
         "$(mib "$GET_HWM_KIB")" "$RSS_TARGET_MIB" "$verdict"
+
+    # ------------------------------------------------------------ 1 GiB through http_proxy
+    echo
+    log "1 GiB upload and download through an http_proxy {proxy+} API (fresh apigate process)"
+    stop_pid "$APIGATE_PID"; APIGATE_PID=""
+    PY_PORT="$(free_port)"
+    python3 "$ROOT/benches/proxy/stream_backend.py" "$PY_PORT" &
+    PY_PID=$!
+    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PY_PORT/big/1" && break; sleep 0.1; done
+    APIGATE_LOG="$LOG_LEVEL" "$BIN" serve "$ROOT/benches/proxy/http-proxy.yaml" \
+        --listen 127.0.0.1:0 --data-dir "$WORK/hp-data" --stage-variable "backend=127.0.0.1:$PY_PORT" \
+        >"$WORK/apigate-hp.out" 2>"$WORK/apigate-hp.err" &
+    APIGATE_PID=$!
+    for _ in $(seq 1 300); do grep -q 'apigate: serving on ' "$WORK/apigate-hp.out" 2>/dev/null && break; sleep 0.1; done
+    HP_PORT="$(grep 'apigate: serving on ' "$WORK/apigate-hp.out" | sed -E 's|.*http://127\.0\.0\.1:([0-9]+)/.*|\1|')"
+    case "$HP_PORT" in ''|*[!0-9]*) cat "$WORK/apigate-hp.out" "$WORK/apigate-hp.err" >&2; die "the http_proxy apigate did not start" ;; esac
+    echo "  apigate pid $APIGATE_PID on 127.0.0.1:$HP_PORT -> python backend on 127.0.0.1:$PY_PORT; VmHWM after startup: $(mib "$(proc_kib "$APIGATE_PID" VmHWM)") MiB"
+
+    want_sha="$(sha256sum "$BIG" | cut -d' ' -f1)"
+    read -r code t_put <<<"$(curl -sS -o "$WORK/hp-put.json" -w '%{http_code} %{time_total}' \
+        -X PUT -T "$BIG" -H 'Content-Type: application/octet-stream' "http://127.0.0.1:$HP_PORT/sink")" || true
+    got_sha="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sha256"])' "$WORK/hp-put.json" 2>/dev/null || echo none)"
+    if [ "${code:-}" != 200 ] || [ "$got_sha" != "$want_sha" ]; then
+        die "http_proxy PUT: HTTP ${code:-?}, backend saw sha256 $got_sha (want $want_sha)"
+    fi
+    echo "  PUT: HTTP 200, the backend received the same $BIG_BYTES bytes (sha256) in ${t_put}s = $(awk -v b="$BIG_BYTES" -v t="$t_put" 'BEGIN { printf "%.1f", b / 1048576 / t }') MiB/s"
+
+    direct_sha="$(curl -sS "http://127.0.0.1:$PY_PORT/big/$BIG_BYTES" | sha256sum | cut -d' ' -f1)"
+    read -r code t_get <<<"$(curl -sS -o "$WORK/hp-get" -w '%{http_code} %{time_total}' "http://127.0.0.1:$HP_PORT/big/$BIG_BYTES")" || true
+    got_sha="$(sha256sum "$WORK/hp-get" | cut -d' ' -f1)"
+    rm -f "$WORK/hp-get"
+    if [ "${code:-}" != 200 ] || [ "$got_sha" != "$direct_sha" ]; then
+        die "http_proxy GET: HTTP ${code:-?}, sha256 $got_sha (want the backend's $direct_sha)"
+    fi
+    echo "  GET: HTTP 200, $BIG_BYTES bytes identical to the backend's (sha256) in ${t_get}s = $(awk -v b="$BIG_BYTES" -v t="$t_get" 'BEGIN { printf "%.1f", b / 1048576 / t }') MiB/s"
+    HP_HWM_KIB="$(proc_kib "$APIGATE_PID" VmHWM)"
+    stop_pid "$PY_PID"; PY_PID=""
+    rm -f "$BIG"
+    if [ "$HP_HWM_KIB" -le $((RSS_TARGET_MIB * 1024)) ]; then verdict=PASS; else verdict=FAIL; STATUS=1; fi
+    printf 'apigate peak RSS (VmHWM) over 1 GiB http_proxy upload + download: %s MiB (target <= %d MiB): %s\n' \
+        "$(mib "$HP_HWM_KIB")" "$RSS_TARGET_MIB" "$verdict"
 fi
 
 echo
