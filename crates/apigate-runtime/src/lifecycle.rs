@@ -789,9 +789,10 @@ async fn map_response(
         .await
         .map_err(|e| convert_error(e, "integration response body"))?;
     let mut status = selected.status;
-    // A response delivered as binary is not templated: the bytes pass (AWS's binary
+    // A binary payload delivered as binary is not templated: the bytes pass (AWS's binary
     // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
-    let template = if convert::delivers_binary(accept_binary, selected.content_handling) {
+    // Text payloads (a mock's, an XML error) are still templated whatever the Accept.
+    let template = if binary && convert::delivers_binary(accept_binary, selected.content_handling) {
         None
     } else {
         templates::response_template(
