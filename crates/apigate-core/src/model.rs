@@ -81,17 +81,19 @@ impl HttpMethod {
 
     /// Parses an upper- or lower-case verb name (`ANY` included).
     pub fn parse(s: &str) -> Option<HttpMethod> {
-        Some(match s.to_ascii_uppercase().as_str() {
-            "GET" => HttpMethod::Get,
-            "PUT" => HttpMethod::Put,
-            "POST" => HttpMethod::Post,
-            "DELETE" => HttpMethod::Delete,
-            "PATCH" => HttpMethod::Patch,
-            "HEAD" => HttpMethod::Head,
-            "OPTIONS" => HttpMethod::Options,
-            "ANY" => HttpMethod::Any,
-            _ => return None,
-        })
+        const ALL: [(&str, HttpMethod); 8] = [
+            ("GET", HttpMethod::Get),
+            ("PUT", HttpMethod::Put),
+            ("POST", HttpMethod::Post),
+            ("DELETE", HttpMethod::Delete),
+            ("PATCH", HttpMethod::Patch),
+            ("HEAD", HttpMethod::Head),
+            ("OPTIONS", HttpMethod::Options),
+            ("ANY", HttpMethod::Any),
+        ];
+        ALL.iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(s))
+            .map(|&(_, m)| m)
     }
 }
 
@@ -178,14 +180,16 @@ pub enum IntegrationType {
 
 impl IntegrationType {
     pub fn parse(s: &str) -> Option<IntegrationType> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "aws" => IntegrationType::Aws,
-            "aws_proxy" => IntegrationType::AwsProxy,
-            "http" => IntegrationType::Http,
-            "http_proxy" => IntegrationType::HttpProxy,
-            "mock" => IntegrationType::Mock,
-            _ => return None,
-        })
+        const ALL: [(&str, IntegrationType); 5] = [
+            ("aws", IntegrationType::Aws),
+            ("aws_proxy", IntegrationType::AwsProxy),
+            ("http", IntegrationType::Http),
+            ("http_proxy", IntegrationType::HttpProxy),
+            ("mock", IntegrationType::Mock),
+        ];
+        ALL.iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(s))
+            .map(|&(_, t)| t)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -44,6 +44,7 @@
 //! does not); Unicode properties use the `regex` crate's tables (its Unicode version).
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Longest Java pattern accepted, in bytes.
 pub const MAX_PATTERN_LEN: usize = 64 * 1024;
@@ -57,10 +58,24 @@ const MAX_DEPTH: usize = 32;
 const MAX_TRANSLATED_LEN: usize = 1 << 20;
 
 /// A Java-syntax regex compiled for whole-string matching.
-#[derive(Debug, Clone)]
-pub struct JavaRegex {
+///
+/// Cloning shares the compiled pattern: a definition repeats the same few selection
+/// patterns on every method, and a `regex::Regex` clone costs allocations of its own.
+#[derive(Clone)]
+pub struct JavaRegex(Arc<Compiled>);
+
+struct Compiled {
     source: String,
     regex: regex::Regex,
+}
+
+impl fmt::Debug for JavaRegex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JavaRegex")
+            .field("source", &self.0.source)
+            .field("regex", &self.0.regex)
+            .finish()
+    }
 }
 
 impl JavaRegex {
@@ -84,20 +99,20 @@ impl JavaRegex {
                     offset: None,
                 },
             })?;
-        Ok(JavaRegex {
+        Ok(JavaRegex(Arc::new(Compiled {
             source: java.to_string(),
             regex,
-        })
+        })))
     }
 
     /// Whole-string match, like Java's `Pattern.matches`.
     pub fn is_match(&self, text: &str) -> bool {
-        self.regex.is_match(text)
+        self.0.regex.is_match(text)
     }
 
     /// The Java source.
     pub fn as_str(&self) -> &str {
-        &self.source
+        &self.0.source
     }
 }
 

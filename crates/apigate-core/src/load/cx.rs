@@ -28,23 +28,71 @@ impl<'n> At<'n> {
     }
 
     /// The members of an object, with their keys; empty for non-objects.
-    pub fn entries(&self) -> Vec<(&'n Key, At<'n>)> {
+    pub fn entries(&self) -> Entries<'n> {
         match &self.node.value {
-            Value::Object(e) => e.iter().map(|(k, node)| (k, At { node })).collect(),
-            _ => Vec::new(),
+            Value::Object(e) => Entries(e.iter()),
+            _ => Entries::default(),
         }
     }
 
     /// The items of an array; empty for non-arrays.
-    pub fn items(&self) -> Vec<At<'n>> {
+    pub fn items(&self) -> Items<'n> {
         match &self.node.value {
-            Value::Array(a) => a.iter().map(|node| At { node }).collect(),
-            _ => Vec::new(),
+            Value::Array(a) => Items(a.iter()),
+            _ => Items::default(),
         }
     }
 
     pub fn str(&self) -> Option<&'n str> {
         self.node.as_str()
+    }
+}
+
+/// The members of an object, as cursors (walked in place: no list is built).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Entries<'n>(std::slice::Iter<'n, (Key, Node)>);
+
+impl<'n> Iterator for Entries<'n> {
+    type Item = (&'n Key, At<'n>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, node)| (k, At { node }))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+impl Entries<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The items of an array, as cursors.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Items<'n>(std::slice::Iter<'n, Node>);
+
+impl<'n> Iterator for Items<'n> {
+    type Item = At<'n>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|node| At { node })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Items<'_> {}
+
+impl Items<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -171,7 +219,7 @@ impl<'d> Cx<'d> {
     }
 
     /// The node as an object, or a diagnostic.
-    pub fn object<'n>(&mut self, at: &At<'n>, what: &str) -> Option<Vec<(&'n Key, At<'n>)>> {
+    pub fn object<'n>(&mut self, at: &At<'n>, what: &str) -> Option<Entries<'n>> {
         match at.node.value {
             Value::Object(_) => Some(at.entries()),
             _ => {
@@ -182,7 +230,7 @@ impl<'d> Cx<'d> {
     }
 
     /// The node as an array, or a diagnostic.
-    pub fn array<'n>(&mut self, at: &At<'n>, what: &str) -> Option<Vec<At<'n>>> {
+    pub fn array<'n>(&mut self, at: &At<'n>, what: &str) -> Option<Items<'n>> {
         match at.node.value {
             Value::Array(_) => Some(at.items()),
             _ => {

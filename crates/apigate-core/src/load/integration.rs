@@ -628,7 +628,7 @@ pub(crate) fn templates(cx: &mut Cx<'_>, at: &At<'_>) -> Vec<(String, String)> {
             );
             continue;
         }
-        out.push((key.text.clone(), body.to_string()));
+        out.push((key.text.to_string(), body.to_string()));
     }
     out
 }

@@ -76,8 +76,8 @@ fn load_into(
             hint: Some("split the API or move documentation out of the definition".into()),
         });
     }
-    let mut doc = match source::parse(text, Format::detect(file_name, text)) {
-        Ok(doc) => doc,
+    let (mut doc, facts) = match source::parse_with_facts(text, Format::detect(file_name, text)) {
+        Ok(parsed) => parsed,
         Err(e) => {
             diags.push(Diagnostic {
                 severity: rules::SYNTAX.severity,
@@ -90,10 +90,17 @@ fn load_into(
             return None;
         }
     };
-    vars::substitute(&mut doc, &options.import_variables, diags);
+    // The reader noted whether any text holds an import variable and whether any object
+    // repeats a key or has a `$ref`; the whole-tree passes run only when they can find
+    // something (substitution may rewrite keys, so it brings the tree check back).
+    if facts.import_variables {
+        vars::substitute(&mut doc, &options.import_variables, diags);
+    }
     let mut cx = Cx::new(diags, &doc);
     let root = At::root(&doc);
-    check_tree(&mut cx, &root);
+    if facts.import_variables || facts.duplicate_keys || facts.refs {
+        check_tree(&mut cx, &root);
+    }
     cx.object(&root, "the document")?;
     let version = detect_version(&mut cx, &root)?;
     if version == OasVersion::OpenApi30 {
@@ -127,17 +134,18 @@ fn load_into(
 fn check_tree(cx: &mut Cx<'_>, at: &At<'_>) {
     match &at.node.value {
         Value::Object(entries) => {
-            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-            for (i, (key, child)) in at.entries().into_iter().enumerate() {
-                // Small objects (nearly all) need no set.
-                let repeated = if entries.len() <= 16 {
-                    entries
+            // Small objects (nearly all) need no set.
+            let mut seen: Option<std::collections::HashSet<&str>> =
+                (entries.len() > 16).then(std::collections::HashSet::new);
+            for (i, (key, node)) in entries.iter().enumerate() {
+                let child = At { node };
+                let repeated = match &mut seen {
+                    Some(seen) => !seen.insert(key.text.as_str()),
+                    None => entries
                         .get(..i)
                         .unwrap_or_default()
                         .iter()
-                        .any(|(k, _)| k.text == key.text)
-                } else {
-                    !seen.insert(key.text.as_str())
+                        .any(|(k, _)| k.text == key.text),
                 };
                 if repeated {
                     cx.report(
@@ -155,9 +163,9 @@ fn check_tree(cx: &mut Cx<'_>, at: &At<'_>) {
                 check_tree(cx, &child);
             }
         }
-        Value::Array(_) => {
-            for item in at.items() {
-                check_tree(cx, &item);
+        Value::Array(items) => {
+            for node in items {
+                check_tree(cx, &At { node });
             }
         }
         _ => {}
@@ -348,7 +356,7 @@ fn base_path(
 /// `servers[0].url`.
 fn server_base_path<'n>(root: &At<'n>) -> Option<(At<'n>, String)> {
     let servers = root.get("servers")?.items();
-    for server in &servers {
+    for server in servers.clone() {
         if let Some(default) = server
             .get("variables")
             .and_then(|v| v.get("basePath"))
@@ -359,7 +367,7 @@ fn server_base_path<'n>(root: &At<'n>) -> Option<(At<'n>, String)> {
             }
         }
     }
-    let first = servers.first()?;
+    let first = servers.clone().next()?;
     let url_at = first.get("url")?;
     let url = url_at.str()?;
     let path = url

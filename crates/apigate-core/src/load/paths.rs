@@ -422,7 +422,7 @@ fn responses(cx: &mut Cx<'_>, op: &At<'_>) -> BTreeMap<u16, Vec<String>> {
         let mut headers = Vec::new();
         if let Some(h) = resp.get("headers") {
             for (name, _) in cx.object(&h, "response `headers`").unwrap_or_default() {
-                headers.push(name.text.clone());
+                headers.push(name.text.to_string());
             }
         }
         out.insert(code, headers);

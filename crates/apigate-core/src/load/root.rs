@@ -315,7 +315,8 @@ fn request_validators(cx: &mut Cx<'_>, at: &At<'_>, ext: &mut RootExtensions) {
                 }
             }
         }
-        ext.request_validators.insert(key.text.clone(), validator);
+        ext.request_validators
+            .insert(key.text.to_string(), validator);
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn load_schemes(
     {
         let Some(at) = cx.deref(at) else { continue };
         let scheme = load_scheme(cx, key, &at);
-        schemes.insert(key.text.clone(), scheme);
+        schemes.insert(key.text.to_string(), scheme);
     }
     schemes
 }
@@ -149,12 +149,12 @@ pub(crate) fn operation_auth(
                 .object(&req, "a security requirement")
                 .unwrap_or_default()
             {
-                match schemes.get(&name.text) {
+                match schemes.get(name.text.as_str()) {
                     Some(Scheme::Iam) => auth = Authorization::AwsIam,
                     Some(Scheme::ApiKey) => api_key = true,
-                    Some(Scheme::Lambda) => auth = Authorization::Lambda(name.text.clone()),
+                    Some(Scheme::Lambda) => auth = Authorization::Lambda(name.text.to_string()),
                     Some(Scheme::Cognito) => {
-                        auth = Authorization::CognitoUserPools(name.text.clone())
+                        auth = Authorization::CognitoUserPools(name.text.to_string())
                     }
                     Some(Scheme::Ignored) => {}
                     None => {

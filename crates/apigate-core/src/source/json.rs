@@ -4,17 +4,23 @@
 //! the stack. Lines end at `\n`, `\r\n` or a lone `\r` (as the YAML reader counts them);
 //! columns count Unicode scalar values. A leading BOM is skipped and takes no column.
 
-use super::{Key, Node, SyntaxError, Value, MAX_DEPTH};
+use std::borrow::Cow;
+
+use super::{Facts, Interner, Key, Node, SyntaxError, Value, MAX_DEPTH};
 use crate::diag::Pos;
 
-pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
+pub(super) fn parse(text: &str) -> Result<(Node, Facts), SyntaxError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut p = Parser {
         text,
-        chars: text.char_indices().peekable(),
+        i: 0,
         line: 1,
         col: 1,
         depth: 0,
+        items: Vec::new(),
+        entries: Vec::new(),
+        strings: Interner::default(),
+        facts: Facts::default(),
     };
     p.skip_ws();
     if p.peek().is_none() {
@@ -26,7 +32,13 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
     let node = p.value()?;
     p.skip_ws();
     match p.peek() {
-        None => Ok(node),
+        None => {
+            let facts = Facts {
+                import_variables: p.strings.import_variables,
+                ..p.facts
+            };
+            Ok((node, facts))
+        }
         Some(c) => Err(p.error(format!(
             "trailing characters after the JSON value, found {}",
             show(c)
@@ -36,10 +48,18 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
 
 struct Parser<'a> {
     text: &'a str,
-    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    /// Byte offset of the next character (always on a char boundary).
+    i: usize,
     line: u32,
     col: u32,
     depth: usize,
+    /// Finished items of the open arrays, innermost last; each array takes its own off the
+    /// top into a vector of the exact size when it closes (no growth reallocations).
+    items: Vec<Node>,
+    /// Finished members of the open objects, likewise.
+    entries: Vec<(Key, Node)>,
+    strings: Interner,
+    facts: Facts,
 }
 
 /// A character for a message: quoted, escaped when it would not be visible.
@@ -60,7 +80,7 @@ fn error_at(message: impl Into<String>, pos: Pos) -> SyntaxError {
     }
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn pos(&self) -> Pos {
         Pos {
             line: self.line,
@@ -72,18 +92,21 @@ impl Parser<'_> {
         error_at(message, self.pos())
     }
 
-    fn peek(&mut self) -> Option<char> {
-        self.chars.peek().map(|(_, c)| *c)
+    fn peek(&self) -> Option<char> {
+        match *self.text.as_bytes().get(self.i)? {
+            b if b.is_ascii() => Some(char::from(b)),
+            _ => self.text.get(self.i..)?.chars().next(),
+        }
     }
 
     /// Byte offset of the next character (the text's length at the end).
-    fn offset(&mut self) -> usize {
-        let len = self.text.len();
-        self.chars.peek().map_or(len, |(i, _)| *i)
+    fn offset(&self) -> usize {
+        self.i
     }
 
     fn bump(&mut self) -> Option<char> {
-        let (_, c) = self.chars.next()?;
+        let c = self.peek()?;
+        self.i += c.len_utf8();
         match c {
             '\n' => self.newline(),
             '\r' if self.peek() != Some('\n') => self.newline(),
@@ -97,9 +120,18 @@ impl Parser<'_> {
         self.col = 1;
     }
 
+    /// Skips blanks and line breaks, byte by byte (they are all ASCII).
     fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(' ' | '\t' | '\n' | '\r')) {
-            self.bump();
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(self.i) {
+            match b {
+                b' ' | b'\t' => self.col = self.col.saturating_add(1),
+                b'\n' => self.newline(),
+                b'\r' if bytes.get(self.i + 1) != Some(&b'\n') => self.newline(),
+                b'\r' => self.col = self.col.saturating_add(1),
+                _ => return,
+            }
+            self.i += 1;
         }
     }
 
@@ -116,7 +148,10 @@ impl Parser<'_> {
         let value = match self.peek() {
             Some('{') => self.object()?,
             Some('[') => self.array()?,
-            Some('"') => Value::String(self.string()?),
+            Some('"') => {
+                let s = self.string()?;
+                Value::String(self.strings.text(&s))
+            }
             Some('t') => self.literal("true", Value::Bool(true))?,
             Some('f') => self.literal("false", Value::Bool(false))?,
             Some('n') => self.literal("null", Value::Null)?,
@@ -147,13 +182,13 @@ impl Parser<'_> {
     fn object(&mut self) -> Result<Value, SyntaxError> {
         self.enter()?;
         self.bump(); // '{'
-        let mut entries = Vec::new();
         self.skip_ws();
         if self.peek() == Some('}') {
             self.bump();
             self.depth -= 1;
-            return Ok(Value::Object(entries));
+            return Ok(Value::Object(Vec::new()));
         }
+        let start = self.entries.len();
         loop {
             self.skip_ws();
             if self.peek() != Some('"') {
@@ -161,6 +196,7 @@ impl Parser<'_> {
             }
             let pos = self.pos();
             let text = self.string()?;
+            let text = self.strings.text(&text);
             self.skip_ws();
             if self.peek() != Some(':') {
                 return Err(self.expect_found("':' after the object key"));
@@ -168,7 +204,7 @@ impl Parser<'_> {
             self.bump();
             self.skip_ws();
             let value = self.value()?;
-            entries.push((Key { text, pos }, value));
+            self.entries.push((Key { text, pos }, value));
             self.skip_ws();
             match self.peek() {
                 Some(',') => {
@@ -182,7 +218,9 @@ impl Parser<'_> {
                 Some('}') => {
                     self.bump();
                     self.depth -= 1;
-                    return Ok(Value::Object(entries));
+                    self.facts
+                        .object(self.entries.get(start..).unwrap_or_default());
+                    return Ok(Value::Object(self.entries.drain(start..).collect()));
                 }
                 _ => return Err(self.expect_found("',' or '}' after an object member")),
             }
@@ -192,16 +230,17 @@ impl Parser<'_> {
     fn array(&mut self) -> Result<Value, SyntaxError> {
         self.enter()?;
         self.bump(); // '['
-        let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(']') {
             self.bump();
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let start = self.items.len();
         loop {
             self.skip_ws();
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.items.push(item);
             self.skip_ws();
             match self.peek() {
                 Some(',') => {
@@ -215,7 +254,7 @@ impl Parser<'_> {
                 Some(']') => {
                     self.bump();
                     self.depth -= 1;
-                    return Ok(Value::Array(items));
+                    return Ok(Value::Array(self.items.drain(start..).collect()));
                 }
                 _ => return Err(self.expect_found("',' or ']' after an array item")),
             }
@@ -223,16 +262,22 @@ impl Parser<'_> {
     }
 
     /// A string, from its opening quote; unterminated strings are reported at that quote.
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    /// Borrowed from the text when it has no escapes (the common case).
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         let start = self.pos();
         self.bump(); // '"'
-        let mut s = String::new();
+        let run = self.plain_run();
+        if self.text.as_bytes().get(self.i) == Some(&b'"') {
+            self.bump();
+            return Ok(Cow::Borrowed(run));
+        }
+        let mut s = String::from(run);
         loop {
-            self.take_plain_run(&mut s);
+            s.push_str(self.plain_run());
             let here = self.pos();
             match self.bump() {
                 None => return Err(error_at("unterminated string", start)),
-                Some('"') => return Ok(s),
+                Some('"') => return Ok(Cow::Owned(s)),
                 Some('\\') => match self.bump() {
                     Some('"') => s.push('"'),
                     Some('\\') => s.push('\\'),
@@ -267,27 +312,28 @@ impl Parser<'_> {
         }
     }
 
-    /// Copies the run of characters that need no escape handling in one go (the common case).
-    fn take_plain_run(&mut self, s: &mut String) {
-        let i = self.offset();
-        let rest = self.text.as_bytes().get(i..).unwrap_or_default();
+    /// Skips the run of characters that need no escape handling in one go (the common case)
+    /// and returns it.
+    fn plain_run(&mut self) -> &'a str {
+        let text = self.text;
+        let i = self.i;
+        let rest = text.as_bytes().get(i..).unwrap_or_default();
         let run = rest
             .iter()
             .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
             .unwrap_or(rest.len());
         // The bytes that end a run are ASCII, so `i + run` is a char boundary.
-        let piece = self.text.get(i..i + run).unwrap_or_default();
-        if piece.is_empty() {
-            return;
-        }
-        s.push_str(piece);
-        let n = piece.chars().count();
-        for _ in 0..n {
-            self.chars.next();
-        }
+        let piece = text.get(i..i + run).unwrap_or_default();
+        self.i += piece.len();
+        let n = if piece.is_ascii() {
+            piece.len()
+        } else {
+            piece.chars().count()
+        };
         self.col = self
             .col
             .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        piece
     }
 
     fn hex4(&mut self, at: Pos) -> Result<u32, SyntaxError> {
@@ -401,6 +447,14 @@ impl Parser<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn parse(text: &str) -> Result<Node, SyntaxError> {
+        super::parse(text).map(|(node, _)| node)
+    }
+
+    fn facts(text: &str) -> Facts {
+        super::parse(text).unwrap().1
+    }
 
     fn err(text: &str) -> (String, u32, u32) {
         let e = parse(text).unwrap_err();
@@ -755,5 +809,27 @@ mod tests {
         assert_eq!(parse(" \"s\" ").unwrap().as_str(), Some("s"));
         assert_eq!(parse("\n\nnull").unwrap().pos, at(3, 1));
         assert_eq!(parse("false").unwrap().as_bool(), Some(false));
+    }
+
+    #[test]
+    fn facts_note_variables_duplicates_and_refs() {
+        let none = Facts::default();
+        assert_eq!(facts(r#"{"a": {"b": [1, "x", {"c": "$AWS"}]}}"#), none);
+        let f = facts(r#"{"a": [{"u": "arn:${AWS::Region}"}]}"#);
+        assert!(f.import_variables && !f.duplicate_keys && !f.refs);
+        assert!(facts(r#"{"k${AWS::Partition}": 1}"#).import_variables);
+        // Escapes are decoded before the check.
+        assert!(facts(r#"{"a": "${AWS::Region}"}"#).import_variables);
+        let f = facts(r#"{"a": {"b": 1, "c": {"d": 1, "d": 2}}}"#);
+        assert!(f.duplicate_keys && !f.refs && !f.import_variables);
+        // Repeats in large objects (the set path) and the same key in sibling objects.
+        let big: Vec<String> = (0..20).map(|i| format!("\"k{i}\": {i}")).collect();
+        assert!(!facts(&format!("{{{}}}", big.join(", "))).duplicate_keys);
+        assert!(facts(&format!("{{{}, \"k3\": 0}}", big.join(", "))).duplicate_keys);
+        assert!(!facts(r#"[{"a": 1}, {"a": 2}]"#).duplicate_keys);
+        let f = facts(r##"{"x": [{"$ref": "#/y"}], "y": {}}"##);
+        assert!(f.refs && !f.duplicate_keys);
+        // `$ref` as a value is not a reference.
+        assert!(!facts(r#"{"a": "$ref"}"#).refs);
     }
 }

@@ -8,6 +8,12 @@
 mod json;
 mod yaml;
 
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
+use std::rc::Rc;
+
 use crate::diag::Pos;
 
 /// Deepest nesting of arrays/objects accepted; deeper input is a syntax error.
@@ -56,8 +62,139 @@ pub struct Node {
 /// An object key with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    pub text: String,
+    pub text: Text,
     pub pos: Pos,
+}
+
+/// The text of a key or string value: immutable and shared. Definitions repeat the same
+/// keys and values thousands of times (`type`, `string`, `method.request.path.id`, …); the
+/// readers keep one copy of each distinct text per document ([`Interner`]), so a large
+/// definition costs far fewer allocations and far less memory to build, walk and drop.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(Rc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(Rc::from(s))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Rc::from(s))
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+/// One shared [`Text`] per distinct string of a document.
+#[derive(Default)]
+pub(crate) struct Interner {
+    texts: HashSet<Text, foldhash::fast::RandomState>,
+    /// Some text holds `${AWS::` (each distinct text is looked at once).
+    import_variables: bool,
+}
+
+impl Interner {
+    pub fn text(&mut self, s: &str) -> Text {
+        if let Some(t) = self.texts.get(s) {
+            return t.clone();
+        }
+        self.import_variables |= crate::vars::mentions(s);
+        let t = Text::from(s);
+        self.texts.insert(t.clone());
+        t
+    }
+}
+
+/// What a reader noticed while building the tree, so that the loader can skip whole-tree
+/// passes that would find nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Some key or string value contains `${AWS::` (an AWS import variable).
+    pub import_variables: bool,
+    /// Some object has the same key more than once.
+    pub duplicate_keys: bool,
+    /// Some object has a `$ref` key.
+    pub refs: bool,
+}
+
+impl Facts {
+    /// Notes what one finished object shows (its members, not the values inside them).
+    /// Its keys must come from the reader's [`Interner`], so equal keys share one [`Text`].
+    fn object(&mut self, entries: &[(Key, Node)]) {
+        if !self.refs {
+            self.refs = entries.iter().any(|(k, _)| k.text == "$ref");
+        }
+        if !self.duplicate_keys {
+            self.duplicate_keys = repeats_a_key(entries);
+        }
+    }
+}
+
+/// Whether two interned keys repeat: equal texts are the same allocation, so comparing
+/// addresses is enough (and reads no text).
+fn repeats_a_key(entries: &[(Key, Node)]) -> bool {
+    let addr = |k: &Key| Rc::as_ptr(&k.text.0).cast::<u8>();
+    // Small objects (nearly all) need no set.
+    if entries.len() <= 16 {
+        return entries.iter().enumerate().any(|(i, (key, _))| {
+            entries
+                .get(..i)
+                .unwrap_or_default()
+                .iter()
+                .any(|(k, _)| addr(k) == addr(key))
+        });
+    }
+    let mut seen: HashSet<*const u8, foldhash::fast::RandomState> = HashSet::default();
+    !entries.iter().all(|(k, _)| seen.insert(addr(k)))
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +203,7 @@ pub enum Value {
     Bool(bool),
     /// A number as written (JSON number or YAML int/float), kept exact.
     Number(serde_json::Number),
-    String(String),
+    String(Text),
     Array(Vec<Node>),
     /// Entries in document order; duplicate keys are kept (lookups see the last one).
     Object(Vec<(Key, Node)>),
@@ -81,6 +218,11 @@ pub struct SyntaxError {
 
 /// Parses `text` as `format`.
 pub fn parse(text: &str, format: Format) -> Result<Node, SyntaxError> {
+    parse_with_facts(text, format).map(|(node, _)| node)
+}
+
+/// Parses `text` as `format`, with what the reader noticed on the way.
+pub fn parse_with_facts(text: &str, format: Format) -> Result<(Node, Facts), SyntaxError> {
     match format {
         Format::Json => json::parse(text),
         Format::Yaml => yaml::parse(text),
@@ -154,11 +296,11 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Number(n) => J::Number(n.clone()),
-            Value::String(s) => J::String(s.clone()),
+            Value::String(s) => J::String(s.to_string()),
             Value::Array(a) => J::Array(a.iter().map(Node::to_json).collect()),
             Value::Object(e) => J::Object(
                 e.iter()
-                    .map(|(k, v)| (k.text.clone(), v.to_json()))
+                    .map(|(k, v)| (k.text.to_string(), v.to_json()))
                     .collect(),
             ),
         }

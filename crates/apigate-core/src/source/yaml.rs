@@ -14,14 +14,18 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
 
-use super::{Key, Node, SyntaxError, Value, MAX_DEPTH, MAX_NODES};
+use super::{Facts, Interner, Key, Node, SyntaxError, Text, Value, MAX_DEPTH, MAX_NODES};
 use crate::diag::Pos;
 
-pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
+pub(super) fn parse(text: &str) -> Result<(Node, Facts), SyntaxError> {
     let mut b = Builder {
         text,
         line_starts: None,
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
+        strings: Interner::default(),
+        facts: Facts::default(),
         anchors: HashMap::new(),
         root: None,
         root_is_empty: false,
@@ -44,7 +48,13 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
         b.event(event, span)?;
     }
     match b.root {
-        Some(root) if !b.root_is_empty => Ok(root),
+        Some(root) if !b.root_is_empty => {
+            let facts = Facts {
+                import_variables: b.strings.import_variables,
+                ..b.facts
+            };
+            Ok((root, facts))
+        }
         _ => Err(SyntaxError {
             message: "empty document".into(),
             pos: Pos { line: 1, col: 1 },
@@ -70,14 +80,17 @@ fn not_scalar_key(pos: Pos) -> SyntaxError {
     error("mapping keys must be scalars", pos)
 }
 
+/// An open collection. Its finished children wait on the builder's shared `items` / `entries`
+/// stacks from `start` on, and move into a vector of their exact size when it closes (one
+/// allocation per collection, none for growth).
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        start: usize,
         pos: Pos,
         anchor: usize,
     },
     Map {
-        entries: Vec<(Key, Node)>,
+        start: usize,
         /// The key read, waiting for its value.
         key: Option<Key>,
         pos: Pos,
@@ -91,7 +104,7 @@ struct Anchored {
     /// Nodes in `node` (what one copy costs).
     size: usize,
     /// The scalar's text when the node is a scalar (an alias used as a key takes it).
-    text: Option<String>,
+    text: Option<Text>,
 }
 
 struct Builder<'a> {
@@ -99,6 +112,12 @@ struct Builder<'a> {
     /// Byte offset of each line start, built the first time a block scalar needs it.
     line_starts: Option<Vec<usize>>,
     stack: Vec<Frame>,
+    /// Finished items of the open sequences, innermost last.
+    items: Vec<Node>,
+    /// Finished members of the open mappings, innermost last.
+    entries: Vec<(Key, Node)>,
+    strings: Interner,
+    facts: Facts,
     anchors: HashMap<usize, Anchored>,
     root: Option<Node>,
     /// The document is an empty plain scalar (`---` and nothing else).
@@ -131,41 +150,44 @@ impl Builder<'_> {
                 let is_key = self.awaited_key().is_some();
                 if is_key && anchor == 0 && tag.is_none() {
                     // The common key: only its text is needed, no value to resolve.
+                    let text = self.strings.text(&text);
                     if let Some(key) = self.awaited_key() {
-                        *key = Some(Key {
-                            text: text.into_owned(),
-                            pos: at,
-                        });
+                        *key = Some(Key { text, pos: at });
                     }
                     return Ok(());
                 }
-                let value = resolve(&text, style, tag.as_deref(), at)?;
                 if self.stack.is_empty() {
                     self.root_is_empty = text.is_empty()
                         && style == ScalarStyle::Plain
                         && tag.is_none()
                         && anchor == 0;
                 }
-                let text = text.into_owned();
-                if anchor > 0 {
-                    self.anchors.insert(
-                        anchor,
-                        Anchored {
-                            node: Node {
-                                value: value.clone(),
-                                pos: at,
+                if is_key || anchor > 0 {
+                    let value = resolve(&text, style, tag.as_deref(), at, &mut self.strings)?;
+                    let text = self.strings.text(&text);
+                    if anchor > 0 {
+                        self.anchors.insert(
+                            anchor,
+                            Anchored {
+                                node: Node {
+                                    value: value.clone(),
+                                    pos: at,
+                                },
+                                size: 1,
+                                text: Some(text.clone()),
                             },
-                            size: 1,
-                            text: Some(text.clone()),
-                        },
-                    );
-                }
-                if is_key {
-                    // A key is the scalar as written: `200:` is "200", `~:` is "~".
-                    if let Some(key) = self.awaited_key() {
-                        *key = Some(Key { text, pos: at });
+                        );
+                    }
+                    if is_key {
+                        // A key is the scalar as written: `200:` is "200", `~:` is "~".
+                        if let Some(key) = self.awaited_key() {
+                            *key = Some(Key { text, pos: at });
+                        }
+                    } else {
+                        self.attach(Node { value, pos: at })?;
                     }
                 } else {
+                    let value = resolve(&text, style, tag.as_deref(), at, &mut self.strings)?;
                     self.attach(Node { value, pos: at })?;
                 }
             }
@@ -200,13 +222,13 @@ impl Builder<'_> {
                 self.stack
                     .push(if matches!(event, Event::SequenceStart(..)) {
                         Frame::Seq {
-                            items: Vec::new(),
+                            start: self.items.len(),
                             pos: at,
                             anchor,
                         }
                     } else {
                         Frame::Map {
-                            entries: Vec::new(),
+                            start: self.entries.len(),
                             key: None,
                             pos: at,
                             anchor,
@@ -215,15 +237,15 @@ impl Builder<'_> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { items, pos, anchor }) => (
+                    Some(Frame::Seq { start, pos, anchor }) => (
                         Node {
-                            value: Value::Array(items),
+                            value: Value::Array(self.items.drain(start..).collect()),
                             pos,
                         },
                         anchor,
                     ),
                     Some(Frame::Map {
-                        mut entries,
+                        start,
                         key,
                         pos,
                         anchor,
@@ -231,7 +253,7 @@ impl Builder<'_> {
                         // saphyr always pairs keys with values; keep a dangling key regardless.
                         if let Some(key) = key {
                             let pos = key.pos;
-                            entries.push((
+                            self.entries.push((
                                 key,
                                 Node {
                                     value: Value::Null,
@@ -239,9 +261,11 @@ impl Builder<'_> {
                                 },
                             ));
                         }
+                        self.facts
+                            .object(self.entries.get(start..).unwrap_or_default());
                         (
                             Node {
-                                value: Value::Object(entries),
+                                value: Value::Object(self.entries.drain(start..).collect()),
                                 pos,
                             },
                             anchor,
@@ -282,9 +306,9 @@ impl Builder<'_> {
     fn attach(&mut self, node: Node) -> Result<(), SyntaxError> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                Some(k) => entries.push((k, node)),
+            Some(Frame::Seq { .. }) => self.items.push(node),
+            Some(Frame::Map { key, .. }) => match key.take() {
+                Some(k) => self.entries.push((k, node)),
                 None => return Err(not_scalar_key(node.pos)),
             },
         }
@@ -389,33 +413,34 @@ fn resolve(
     style: ScalarStyle,
     tag: Option<&Tag>,
     at: Pos,
+    strings: &mut Interner,
 ) -> Result<Value, SyntaxError> {
-    let by_style = || {
+    let by_style = |strings: &mut Interner| {
         if style == ScalarStyle::Plain {
-            plain(text)
+            plain(text, strings)
         } else {
-            Value::String(text.to_string())
+            Value::String(strings.text(text))
         }
     };
     let Some(tag) = tag else {
-        return Ok(by_style());
+        return Ok(by_style(strings));
     };
     if tag.handle.is_empty() && tag.suffix == "!" {
-        return Ok(Value::String(text.to_string()));
+        return Ok(Value::String(strings.text(text)));
     }
     let bad = |what: &str| error(format!("`{text}` is not a valid !!{what}"), at);
     match core_tag(tag) {
-        Some("str") => Ok(Value::String(text.to_string())),
+        Some("str") => Ok(Value::String(strings.text(text))),
         Some("int") => int(text).map(Value::Number).ok_or_else(|| bad("int")),
         Some("float") => float(text).ok_or_else(|| bad("float")),
         Some("bool") => bool_(text).map(Value::Bool).ok_or_else(|| bad("bool")),
         Some("null") if is_null(text) => Ok(Value::Null),
         Some("null") => Err(bad("null")),
-        _ => Ok(by_style()),
+        _ => Ok(by_style(strings)),
     }
 }
 
-fn plain(text: &str) -> Value {
+fn plain(text: &str, strings: &mut Interner) -> Value {
     if is_null(text) {
         return Value::Null;
     }
@@ -425,7 +450,7 @@ fn plain(text: &str) -> Value {
     if let Some(n) = int(text) {
         return Value::Number(n);
     }
-    float(text).unwrap_or_else(|| Value::String(text.to_string()))
+    float(text).unwrap_or_else(|| Value::String(strings.text(text)))
 }
 
 fn is_null(text: &str) -> bool {
@@ -470,7 +495,7 @@ fn int(text: &str) -> Option<serde_json::Number> {
 fn float(text: &str) -> Option<Value> {
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     if matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(text, ".nan" | ".NaN" | ".NAN") {
-        return Some(Value::String(text.to_string()));
+        return Some(Value::String(Text::from(text)));
     }
     if !is_float(unsigned) {
         return None;
@@ -479,7 +504,7 @@ fn float(text: &str) -> Option<Value> {
         text.parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
-            .map_or_else(|| Value::String(text.to_string()), Value::Number),
+            .map_or_else(|| Value::String(Text::from(text)), Value::Number),
     )
 }
 
@@ -505,6 +530,14 @@ fn is_float(t: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn parse(text: &str) -> Result<Node, SyntaxError> {
+        super::parse(text).map(|(node, _)| node)
+    }
+
+    fn facts(text: &str) -> Facts {
+        super::parse(text).unwrap().1
+    }
 
     fn err(text: &str) -> (String, u32, u32) {
         let e = parse(text).unwrap_err();
@@ -881,5 +914,24 @@ mod tests {
         let doc = parse("{\"a\": [1, {\"b\": null}]}").unwrap();
         assert_eq!(doc.to_json(), json!({"a": [1, {"b": null}]}));
         assert_eq!(doc.get("a").unwrap().pos, at(1, 7));
+    }
+
+    #[test]
+    fn facts_note_variables_duplicates_and_refs() {
+        let none = Facts::default();
+        assert_eq!(facts("a:\n  b: [1, x, {c: $AWS}]\n"), none);
+        let f = facts("a:\n  - u: \"arn:${AWS::Region}\"\n");
+        assert!(f.import_variables && !f.duplicate_keys && !f.refs);
+        assert!(facts("k${AWS::Partition}: 1\n").import_variables);
+        // Escapes are decoded before the check.
+        assert!(facts("a: \"\\x24{AWS::Region}\"\n").import_variables);
+        let f = facts("a:\n  b: 1\n  c: {d: 1, d: 2}\n");
+        assert!(f.duplicate_keys && !f.refs && !f.import_variables);
+        // A key repeated through an alias, and the same key in sibling mappings.
+        assert!(facts("&k a: 1\n*k : 2\n").duplicate_keys);
+        assert!(!facts("- {a: 1}\n- {a: 2}\n").duplicate_keys);
+        let f = facts("x:\n  - $ref: '#/y'\ny: {}\n");
+        assert!(f.refs && !f.duplicate_keys);
+        assert!(!facts("a: $ref\n").refs);
     }
 }
