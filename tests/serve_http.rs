@@ -239,3 +239,54 @@ async fn response_template_selection_by_accept() {
         );
     }
 }
+
+/// `$input`, `$util` and `$context` in a request template (its output stored by the backend)
+/// and in a response template (reading the stored document back), over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_functions_over_http() {
+    let (h, c, backend) = gateway().await;
+    let body = r#"{"pet": {"name": "Rex", "age": 3}, "tags": ["a", "b"], "quote": "say \"hi\"", "raw": "a b&c=d/é"}"#;
+    let r = c
+        .put(h.url("/v1/functions/k1?q=dogs"))
+        .header("content-type", "application/json")
+        .header("X-Trace", "t-9")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let request_id = r.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    let r = c.get(h.url("/v1/functions/k1")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let back: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    let stored = &back["stored"];
+    assert_eq!(
+        stored["body"], body,
+        "$input.body, escapeJavaScript round-trips as JSON"
+    );
+    assert_eq!(stored["json"], serde_json::json!({"name": "Rex", "age": 3}));
+    assert_eq!(stored["name"], "Rex");
+    assert_eq!(stored["tagCount"], 2);
+    assert_eq!(stored["parsed"], "Rex b", "$util.parseJson");
+    assert_eq!(stored["params"], "k1|dogs|t-9");
+    assert_eq!(stored["allParams"], "k1 dogs t-9");
+    assert_eq!(stored["escaped"], r#"say "hi""#);
+    assert_eq!(stored["urlEncode"], "a+b%26c%3Dd%2F%C3%A9");
+    assert_eq!(stored["urlDecode"], "a b&c=d/é");
+    assert_eq!(stored["base64"], "YSBiJmM9ZC/DqQ==");
+    assert_eq!(stored["unbase64"], "hello, world");
+    assert_eq!(
+        stored["context"],
+        "PUT /functions/{key} v1 /v1/functions/k1 127.0.0.1 HTTP/1.1"
+    );
+    assert_eq!(stored["requestId"], request_id.as_str());
+    assert_eq!(stored["stageVariable"], backend.as_str());
+
+    assert_eq!(back["name"], "Rex", "$input.path('$') as a map");
+    assert_eq!(back["decoded"], "a b&c=d/é");
+    assert_eq!(back["keys"], 2);
+}
