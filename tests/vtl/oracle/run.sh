@@ -16,11 +16,10 @@ for j in "${jars[@]}"; do
   [ -f "/usr/share/java/$j.jar" ] || missing=1
 done
 if [ "$missing" = 1 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get install -y velocity libjsonpath-java >/dev/null
-  else
-    sudo apt-get install -y velocity libjsonpath-java >/dev/null
-  fi
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq velocity libjsonpath-java >/dev/null
 fi
 cp=""
 for j in "${jars[@]}"; do
