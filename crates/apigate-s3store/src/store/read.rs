@@ -15,9 +15,9 @@ use tokio_util::io::ReaderStream;
 
 use super::conditions::{Preconditions, Verdict};
 use super::object_file::{read_meta, ObjectMeta};
-use super::{blocking, s3_errors, FsStore, IO_CHUNK};
+use super::{s3_errors, FsStore, IO_CHUNK};
 
-/// Spans up to this size are read in the same blocking call that opens the object.
+/// Spans up to this size are read whole when the object is opened, without streaming.
 const SMALL_READ: u64 = 64 * 1024;
 
 /// What S3 reports for objects uploaded without a Content-Type.
@@ -43,20 +43,22 @@ impl FsStore {
     pub(super) async fn open_object(&self, bucket: &str, key: &str) -> S3Result<OpenObject> {
         let path = self.layout.object_path(bucket, key);
         let objects_dir = self.layout.objects_dir(bucket);
-        let key = key.to_owned();
-        blocking(move || open_object_blocking(&path, &objects_dir, &key)).await
+        // Inline, as GetObject's (see there).
+        open_object_file(&path, &objects_dir, key)
     }
 
     pub(super) async fn get_object_impl(&self, input: GetObjectInput) -> S3Result<GetObjectOutput> {
-        // One trip to the blocking pool opens the object and, when the requested span is
-        // small, reads it too: each trip costs two thread wake-ups, more than a small read.
+        // Opening the object, reading its metadata trailer and, when the requested span is
+        // small, the span itself run inline on the worker thread, as nginx reads files in its
+        // event loop: from the page cache they take microseconds, less than a trip through
+        // tokio's blocking pool (measured on a 1 KiB GET: 3 context switches per request
+        // instead of 1, and 10-25% more CPU per request). Large spans stream through
+        // tokio::fs, off the workers.
         let path = self.layout.object_path(&input.bucket, &input.key);
         let objects_dir = self.layout.objects_dir(&input.bucket);
-        let key = input.key.clone();
-        let (range, part_number) = (input.range, input.part_number);
-        let (OpenObject { file, meta }, small) = blocking(move || {
-            let mut opened = open_object_blocking(&path, &objects_dir, &key)?;
-            let small = match select_span(&opened.meta, range.as_ref(), part_number) {
+        let (OpenObject { file, meta }, small) = {
+            let mut opened = open_object_file(&path, &objects_dir, &input.key)?;
+            let small = match select_span(&opened.meta, input.range.as_ref(), input.part_number) {
                 Ok(span) if span.len <= SMALL_READ => {
                     let mut bytes = vec![0u8; usize::try_from(span.len).unwrap_or(0)];
                     let read = opened
@@ -67,9 +69,8 @@ impl FsStore {
                 }
                 _ => None,
             };
-            Ok((opened, small))
-        })
-        .await?;
+            (opened, small)
+        };
         check_preconditions(
             &meta,
             &Preconditions {
@@ -171,7 +172,7 @@ async fn body_stream(
     Ok(ReaderStream::with_capacity(file.take(len), IO_CHUNK))
 }
 
-fn open_object_blocking(path: &Path, objects_dir: &Path, key: &str) -> S3Result<OpenObject> {
+fn open_object_file(path: &Path, objects_dir: &Path, key: &str) -> S3Result<OpenObject> {
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == ErrorKind::NotFound => {
