@@ -181,3 +181,46 @@ async fn s3_binary_images() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.text().await.unwrap(), format!("{{\"image\": \"{b64}\"}}"));
 }
+
+/// `examples/handlebars`: Handlebars request and response templates at the root, VTL on one
+/// integration, against the embedded store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handlebars_templates() {
+    let h = start(Options::new(
+        "examples/handlebars/api.yaml",
+        Store::Embedded,
+    ))
+    .await;
+    let c = Client::new();
+    let r = c.post(h.url("/dev/setup")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let r = c
+        .put(h.url("/dev/notes/n1"))
+        .header("content-type", "application/json")
+        .header("X-User", "ana")
+        .body(r#"{"title": "Buy \"milk\"", "tags": ["home", "today"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), r#"{"stored": "n1"}"#);
+
+    let r = c.get(h.url("/dev/notes/n1")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "{\"title\": \"Buy \\\"milk\\\"\", \"tags\": \"home,today\", \"by\": \"ana\", \"link\": \"Buy+%22milk%22\"}\n"
+    );
+
+    let r = c.get(h.url("/dev/notes/n1/vtl")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"title": "Buy "milk"", "tagCount": 2}"#
+    );
+
+    let r = c.get(h.url("/dev/notes/missing")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.text().await.unwrap(), r#"{"missing": "missing"}"#);
+}

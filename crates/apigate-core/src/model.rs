@@ -292,7 +292,7 @@ pub struct IntegrationResponse {
     pub content_handling: Option<ContentHandling>,
 }
 
-/// A VTL mapping template, parsed at load time.
+/// A mapping template (VTL, or Handlebars where the definition opts in), compiled at load time.
 #[derive(Debug, Clone)]
 pub struct MappingTemplate {
     /// The media type that selects it (`application/json`).
@@ -300,7 +300,7 @@ pub struct MappingTemplate {
     pub source: String,
     /// `None` when the template does not parse (reported as `template-syntax`); a request
     /// that selects it answers 500, as AWS does.
-    pub compiled: Option<std::sync::Arc<apigate_template::Template>>,
+    pub compiled: Option<std::sync::Arc<apigate_template::Compiled>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

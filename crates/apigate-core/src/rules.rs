@@ -82,6 +82,8 @@ rules! {
     PROXY_RESPONSES_IGNORED = ("proxy-responses-ignored", Warning, "Proxy integrations ignore `responses`, `requestTemplates` and response mappings.");
     TEMPLATE_TOO_LARGE = ("template-too-large", Error, "A mapping template over AWS's 300 KB limit.");
     TEMPLATE_SYNTAX = ("template-syntax", Warning, "A mapping template that is not valid VTL (Velocity 1.7): AWS imports it and answers 500 when it is selected; so does apigate.");
+    TEMPLATE_ENGINE_UNKNOWN = ("template-engine-unknown", Error, "`x-apigate-template-engine` (an apigate extension, at the root or on an integration) names neither `velocity` nor `handlebars`.");
+    HANDLEBARS_SYNTAX = ("handlebars-syntax", Error, "A mapping template of an integration that opted into Handlebars (`x-apigate-template-engine: handlebars`) does not compile.");
     TEMPLATE_CONTENT_TYPE_INVALID = ("template-content-type-invalid", Error, "A mapping template keyed by something that is not a `type/subtype` media type.");
     UNKNOWN_FIELD = ("unknown-field", Warning, "A field of an x-amazon-apigateway object that API Gateway does not know.");
 

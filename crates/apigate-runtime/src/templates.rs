@@ -1,5 +1,6 @@
 //! Mapping templates at run time: selection (semantics §6.1/§6.2) and rendering with the VTL
-//! engine (`apigate-template`), templates having been parsed at load time.
+//! engine (`apigate-template`, or its Handlebars adapter where the definition opts in),
+//! templates having been compiled at load time.
 
 use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
@@ -81,7 +82,7 @@ pub fn render(
 ) -> Result<Rendered, GatewayError> {
     let compiled = template.compiled.as_ref().ok_or_else(|| {
         GatewayError::configuration(format!(
-            "Execution failed due to configuration error: the {} mapping template is not valid VTL",
+            "Execution failed due to configuration error: the {} mapping template does not compile (apigate validate shows why)",
             template.content_type
         ))
     })?;
@@ -164,7 +165,7 @@ mod tests {
             .map(|(k, v)| MappingTemplate {
                 content_type: k.to_string(),
                 source: v.to_string(),
-                compiled: apigate_template::Template::parse(v)
+                compiled: apigate_template::Compiled::parse(apigate_template::Engine::Velocity, v)
                     .ok()
                     .map(std::sync::Arc::new),
             })

@@ -4,6 +4,9 @@
 //! Parse once with [`Template::parse`] (syntax errors carry 1-based line/column), render many
 //! times with [`Template::render`]. Pure: no I/O, no threads, no `unsafe`.
 //!
+//! [`Compiled`] puts VTL and the opt-in Handlebars adapter ([`HandlebarsTemplate`], chosen by
+//! the `x-apigate-template-engine: handlebars` extension) behind one parse/render interface.
+//!
 //! # Supported
 //! * References `$x`, `${x}`, `$!x`, `$!{x}`, properties (`$a.b`: map key; `getB()`/`isB()`
 //!   for the objects modelled), method calls `$a.b(…)`, index `$a[0]`, `$a['k']`, `$a[-1]`.
@@ -90,6 +93,7 @@ mod ast;
 mod aws_objects;
 mod collections;
 mod eval;
+mod handlebars_engine;
 mod java_string;
 mod json_smart;
 mod jsonpath;
@@ -99,6 +103,76 @@ mod value;
 
 use std::collections::BTreeMap;
 use std::fmt;
+
+pub use handlebars_engine::HandlebarsTemplate;
+
+/// Which language a mapping template is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// VTL (Velocity 1.7), what API Gateway runs: the default.
+    #[default]
+    Velocity,
+    /// Handlebars, opted into with `x-apigate-template-engine: handlebars`.
+    Handlebars,
+}
+
+impl Engine {
+    /// `velocity` / `handlebars` (the values of `x-apigate-template-engine`).
+    pub fn parse(s: &str) -> Option<Engine> {
+        match s {
+            "velocity" => Some(Engine::Velocity),
+            "handlebars" => Some(Engine::Handlebars),
+            _ => None,
+        }
+    }
+
+    /// The engine's name, as written in definitions.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Velocity => "velocity",
+            Engine::Handlebars => "handlebars",
+        }
+    }
+}
+
+/// A template of either engine, compiled at load time.
+#[derive(Debug)]
+pub enum Compiled {
+    /// VTL.
+    Velocity(Template),
+    /// Handlebars.
+    Handlebars(HandlebarsTemplate),
+}
+
+impl Compiled {
+    /// Compiles `source` with `engine`.
+    pub fn parse(engine: Engine, source: &str) -> Result<Compiled, ParseError> {
+        match engine {
+            Engine::Velocity => Template::parse(source).map(Compiled::Velocity),
+            Engine::Handlebars => HandlebarsTemplate::parse(source).map(Compiled::Handlebars),
+        }
+    }
+
+    /// Which engine it runs on.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Compiled::Velocity(_) => Engine::Velocity,
+            Compiled::Handlebars(_) => Engine::Handlebars,
+        }
+    }
+
+    /// Renders for one request.
+    pub fn render(
+        &self,
+        input: &RenderInput<'_>,
+        limits: &Limits,
+    ) -> Result<Rendered, RenderError> {
+        match self {
+            Compiled::Velocity(t) => t.render(input, limits),
+            Compiled::Handlebars(t) => t.render(input, limits),
+        }
+    }
+}
 
 /// A parsed template (parse once at load time, render many times; `Send + Sync`).
 #[derive(Debug)]
@@ -188,7 +262,7 @@ pub struct Overrides {
 }
 
 /// The result of a render.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Rendered {
     /// The rendered text.
     pub output: String,

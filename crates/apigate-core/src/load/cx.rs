@@ -133,6 +133,9 @@ pub(crate) struct Cx<'d> {
     pub patterns: HashMap<String, Result<JavaRegex, JavaRegexError>>,
     /// Node address → JSON pointer, built on the first diagnostic.
     pointers: Option<HashMap<*const Node, String>>,
+    /// The engine mapping templates are compiled with here: the root's
+    /// `x-apigate-template-engine`, or the integration's while it is being loaded.
+    pub template_engine: apigate_template::Engine,
 }
 
 impl<'d> Cx<'d> {
@@ -142,6 +145,7 @@ impl<'d> Cx<'d> {
             doc,
             patterns: HashMap::new(),
             pointers: None,
+            template_engine: apigate_template::Engine::Velocity,
         }
     }
 

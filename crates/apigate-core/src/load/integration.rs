@@ -12,11 +12,14 @@ use crate::model::{
 };
 use crate::rules::{self, Rule};
 use crate::uri::{self, AwsAction};
+use apigate_template::Engine;
 
 /// AWS's largest mapping template.
 pub const MAX_TEMPLATE_BYTES: usize = 300 * 1024;
 
 const KNOWN_FIELDS: &[&str] = &[
+    // apigate's own: the mapping-template engine of this integration.
+    "x-apigate-template-engine",
     "type",
     "uri",
     "httpMethod",
@@ -73,6 +76,14 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
             }
         },
     };
+    // The integration's own engine applies to its request and response templates.
+    let outer_engine = cx.template_engine;
+    if let Some(engine) = at
+        .get(TEMPLATE_ENGINE_KEY)
+        .and_then(|e| template_engine(cx, &e))
+    {
+        cx.template_engine = engine;
+    }
     let http_method = http_method(cx, at, kind);
     let (request_parameters, mapped_targets) = request_parameters(cx, at, m);
     let request_templates = at
@@ -102,6 +113,7 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
         (Some(r), _) => responses(cx, &r, m),
         (None, _) => Vec::new(),
     };
+    cx.template_engine = outer_engine;
     if kind.is_some_and(IntegrationType::is_proxy) && !request_templates.is_empty() {
         if let Some(t) = at.get("requestTemplates") {
             cx.report(
@@ -575,19 +587,32 @@ pub(crate) fn header_mappings(
 fn mapping_templates(cx: &mut Cx<'_>, at: &At<'_>) -> Vec<MappingTemplate> {
     let sources = templates(cx, at);
     let mut out = Vec::with_capacity(sources.len());
+    let engine = cx.template_engine;
     for (content_type, source) in sources {
-        let compiled = match apigate_template::Template::parse(&source) {
+        let compiled = match apigate_template::Compiled::parse(engine, &source) {
             Ok(t) => Some(std::sync::Arc::new(t)),
             Err(e) => {
                 if let Some(value) = at.get(&content_type) {
+                    let (rule, language, hint) = match engine {
+                        Engine::Velocity => (
+                            rules::TEMPLATE_SYNTAX,
+                            "valid VTL",
+                            "requests that select this template answer 500 (Velocity 1.7 syntax)",
+                        ),
+                        Engine::Handlebars => (
+                            rules::HANDLEBARS_SYNTAX,
+                            "a valid Handlebars template",
+                            "fix the template (Handlebars syntax), or drop `x-apigate-template-engine` to use VTL",
+                        ),
+                    };
                     cx.report_hint(
-                        rules::TEMPLATE_SYNTAX,
+                        rule,
                         &value,
                         format!(
-                            "the `{content_type}` mapping template is not valid VTL: line {}, column {} of the template: {}",
+                            "the `{content_type}` mapping template is not {language}: line {}, column {} of the template: {}",
                             e.line, e.col, e.message
                         ),
-                        "requests that select this template answer 500 (Velocity 1.7 syntax)",
+                        hint,
                     );
                 }
                 None
@@ -743,4 +768,22 @@ fn responses(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<Integra
     }
     patterns.extend(default);
     patterns
+}
+
+/// The key that chooses the mapping-template engine (an apigate extension).
+pub(crate) const TEMPLATE_ENGINE_KEY: &str = "x-apigate-template-engine";
+
+/// `velocity` or `handlebars`; anything else is reported.
+pub(crate) fn template_engine(cx: &mut Cx<'_>, at: &At<'_>) -> Option<Engine> {
+    let engine = at.str().and_then(Engine::parse);
+    if engine.is_none() {
+        let v = at.node.to_json();
+        cx.report_hint(
+            rules::TEMPLATE_ENGINE_UNKNOWN,
+            at,
+            format!("template engine {v} is not known"),
+            "use velocity (API Gateway's VTL, the default) or handlebars",
+        );
+    }
+    engine
 }

@@ -107,6 +107,12 @@ fn load_into(
         check_openapi_schema(&mut cx, &doc);
     }
     let (stage, prefix) = base_path(&mut cx, &root, version, options.base_path_mode);
+    if let Some(engine) = root
+        .get(integration::TEMPLATE_ENGINE_KEY)
+        .and_then(|e| integration::template_engine(&mut cx, &e))
+    {
+        cx.template_engine = engine;
+    }
     let root_ext = root::load(&mut cx, &root, version);
     let schemes = security::load_schemes(&mut cx, &root, version);
     let routes = paths::load(&mut cx, &root, &prefix, &schemes, &root_ext);
