@@ -232,3 +232,35 @@ async fn template_driven_s3_request() {
         .unwrap();
     assert_eq!(r.headers()["x-by"], "template", "requestOverride.header");
 }
+
+/// `$context.responseOverride` in a mock's response template: status and headers win over
+/// the selected response and its header mappings; a list makes a multi-value header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_overrides_from_a_mock_template() {
+    let (h, c) = features().await;
+    let r = c.get(h.url("/overrides")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-flavour"], "mapped");
+    assert!(r.headers().get("x-extra").is_none());
+    assert_eq!(r.text().await.unwrap().trim(), r#"{"flavour": ""}"#);
+
+    let r = c
+        .get(h.url("/overrides?flavour=mint"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202, "responseOverride.status");
+    assert_eq!(
+        r.headers()["x-flavour"],
+        "mint",
+        "override beats the mapping"
+    );
+    let extra: Vec<&str> = r
+        .headers()
+        .get_all("x-extra")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(extra, ["a", "b"]);
+    assert_eq!(r.text().await.unwrap().trim(), r#"{"flavour": "mint"}"#);
+}
