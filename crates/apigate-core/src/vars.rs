@@ -24,22 +24,9 @@ impl Default for ImportVariables {
 }
 
 /// Replaces the variables in every string value and key of `node`; unknown `${AWS::X}` names
-/// are reported. A document without any `${AWS::` is left untouched after one quick scan.
+/// are reported. The loader calls it only when the reader saw a `${AWS::` (`Facts`).
 pub fn substitute(node: &mut Node, vars: &ImportVariables, diags: &mut Diagnostics) {
-    if mentions_variables(node) {
-        walk(node, vars, &mut String::new(), diags);
-    }
-}
-
-fn mentions_variables(node: &Node) -> bool {
-    match &node.value {
-        Value::String(s) => mentions(s),
-        Value::Array(items) => items.iter().any(mentions_variables),
-        Value::Object(entries) => entries
-            .iter()
-            .any(|(k, v)| mentions(&k.text) || mentions_variables(v)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
+    walk(node, vars, &mut String::new(), diags);
 }
 
 /// Whether `s` holds `${AWS::`. A byte search for `$` first: nearly no string has one, and
@@ -51,7 +38,7 @@ pub(crate) fn mentions(s: &str) -> bool {
 fn walk(node: &mut Node, vars: &ImportVariables, ptr: &mut String, diags: &mut Diagnostics) {
     match &mut node.value {
         Value::String(s) => {
-            if s.contains("${AWS::") {
+            if mentions(s) {
                 *s = replace(s, vars, ptr, node.pos, diags).into();
             }
         }
@@ -68,7 +55,7 @@ fn walk(node: &mut Node, vars: &ImportVariables, ptr: &mut String, diags: &mut D
             for (k, v) in entries.iter_mut() {
                 let len = ptr.len();
                 crate::diag::push_pointer_token(ptr, &k.text);
-                if k.text.contains("${AWS::") {
+                if mentions(&k.text) {
                     k.text = replace(&k.text, vars, ptr, k.pos, diags).into();
                 }
                 walk(v, vars, ptr, diags);

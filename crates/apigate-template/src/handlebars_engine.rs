@@ -18,8 +18,6 @@
 //! (`$context.requestOverride` needs VTL's `#set`), no partials and no loops beyond the data,
 //! so a render is bounded by the payload; the output-size limit still applies.
 
-use std::collections::BTreeMap;
-
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
 };
@@ -87,11 +85,6 @@ fn data(input: &RenderInput<'_>) -> Value {
             .collect();
         Value::Object(map)
     };
-    let stage: BTreeMap<&str, &str> = input
-        .stage_variables
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     json!({
         "input": {
             "body": input.body,
@@ -103,7 +96,7 @@ fn data(input: &RenderInput<'_>) -> Value {
             },
         },
         "context": input.context,
-        "stageVariables": stage,
+        "stageVariables": input.stage_variables,
     })
 }
 
@@ -171,6 +164,7 @@ fn string_helper(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn render(template: &str, body: &str) -> Result<String, RenderError> {
         let t = HandlebarsTemplate::parse(template).unwrap();

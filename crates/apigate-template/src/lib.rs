@@ -125,14 +125,6 @@ impl Engine {
             _ => None,
         }
     }
-
-    /// The engine's name, as written in definitions.
-    pub fn name(self) -> &'static str {
-        match self {
-            Engine::Velocity => "velocity",
-            Engine::Handlebars => "handlebars",
-        }
-    }
 }
 
 /// A template of either engine, compiled at load time.
@@ -150,14 +142,6 @@ impl Compiled {
         match engine {
             Engine::Velocity => Template::parse(source).map(Compiled::Velocity),
             Engine::Handlebars => HandlebarsTemplate::parse(source).map(Compiled::Handlebars),
-        }
-    }
-
-    /// Which engine it runs on.
-    pub fn engine(&self) -> Engine {
-        match self {
-            Compiled::Velocity(_) => Engine::Velocity,
-            Compiled::Handlebars(_) => Engine::Handlebars,
         }
     }
 

@@ -133,8 +133,8 @@ pub(crate) struct Cx<'d> {
     pub patterns: HashMap<String, Result<JavaRegex, JavaRegexError>>,
     /// Node address → JSON pointer, built on the first diagnostic.
     pointers: Option<HashMap<*const Node, String>>,
-    /// The engine mapping templates are compiled with here: the root's
-    /// `x-apigate-template-engine`, or the integration's while it is being loaded.
+    /// The API's mapping-template engine (the root's `x-apigate-template-engine`, VTL when
+    /// absent); an integration may name its own.
     pub template_engine: apigate_template::Engine,
 }
 

@@ -76,19 +76,16 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
             }
         },
     };
-    // The integration's own engine applies to its request and response templates.
-    let outer_engine = cx.template_engine;
-    if let Some(engine) = at
+    // The integration's own engine, else the API's, compiles its request and response templates.
+    let engine = at
         .get(TEMPLATE_ENGINE_KEY)
         .and_then(|e| template_engine(cx, &e))
-    {
-        cx.template_engine = engine;
-    }
+        .unwrap_or(cx.template_engine);
     let http_method = http_method(cx, at, kind);
     let (request_parameters, mapped_targets) = request_parameters(cx, at, m);
     let request_templates = at
         .get("requestTemplates")
-        .map(|t| mapping_templates(cx, &t))
+        .map(|t| mapping_templates(cx, &t, engine))
         .unwrap_or_default();
     let target =
         kind.and_then(|k| target(cx, at, k, http_method, &mapped_targets, &request_templates));
@@ -110,10 +107,9 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
             proxy_responses(cx, &r);
             Vec::new()
         }
-        (Some(r), _) => responses(cx, &r, m),
+        (Some(r), _) => responses(cx, &r, m, engine),
         (None, _) => Vec::new(),
     };
-    cx.template_engine = outer_engine;
     if kind.is_some_and(IntegrationType::is_proxy) && !request_templates.is_empty() {
         if let Some(t) = at.get("requestTemplates") {
             cx.report(
@@ -584,10 +580,9 @@ pub(crate) fn header_mappings(
 /// A content-type → template map.
 /// The templates of `at`, each parsed as VTL; a template that does not parse is reported
 /// with its line and column and kept without a compiled form.
-fn mapping_templates(cx: &mut Cx<'_>, at: &At<'_>) -> Vec<MappingTemplate> {
+fn mapping_templates(cx: &mut Cx<'_>, at: &At<'_>, engine: Engine) -> Vec<MappingTemplate> {
     let sources = templates(cx, at);
     let mut out = Vec::with_capacity(sources.len());
-    let engine = cx.template_engine;
     for (content_type, source) in sources {
         let compiled = match apigate_template::Compiled::parse(engine, &source) {
             Ok(t) => Some(std::sync::Arc::new(t)),
@@ -670,7 +665,12 @@ fn proxy_responses(cx: &mut Cx<'_>, at: &At<'_>) {
     }
 }
 
-fn responses(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<IntegrationResponse> {
+fn responses(
+    cx: &mut Cx<'_>,
+    at: &At<'_>,
+    m: &MethodContext<'_>,
+    engine: Engine,
+) -> Vec<IntegrationResponse> {
     let mut patterns = Vec::new();
     let mut default = None;
     for (key, resp) in cx
@@ -748,7 +748,7 @@ fn responses(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Vec<Integra
             .unwrap_or_default();
         let response_templates = resp
             .get("responseTemplates")
-            .map(|t| mapping_templates(cx, &t))
+            .map(|t| mapping_templates(cx, &t, engine))
             .unwrap_or_default();
         let content_handling = resp
             .get("contentHandling")

@@ -33,10 +33,7 @@ pub(super) fn parse(text: &str) -> Result<(Node, Facts), SyntaxError> {
     p.skip_ws();
     match p.peek() {
         None => {
-            let facts = Facts {
-                import_variables: p.strings.import_variables,
-                ..p.facts
-            };
+            let facts = p.strings.facts(p.facts);
             Ok((node, facts))
         }
         Some(c) => Err(p.error(format!(

@@ -143,6 +143,14 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
+    /// `facts` completed with what the interned texts show.
+    pub fn facts(&self, facts: Facts) -> Facts {
+        Facts {
+            import_variables: self.import_variables,
+            ..facts
+        }
+    }
+
     pub fn text(&mut self, s: &str) -> Text {
         if let Some(t) = self.texts.get(s) {
             return t.clone();

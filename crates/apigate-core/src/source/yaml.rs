@@ -49,10 +49,7 @@ pub(super) fn parse(text: &str) -> Result<(Node, Facts), SyntaxError> {
     }
     match b.root {
         Some(root) if !b.root_is_empty => {
-            let facts = Facts {
-                import_variables: b.strings.import_variables,
-                ..b.facts
-            };
+            let facts = b.strings.facts(b.facts);
             Ok((root, facts))
         }
         _ => Err(SyntaxError {

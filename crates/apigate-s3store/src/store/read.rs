@@ -56,20 +56,18 @@ impl FsStore {
         // tokio::fs, off the workers.
         let path = self.layout.object_path(&input.bucket, &input.key);
         let objects_dir = self.layout.objects_dir(&input.bucket);
-        let (OpenObject { file, meta }, small) = {
-            let mut opened = open_object_file(&path, &objects_dir, &input.key)?;
-            let small = match select_span(&opened.meta, input.range.as_ref(), input.part_number) {
-                Ok(span) if span.len <= SMALL_READ => {
-                    let mut bytes = vec![0u8; usize::try_from(span.len).unwrap_or(0)];
-                    let read = opened
-                        .file
-                        .seek(SeekFrom::Start(span.start))
-                        .and_then(|_| opened.file.read_exact(&mut bytes));
-                    read.ok().map(|()| bytes::Bytes::from(bytes))
-                }
-                _ => None,
-            };
-            (opened, small)
+        let OpenObject { mut file, meta } = open_object_file(&path, &objects_dir, &input.key)?;
+        // A bad range is answered after the preconditions, as S3 orders them.
+        let span = select_span(&meta, input.range.as_ref(), input.part_number);
+        let small = match &span {
+            Ok(span) if span.len <= SMALL_READ => {
+                let mut bytes = vec![0u8; usize::try_from(span.len).unwrap_or(0)];
+                let read = file
+                    .seek(SeekFrom::Start(span.start))
+                    .and_then(|_| file.read_exact(&mut bytes));
+                read.ok().map(|()| bytes::Bytes::from(bytes))
+            }
+            _ => None,
         };
         check_preconditions(
             &meta,
@@ -80,7 +78,7 @@ impl FsStore {
                 if_unmodified_since: input.if_unmodified_since.as_ref(),
             },
         )?;
-        let span = select_span(&meta, input.range.as_ref(), input.part_number)?;
+        let span = span?;
 
         let body = match small {
             Some(bytes) => StreamingBlob::from(s3s::Body::from(bytes)),
