@@ -7,6 +7,9 @@
 //! Exit codes: 0 success, 1 the definition has errors (or warnings with `--deny-warnings`),
 //! 2 usage error or unreadable file.
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod gateway_setup;
 mod report;
 mod routes_cmd;

@@ -96,11 +96,15 @@ impl AssumedRoles {
         if let Some(s) = roles.get(role_arn) {
             return s.clone();
         }
-        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-            .session_name("apigate")
-            .region(aws_config::Region::new(region.to_string()))
-            .build_from_provider(base.provider())
-            .await;
+        // Boxed: this once-per-role future is ~13 KB, and inline it would make every
+        // request's future that large (moved and copied on each request).
+        let provider = Box::pin(
+            aws_config::sts::AssumeRoleProvider::builder(role_arn)
+                .session_name("apigate")
+                .region(aws_config::Region::new(region.to_string()))
+                .build_from_provider(base.provider()),
+        )
+        .await;
         let source = std::sync::Arc::new(CredentialSource::from_provider(
             SharedCredentialsProvider::new(provider),
         ));

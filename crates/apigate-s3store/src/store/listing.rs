@@ -259,7 +259,7 @@ fn read_all_objects(objects_dir: &Path) -> S3Result<Vec<Listed>> {
     for entry in entries {
         let entry = entry.map_err(|e| s3_errors::internal("listing objects", &e))?;
         let path = entry.path();
-        let meta = std::fs::File::open(&path).and_then(|mut f| read_meta(&mut f));
+        let meta = std::fs::File::open(&path).and_then(|f| read_meta(&f));
         match meta {
             Ok(meta) => listed.push(Listed {
                 key: meta.key.clone(),

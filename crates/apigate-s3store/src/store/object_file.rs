@@ -12,7 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
+#[cfg(not(unix))]
+use std::io::{Read, Seek, SeekFrom};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -100,17 +102,49 @@ pub(crate) fn encode_trailer(meta: &ObjectMeta) -> Result<Vec<u8>, serde_json::E
     Ok(out)
 }
 
-/// Reads the metadata of an open object file (blocking I/O) and leaves the cursor
-/// anywhere; callers seek before reading the body.
-pub(crate) fn read_meta(file: &mut File) -> io::Result<ObjectMeta> {
+/// An object file's metadata, and the bytes read from its end to get it.
+#[derive(Debug)]
+pub(crate) struct Tail {
+    pub meta: ObjectMeta,
+    /// File bytes `start..` up to the metadata: the whole body when the file was small
+    /// enough to read in one go, else part of it or nothing.
+    pub body_end: bytes::Bytes,
+    /// Offset in the file (and the body) of `body_end`'s first byte.
+    pub start: u64,
+}
+
+impl Tail {
+    /// `len` body bytes from `offset`, when they were read with the metadata.
+    pub(crate) fn body_span(&self, offset: u64, len: u64) -> Option<bytes::Bytes> {
+        let from = usize::try_from(offset.checked_sub(self.start)?).ok()?;
+        let to = from.checked_add(usize::try_from(len).ok()?)?;
+        (to <= self.body_end.len()).then(|| self.body_end.slice(from..to))
+    }
+}
+
+/// Reads the metadata of an open object file (blocking I/O; positional reads, the cursor
+/// is not moved). A file of at most `whole_up_to` bytes is read whole in one read, so a
+/// small body comes with its metadata; a larger one only from its last 4 KiB (one read
+/// when the metadata fits there, as it nearly always does).
+pub(crate) fn read_tail(file: &File, whole_up_to: u64) -> io::Result<Tail> {
+    const TAIL_READ: u64 = 4096;
     let file_len = file.metadata()?.len();
     if file_len < FOOTER_LEN {
         return Err(damaged("shorter than its footer"));
     }
-    let mut footer = [0u8; FOOTER_LEN as usize];
-    file.seek(SeekFrom::Start(file_len - FOOTER_LEN))?;
-    file.read_exact(&mut footer)?;
-    let (len_bytes, magic) = footer.split_at(8);
+    let first = if file_len <= whole_up_to {
+        file_len
+    } else {
+        TAIL_READ.min(file_len)
+    };
+    let mut start = file_len - first;
+    let mut buf = vec![0u8; usize::try_from(first).map_err(|_| damaged("too large"))?];
+    read_exact_at(file, &mut buf, start)?;
+    let footer_at = buf.len() - FOOTER_LEN as usize;
+    let (len_bytes, magic) = buf
+        .get(footer_at..)
+        .ok_or_else(|| damaged("shorter than its footer"))?
+        .split_at(8);
     if magic != MAGIC {
         return Err(damaged("missing the object footer"));
     }
@@ -121,15 +155,50 @@ pub(crate) fn read_meta(file: &mut File) -> io::Result<ObjectMeta> {
         return Err(damaged("metadata length out of range"));
     }
     let body_len = file_len - FOOTER_LEN - meta_len;
-    let mut json = vec![0u8; usize::try_from(meta_len).map_err(|_| damaged("metadata too large"))?];
-    file.seek(SeekFrom::Start(body_len))?;
-    file.read_exact(&mut json)?;
+    if body_len < start {
+        // Metadata larger than the first read: read it exactly.
+        let mut json =
+            vec![0u8; usize::try_from(meta_len).map_err(|_| damaged("metadata too large"))?];
+        read_exact_at(file, &mut json, body_len)?;
+        buf = json;
+        start = body_len;
+    }
+    let meta_from = usize::try_from(body_len - start).map_err(|_| damaged("too large"))?;
+    let meta_to = meta_from + usize::try_from(meta_len).map_err(|_| damaged("too large"))?;
+    let json = buf
+        .get(meta_from..meta_to)
+        .ok_or_else(|| damaged("metadata length out of range"))?;
     let meta: ObjectMeta =
-        serde_json::from_slice(&json).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        serde_json::from_slice(json).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     if meta.size != body_len {
         return Err(damaged("recorded size differs from the body length"));
     }
-    Ok(meta)
+    let mut body_end = bytes::Bytes::from(buf);
+    body_end.truncate(meta_from);
+    Ok(Tail {
+        meta,
+        body_end,
+        start,
+    })
+}
+
+/// Reads the metadata of an open object file (blocking I/O).
+pub(crate) fn read_meta(file: &File) -> io::Result<ObjectMeta> {
+    read_tail(file, 0).map(|t| t.meta)
+}
+
+/// Fills `buf` from `offset` without moving the file cursor where the platform allows.
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = file;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buf)
+    }
 }
 
 fn damaged(why: &str) -> io::Error {
@@ -142,7 +211,7 @@ fn damaged(why: &str) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Seek, SeekFrom, Write};
 
     fn sample() -> ObjectMeta {
         ObjectMeta {
@@ -161,11 +230,47 @@ mod tests {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(b"hello").unwrap();
         file.write_all(&encode_trailer(&sample()).unwrap()).unwrap();
-        assert_eq!(read_meta(&mut file).unwrap(), sample());
+        assert_eq!(read_meta(&file).unwrap(), sample());
         let mut body = [0u8; 5];
         file.seek(SeekFrom::Start(0)).unwrap();
         file.read_exact(&mut body).unwrap();
         assert_eq!(&body, b"hello");
+    }
+
+    #[test]
+    fn a_small_file_is_read_whole_with_its_metadata() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(b"hello").unwrap();
+        file.write_all(&encode_trailer(&sample()).unwrap()).unwrap();
+        let whole = read_tail(&file, 1 << 16).unwrap();
+        assert_eq!(whole.meta, sample());
+        assert_eq!(whole.start, 0);
+        assert_eq!(whole.body_span(1, 3).as_deref(), Some(&b"ell"[..]));
+        assert_eq!(whole.body_span(0, 6), None, "past the body");
+        // Not asked to read it whole, the last 4 KiB still cover this small file.
+        let tail = read_tail(&file, 0).unwrap();
+        assert_eq!(tail.meta, sample());
+        assert_eq!(tail.body_span(0, 5).as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[test]
+    fn large_metadata_takes_a_second_read() {
+        let mut meta = sample();
+        meta.size = 10_000;
+        meta.user_metadata = (0..400)
+            .map(|i| (format!("k{i}"), "v".repeat(20)))
+            .collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&vec![1u8; 10_000]).unwrap();
+        let trailer = encode_trailer(&meta).unwrap();
+        assert!(trailer.len() > 4096);
+        file.write_all(&trailer).unwrap();
+        let tail = read_tail(&file, 0).unwrap();
+        assert_eq!(tail.meta, meta);
+        assert_eq!(tail.body_span(9_999, 1), None);
+        let whole = read_tail(&file, 1 << 20).unwrap();
+        assert_eq!(whole.meta, meta);
+        assert_eq!(whole.body_span(9_999, 1).as_deref(), Some(&[1u8][..]));
     }
 
     #[test]
@@ -174,7 +279,7 @@ mod tests {
         file.write_all(b"hell").unwrap();
         file.write_all(&encode_trailer(&sample()).unwrap()).unwrap();
         assert_eq!(
-            read_meta(&mut file).unwrap_err().kind(),
+            read_meta(&file).unwrap_err().kind(),
             io::ErrorKind::InvalidData
         );
     }
@@ -185,12 +290,12 @@ mod tests {
         file.write_all(b"just some bytes that are not an object")
             .unwrap();
         assert_eq!(
-            read_meta(&mut file).unwrap_err().kind(),
+            read_meta(&file).unwrap_err().kind(),
             io::ErrorKind::InvalidData
         );
-        let mut empty = tempfile::tempfile().unwrap();
+        let empty = tempfile::tempfile().unwrap();
         assert_eq!(
-            read_meta(&mut empty).unwrap_err().kind(),
+            read_meta(&empty).unwrap_err().kind(),
             io::ErrorKind::InvalidData
         );
     }

@@ -5,7 +5,7 @@
 //! in memory per download whatever the object's size.
 
 use std::fs::File;
-use std::io::{ErrorKind, Read, Seek, SeekFrom};
+use std::io::{ErrorKind, SeekFrom};
 use std::path::Path;
 
 use s3s::dto::*;
@@ -14,11 +14,14 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
 use super::conditions::{Preconditions, Verdict};
-use super::object_file::{read_meta, ObjectMeta};
+use super::object_file::{read_exact_at, read_tail, ObjectMeta, Tail};
 use super::{s3_errors, FsStore, IO_CHUNK};
 
 /// Spans up to this size are read whole when the object is opened, without streaming.
 const SMALL_READ: u64 = 64 * 1024;
+
+/// Object files up to this size (a small body and its metadata) are read in one read.
+const WHOLE_FILE_READ: u64 = SMALL_READ + 4096;
 
 /// What S3 reports for objects uploaded without a Content-Type.
 const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
@@ -27,7 +30,8 @@ const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 /// replaced or deleted meanwhile.
 pub(super) struct OpenObject {
     pub file: File,
-    pub meta: ObjectMeta,
+    /// The metadata, and the body bytes read with it (all of a small object's).
+    pub tail: Tail,
 }
 
 /// The byte range a read returns.
@@ -44,7 +48,7 @@ impl FsStore {
         let path = self.layout.object_path(bucket, key);
         let objects_dir = self.layout.objects_dir(bucket);
         // Inline, as GetObject's (see there).
-        open_object_file(&path, &objects_dir, key)
+        open_object_file(&path, &objects_dir, key, 0)
     }
 
     pub(super) async fn get_object_impl(&self, input: GetObjectInput) -> S3Result<GetObjectOutput> {
@@ -56,21 +60,23 @@ impl FsStore {
         // tokio::fs, off the workers.
         let path = self.layout.object_path(&input.bucket, &input.key);
         let objects_dir = self.layout.objects_dir(&input.bucket);
-        let OpenObject { mut file, meta } = open_object_file(&path, &objects_dir, &input.key)?;
+        let OpenObject { file, tail } =
+            open_object_file(&path, &objects_dir, &input.key, WHOLE_FILE_READ)?;
+        let meta = &tail.meta;
         // A bad range is answered after the preconditions, as S3 orders them.
-        let span = select_span(&meta, input.range.as_ref(), input.part_number);
+        let span = select_span(meta, input.range.as_ref(), input.part_number);
         let small = match &span {
             Ok(span) if span.len <= SMALL_READ => {
-                let mut bytes = vec![0u8; usize::try_from(span.len).unwrap_or(0)];
-                let read = file
-                    .seek(SeekFrom::Start(span.start))
-                    .and_then(|_| file.read_exact(&mut bytes));
-                read.ok().map(|()| bytes::Bytes::from(bytes))
+                tail.body_span(span.start, span.len).or_else(|| {
+                    let mut bytes = vec![0u8; usize::try_from(span.len).ok()?];
+                    read_exact_at(&file, &mut bytes, span.start).ok()?;
+                    Some(bytes::Bytes::from(bytes))
+                })
             }
             _ => None,
         };
         check_preconditions(
-            &meta,
+            meta,
             &Preconditions {
                 if_match: input.if_match.as_ref(),
                 if_none_match: input.if_none_match.as_ref(),
@@ -98,16 +104,16 @@ impl FsStore {
             accept_ranges: Some("bytes".to_owned()),
             content_length: Some(to_i64(span.len)?),
             content_range: span.content_range,
-            content_type: Some(content_type_of(&meta)),
+            content_type: Some(content_type_of(meta)),
             content_encoding: meta.content_encoding.clone(),
             content_disposition: meta.content_disposition.clone(),
             content_language: meta.content_language.clone(),
             cache_control: meta.cache_control.clone(),
-            expires: parse_expires(&meta),
+            expires: parse_expires(meta),
             website_redirect_location: meta.website_redirect_location.clone(),
             e_tag: Some(ETag::Strong(meta.etag.clone())),
             last_modified: Some(Timestamp::from(meta.last_modified())),
-            metadata: user_metadata(&meta),
+            metadata: user_metadata(meta),
             checksum_crc32: checksums.crc32,
             checksum_crc32c: checksums.crc32c,
             checksum_crc64nvme: checksums.crc64nvme,
@@ -121,9 +127,10 @@ impl FsStore {
         &self,
         input: HeadObjectInput,
     ) -> S3Result<HeadObjectOutput> {
-        let OpenObject { meta, .. } = self.open_object(&input.bucket, &input.key).await?;
+        let OpenObject { tail, .. } = self.open_object(&input.bucket, &input.key).await?;
+        let meta = &tail.meta;
         check_preconditions(
-            &meta,
+            meta,
             &Preconditions {
                 if_match: input.if_match.as_ref(),
                 if_none_match: input.if_none_match.as_ref(),
@@ -131,7 +138,7 @@ impl FsStore {
                 if_unmodified_since: input.if_unmodified_since.as_ref(),
             },
         )?;
-        let span = select_span(&meta, input.range.as_ref(), input.part_number)?;
+        let span = select_span(meta, input.range.as_ref(), input.part_number)?;
         let whole = span.content_range.is_none();
         let checksums =
             wants_checksums(input.checksum_mode.as_ref(), whole).then(|| meta.checksums.clone());
@@ -140,16 +147,16 @@ impl FsStore {
             accept_ranges: Some("bytes".to_owned()),
             content_length: Some(to_i64(span.len)?),
             content_range: span.content_range,
-            content_type: Some(content_type_of(&meta)),
+            content_type: Some(content_type_of(meta)),
             content_encoding: meta.content_encoding.clone(),
             content_disposition: meta.content_disposition.clone(),
             content_language: meta.content_language.clone(),
             cache_control: meta.cache_control.clone(),
-            expires: parse_expires(&meta),
+            expires: parse_expires(meta),
             website_redirect_location: meta.website_redirect_location.clone(),
             e_tag: Some(ETag::Strong(meta.etag.clone())),
             last_modified: Some(Timestamp::from(meta.last_modified())),
-            metadata: user_metadata(&meta),
+            metadata: user_metadata(meta),
             checksum_crc32: checksums.crc32,
             checksum_crc32c: checksums.crc32c,
             checksum_crc64nvme: checksums.crc64nvme,
@@ -170,8 +177,13 @@ async fn body_stream(
     Ok(ReaderStream::with_capacity(file.take(len), IO_CHUNK))
 }
 
-fn open_object_file(path: &Path, objects_dir: &Path, key: &str) -> S3Result<OpenObject> {
-    let mut file = match File::open(path) {
+fn open_object_file(
+    path: &Path,
+    objects_dir: &Path,
+    key: &str,
+    whole_up_to: u64,
+) -> S3Result<OpenObject> {
+    let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == ErrorKind::NotFound => {
             return Err(if objects_dir.is_dir() {
@@ -182,13 +194,13 @@ fn open_object_file(path: &Path, objects_dir: &Path, key: &str) -> S3Result<Open
         }
         Err(e) => return Err(s3_errors::internal("opening an object", &e)),
     };
-    let meta =
-        read_meta(&mut file).map_err(|e| s3_errors::internal("reading object metadata", &e))?;
-    if meta.key != key {
+    let tail = read_tail(&file, whole_up_to)
+        .map_err(|e| s3_errors::internal("reading object metadata", &e))?;
+    if tail.meta.key != key {
         // Two keys with the same SHA-256: not expected to ever happen.
         return Err(s3_errors::no_such_key());
     }
-    Ok(OpenObject { file, meta })
+    Ok(OpenObject { file, tail })
 }
 
 /// Applies If-Match & co.; a 304 carries the validators, as S3's does.

@@ -18,6 +18,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Result, StdError};
 use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::conditions::{Preconditions, Verdict};
+use super::object_file::Tail;
 use super::object_file::{encode_trailer, millis_since_epoch, ObjectMeta, StoredChecksums};
 use super::read::OpenObject;
 use super::{blocking, s3_errors, FsStore, IO_CHUNK, MAX_OBJECT_SIZE};
@@ -174,7 +175,10 @@ impl FsStore {
                 ));
             }
         };
-        let OpenObject { file, meta: src } = self.open_object(&src_bucket, &src_key).await?;
+        let OpenObject {
+            file,
+            tail: Tail { meta: src, .. },
+        } = self.open_object(&src_bucket, &src_key).await?;
         self.require_bucket(&input.bucket).await?;
         let verdict = Preconditions {
             if_match: input.copy_source_if_match.as_ref(),
@@ -322,7 +326,7 @@ impl FsStore {
             return Ok(());
         }
         let current = match self.open_object(bucket, key).await {
-            Ok(object) => Some(ETag::Strong(object.meta.etag)),
+            Ok(object) => Some(ETag::Strong(object.tail.meta.etag)),
             Err(e) if *e.code() == S3ErrorCode::NoSuchKey => None,
             Err(e) => return Err(e),
         };
