@@ -1019,7 +1019,7 @@ fn normalize_path(path: &str) -> String {
 }
 
 /// The canonical query string: form-decoded pairs, re-encoded, sorted.
-fn canonical_query(query: Option<&str>, presigned: bool) -> String {
+pub(crate) fn canonical_query(query: Option<&str>, presigned: bool) -> String {
     let mut pairs: Vec<(String, String)> = query_pairs(query.unwrap_or_default())
         .filter(|(name, _)| !(presigned && name == PARAM_SIGNATURE))
         .map(|(name, value)| {
