@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod coarse_timer;
 pub mod compression;
 pub mod context;
 pub mod convert;

@@ -1,11 +1,12 @@
 //! The HTTP server: accepts connections (HTTP/1.1 and h2c), sets TCP_NODELAY, hands each
 //! request to the lifecycle, and shuts down gracefully — in-flight requests finish.
 
+use crate::coarse_timer::CoarseTimer;
 use crate::lifecycle::{self, Gateway};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
@@ -27,10 +28,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    // A client that never finishes its request head does not hold a connection forever.
+    // A client that never finishes its request head does not hold a connection forever
+    // (a coarse timer: hyper starts one per request, see `coarse_timer`).
     builder
         .http1()
-        .timer(TokioTimer::new())
+        .timer(CoarseTimer::start())
         .header_read_timeout(HEADER_READ_TIMEOUT);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
