@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Proxy benchmark: apigate vs the bare store vs nginx, on one backend, in one run.
 #
-# Usage: benches/proxy.sh [--duration SECONDS] [--skip-1g] [--log LEVEL] [--verbose]
+# Usage: benches/proxy.sh [--duration SECONDS] [--rounds N] [--skip-1g] [--log LEVEL] [--verbose]
 #
-#   --duration SECONDS  length of each measured wrk run (default 10); each is preceded by an
+#   --duration SECONDS  length of each measured wrk run (default 6); each is preceded by an
 #                       unmeasured 2 s warm-up on the same target
+#   --rounds N          rounds per object size (default 3): each round runs every target once,
+#                       so a machine that speeds up or slows down during the run affects all
+#                       targets alike; figures are the medians over the rounds, and the ratios
+#                       the medians of each round's ratio
 #   --skip-1g           skip the 1 GiB PUT/GET and peak-RSS check
 #   --log LEVEL         APIGATE_LOG for the gateway (default warn: no per-request log line,
 #                       like nginx's `access_log off`; `info` logs every request)
@@ -16,12 +20,12 @@
 #      `cargo build --release -p apigate-cli`;
 #   2. starts `apigate serve openapi/mys3.yaml --no-auth` (embedded S3 store in-process) and a
 #      plain nginx reverse proxy in front of that same store;
-#   3. uploads 1 KiB and 1 MiB objects through apigate, then for each size runs wrk with the
-#      same threads/connections/duration against: the store directly (SigV4-signed headers,
+#   3. uploads 1 KiB and 1 MiB objects through apigate, then for each size runs, round after
+#      round, wrk with the same threads/connections/duration against: the store directly (SigV4-signed headers,
 #      computed once by benches/proxy/sigv4.py), nginx -> store (same signed headers, Host kept),
 #      and apigate -> store (unsigned; apigate signs upstream);
-#   4. prints req/s, p50, p99 (and the servers' CPU time per request) per target, and the
-#      ratios apigate/direct and apigate/nginx
+#   4. prints req/s, p50, p99 (and the servers' CPU time per request) per target (medians over
+#      the rounds), and the ratios apigate/direct and apigate/nginx
 #      (target: apigate/nginx >= 1.0 on 1 KiB GETs);
 #   5. on a fresh apigate process (same data dir), PUTs then GETs a 1 GiB object through
 #      apigate (integrity checked with cmp), and reports throughput and apigate's peak RSS
@@ -31,7 +35,8 @@
 
 set -euo pipefail
 
-DURATION=10
+DURATION=6
+ROUNDS=3
 SKIP_1G=0
 LOG_LEVEL=warn
 VERBOSE=0
@@ -41,7 +46,7 @@ CONN_1M=8
 WARMUP=2
 RSS_TARGET_MIB=64
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -49,6 +54,10 @@ while [ $# -gt 0 ]; do
             [ $# -ge 2 ] || { usage >&2; exit 2; }
             DURATION="$2"; shift 2 ;;
         --duration=*) DURATION="${1#*=}"; shift ;;
+        --rounds)
+            [ $# -ge 2 ] || { usage >&2; exit 2; }
+            ROUNDS="$2"; shift 2 ;;
+        --rounds=*) ROUNDS="${1#*=}"; shift ;;
         --skip-1g) SKIP_1G=1; shift ;;
         --log)
             [ $# -ge 2 ] || { usage >&2; exit 2; }
@@ -61,6 +70,9 @@ while [ $# -gt 0 ]; do
 done
 case "$DURATION" in
     ''|*[!0-9]*|0) echo "proxy.sh: --duration needs a positive whole number of seconds" >&2; exit 2 ;;
+esac
+case "$ROUNDS" in
+    ''|*[!0-9]*|0) echo "proxy.sh: --rounds needs a positive whole number" >&2; exit 2 ;;
 esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -192,7 +204,7 @@ echo "  curl:    $(curl --version | head -1 | awk '{ print $2 }')"
 echo "  apigate: $(git -C "$ROOT" describe --always --dirty --tags 2>/dev/null || echo unknown) ($("$BIN" --version 2>/dev/null)), APIGATE_LOG=$LOG_LEVEL"
 echo "  rustc:   $(rustc --version 2>/dev/null || echo unknown)"
 echo "  load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (other work on these $(nproc) cores skews every figure below)"
-echo "  wrk settings: -t$THREADS -d${DURATION}s --latency; 1 KiB: -c$CONN_1K, 1 MiB: -c$CONN_1M (identical across targets); ${WARMUP}s warm-up before each"
+echo "  wrk settings: -t$THREADS -d${DURATION}s --latency; 1 KiB: -c$CONN_1K, 1 MiB: -c$CONN_1M (identical across targets); ${WARMUP}s warm-up before each; $ROUNDS round(s) of all targets per size"
 
 # ---------------------------------------------------------------- servers
 log "starting apigate"
@@ -303,15 +315,15 @@ server_cpu_ticks() { # CPU time (user+system, clock ticks) of apigate (gateway +
     done | awk '{ t += $1 } END { print t + 0 }'
 }
 
-run_wrk() { # run_wrk SIZE TARGET
-    local size="$1" target="$2" h args=() out="$WORK/wrk-$1-$2.txt" cpu0 cpu1
+run_wrk() { # run_wrk SIZE TARGET ROUND
+    local size="$1" target="$2" round="$3" h args=() out="$WORK/wrk-$1-$2-$3.txt" cpu0 cpu1
     for h in "${HDRS[@]}"; do args+=(-H "$h"); done
     wrk -t"$THREADS" -c"${CONNS[$size]}" -d"${WARMUP}s" "${args[@]}" "$URL" >/dev/null 2>&1 || true
     cpu0="$(server_cpu_ticks)"
     wrk -t"$THREADS" -c"${CONNS[$size]}" -d"${DURATION}s" --latency "${args[@]}" "$URL" >"$out" 2>&1 \
         || { cat "$out" >&2; die "wrk failed against $target"; }
     cpu1="$(server_cpu_ticks)"
-    local k="$size/$target"
+    local k="$size/$target/$round"
     RPS[$k]="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
     P50[$k]="$(to_ms "$(awk '$1 == "50%" { print $2; exit }' "$out")")"
     P99[$k]="$(to_ms "$(awk '$1 == "99%" { print $2; exit }' "$out")")"
@@ -323,21 +335,50 @@ run_wrk() { # run_wrk SIZE TARGET
     [ -n "${RPS[$k]}" ] || { cat "$out" >&2; die "cannot parse wrk's output for $target"; }
     CPU_US[$k]="$(awk -v d="$((cpu1 - cpu0))" -v hz="$CLK_TCK" -v n="${TOTAL[$k]}" \
         'BEGIN { if (n > 0) printf "%.0f", d / hz * 1e6 / n; else print "n/a" }')"
-    printf '  %-6s %-8s %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req  (%s requests, non-2xx %s, socket errors: %s)\n' \
-        "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${CPU_US[$k]}" "${TOTAL[$k]}" "${NON2XX[$k]}" "${SOCKERR[$k]}"
+    printf '  round %s  %-6s %-11s %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req  (%s requests, non-2xx %s, socket errors: %s)\n' \
+        "$round" "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${CPU_US[$k]}" "${TOTAL[$k]}" "${NON2XX[$k]}" "${SOCKERR[$k]}"
     if [ "$VERBOSE" = 1 ] || [ "${NON2XX[$k]}" != 0 ] || [ "${SOCKERR[$k]}" != none ]; then
         sed 's/^/      | /' "$out"
     fi
 }
 
 for size in "${SIZES[@]}"; do
-    log "GET ${SIZE_LABEL[$size]}: wrk -t$THREADS -c${CONNS[$size]} -d${DURATION}s against direct, nginx, apigate, apigate-tcp"
+    log "GET ${SIZE_LABEL[$size]}: wrk -t$THREADS -c${CONNS[$size]} -d${DURATION}s against direct, nginx, apigate, apigate-tcp; $ROUNDS round(s)"
+    for round in $(seq 1 "$ROUNDS"); do
+        for target in "${TARGETS[@]}"; do
+            target_args "$size" "$target"
+            check "$size" "$target"
+            run_wrk "$size" "$target" "$round"
+            # after the run, the same request must still succeed (nothing fell over)
+            check "$size" "$target"
+        done
+    done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# per_rounds MAP SIZE TARGET -> the round values of one figure, space-separated
+per_rounds() {
+    local -n map="$1"
+    local r
+    for r in $(seq 1 "$ROUNDS"); do printf '%s ' "${map[$2/$3/$r]}"; done
+}
+# ratio_median SIZE A B -> median over the rounds of RPS[A] / RPS[B]
+ratio_median() {
+    local r
+    for r in $(seq 1 "$ROUNDS"); do printf '%s ' "$(ratio "${RPS[$1/$2/$r]}" "${RPS[$1/$3/$r]}")"; done | median
+}
+for size in "${SIZES[@]}"; do
     for target in "${TARGETS[@]}"; do
-        target_args "$size" "$target"
-        check "$size" "$target"
-        run_wrk "$size" "$target"
-        # after the run, the same request must still succeed (nothing fell over)
-        check "$size" "$target"
+        k="$size/$target"
+        RPS[$k]="$(per_rounds RPS "$size" "$target" | median)"
+        P50[$k]="$(per_rounds P50 "$size" "$target" | median)"
+        P99[$k]="$(per_rounds P99 "$size" "$target" | median)"
+        CPU_US[$k]="$(per_rounds CPU_US "$size" "$target" | median)"
+        NON2XX[$k]="$(per_rounds NON2XX "$size" "$target" | tr ' ' '\n' | awk '{ t += $1 } END { print t + 0 }')"
+        SOCKERR[$k]="none"
+        for r in $(seq 1 "$ROUNDS"); do
+            [ "${SOCKERR[$k/$r]}" = none ] || SOCKERR[$k]="${SOCKERR[$k/$r]}"
+        done
     done
 done
 
@@ -349,7 +390,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 STATUS=0
 echo
-log "results (one run, same backend; req/s from wrk, latency percentiles in ms)"
+log "results (one run, same backend; medians over $ROUNDS round(s): req/s from wrk, latency percentiles in ms)"
 printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s\n' size target req/s p50_ms p99_ms non-2xx cpu_us/req
 for size in "${SIZES[@]}"; do
     for target in "${TARGETS[@]}"; do
@@ -362,9 +403,9 @@ echo " nginx's processes during the measured run, per request; wrk's own CPU not
 echo
 printf '%-6s  %15s  %14s  %18s  %s\n' size apigate/direct apigate/nginx apigate-tcp/nginx "target (apigate/nginx >= 1.00 on 1 KiB)"
 for size in "${SIZES[@]}"; do
-    rd="$(ratio "${RPS[$size/apigate]}" "${RPS[$size/direct]}")"
-    rn="$(ratio "${RPS[$size/apigate]}" "${RPS[$size/nginx]}")"
-    rt="$(ratio "${RPS[$size/apigate-tcp]}" "${RPS[$size/nginx]}")"
+    rd="$(ratio_median "$size" apigate direct)"
+    rn="$(ratio_median "$size" apigate nginx)"
+    rt="$(ratio_median "$size" apigate-tcp nginx)"
     verdict="-"
     if [ "$size" = 1k ]; then
         if awk -v r="$rn" 'BEGIN { exit !(r >= 1.0) }'; then verdict="PASS"; else verdict="FAIL"; STATUS=1; fi

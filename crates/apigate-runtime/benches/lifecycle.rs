@@ -4,8 +4,10 @@
 //! signing, the store (SigV4 verification, file read), response selection and mapping.
 //!
 //! Run: `cargo bench -p apigate-runtime --bench lifecycle [-- ITERATIONS] [CASE...]` (cases
-//! `get`, `head`, `put`; all by default). Prints the CPU µs per request of each case (and the
-//! wall-clock µs); `benches/proxy.sh` measures the same path over HTTP under load.
+//! `get`, `head`, `put`, and `store`: the same GET handed to the store alone, signed once
+//! and replayed — what the store costs without the gateway, as behind nginx in
+//! `benches/proxy.sh`; all by default). Prints the CPU µs per request of each case (and the
+//! wall-clock µs); `benches/proxy.sh` measures the same paths over HTTP under load.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -15,7 +17,7 @@ use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::body::{self, BoxError};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
-use apigate_runtime::integrations::signer::CredentialSource;
+use apigate_runtime::integrations::signer::{sign_s3, CredentialSource, Payload};
 use apigate_runtime::{lifecycle, Gateway, Settings};
 use apigate_s3store::{EmbeddedS3, LocalClient, StoreConfig};
 use http_body_util::BodyExt;
@@ -135,17 +137,7 @@ async fn run(iterations: u32, only: &[String]) {
         };
         let request = request.body(body).expect("request");
         let gw = &gw;
-        async move {
-            let response = lifecycle::handle(gw, request, remote).await;
-            let status = response.status();
-            let bytes = response
-                .into_body()
-                .collect()
-                .await
-                .expect("body")
-                .to_bytes();
-            (status, bytes)
-        }
+        async move { read_whole(lifecycle::handle(gw, request, remote).await).await }
     };
 
     static OBJECT: [u8; 1024] = [7u8; 1024];
@@ -174,16 +166,71 @@ async fn run(iterations: u32, only: &[String]) {
             let (status, bytes) = send(method, path, payload).await;
             assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&bytes));
         }
-        let per = |total: f64| total / 1e3 / f64::from(iterations);
-        let wall = per(started.elapsed().as_nanos() as f64);
-        match (cpu_started, thread_cpu_ns()) {
-            (Some(a), Some(b)) => println!(
-                "  {name:<18} {:>7.2} us CPU/request ({wall:.2} us wall)",
-                per((b - a) as f64)
-            ),
-            _ => println!("  {name:<18} {wall:>7.2} us/request (wall)"),
+        report(name, iterations, started, cpu_started);
+    }
+    if only.is_empty() || only.iter().any(|c| c == "STORE") {
+        // The store alone: one signed GET replayed (SigV4 allows it within 15 minutes).
+        let local = store.local_client();
+        let url = format!("{}/bench/1k", store.endpoint());
+        let host = url.split('/').nth(2).unwrap_or_default().to_owned();
+        let mut headers = http::HeaderMap::new();
+        headers.insert("host", host.parse().expect("host"));
+        let credentials =
+            aws_credential_types::Credentials::new(KEY_ID, SECRET, None, None, "bench");
+        sign_s3(
+            "GET",
+            &url,
+            &mut headers,
+            Payload::Bytes(&[]),
+            &credentials,
+            &gw.settings.region,
+        )
+        .expect("signed");
+        let get = || {
+            let mut request = http::Request::new(body::empty());
+            *request.uri_mut() = "/bench/1k".parse().expect("uri");
+            *request.headers_mut() = headers.clone();
+            let local = &local;
+            async move { read_whole(local.call(request).await.expect("store answers")).await }
+        };
+        let name = "store alone (GET)";
+        for _ in 0..iterations / 10 {
+            get().await;
         }
+        let (started, cpu_started) = (Instant::now(), thread_cpu_ns());
+        for _ in 0..iterations {
+            let (status, bytes) = get().await;
+            assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&bytes));
+        }
+        report(name, iterations, started, cpu_started);
     }
     store.shutdown().await;
     let _ = std::fs::remove_dir_all(data);
+}
+
+fn report(name: &str, iterations: u32, started: Instant, cpu_started: Option<u64>) {
+    let per = |total: f64| total / 1e3 / f64::from(iterations);
+    let wall = per(started.elapsed().as_nanos() as f64);
+    match (cpu_started, thread_cpu_ns()) {
+        (Some(a), Some(b)) => println!(
+            "  {name:<18} {:>7.2} us CPU/request ({wall:.2} us wall)",
+            per((b - a) as f64)
+        ),
+        _ => println!("  {name:<18} {wall:>7.2} us/request (wall)"),
+    }
+}
+
+async fn read_whole<B>(response: http::Response<B>) -> (http::StatusCode, bytes::Bytes)
+where
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, bytes)
 }

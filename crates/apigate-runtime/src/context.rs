@@ -153,7 +153,7 @@ pub fn clf_time(epoch_ms: u128) -> String {
 }
 
 /// Days since 1970-01-01 → (year, month 1–12, day 1–31), proleptic Gregorian.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z % 146_097;

@@ -7,6 +7,7 @@
 //! `credentials` role assumed through STS on top of that chain.
 
 use crate::auth::sigv4::{canonical_query, sha256_hex, EMPTY_SHA256};
+use crate::context::civil_from_days;
 use crate::error::GatewayError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
@@ -327,9 +328,8 @@ struct AmzDate([u8; 16]);
 impl AmzDate {
     fn at(time: SystemTime) -> AmzDate {
         let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let days = i64::try_from(secs / 86_400).unwrap_or(0);
         let of_day = secs % 86_400;
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = civil_from_days(secs / 86_400);
         let mut out = *b"00000000T000000Z";
         let fields: [(usize, usize, u64); 6] = [
             (0, 4, year),
@@ -357,22 +357,6 @@ impl AmzDate {
     fn date(&self) -> &[u8] {
         self.0.get(..8).unwrap_or_default()
     }
-}
-
-/// (year, month, day) of a day count since 1970-01-01 (proleptic Gregorian; Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let unsigned = |v: i64| u64::try_from(v).unwrap_or(0);
-    (unsigned(year), unsigned(month), unsigned(day))
 }
 
 /// The SigV4 signing key for S3 (four chained HMACs of the secret), kept per thread for
@@ -425,21 +409,33 @@ mod tests {
     };
     use aws_sigv4::sign::v4::SigningParams;
 
+    /// A request to sign.
+    struct Case<'a> {
+        method: &'a str,
+        url: &'a str,
+        headers: HeaderMap,
+        payload: Payload<'a>,
+        credentials: &'a Credentials,
+    }
+
     /// The headers `aws-sigv4`'s own request signer adds for S3, as (name, value) pairs.
     fn reference_signature(
-        method: &str,
-        url: &str,
-        headers: &HeaderMap,
-        payload: Payload<'_>,
-        credentials: &Credentials,
+        case: &Case<'_>,
         region: &str,
         time: SystemTime,
     ) -> Vec<(String, String)> {
+        let Case {
+            method,
+            url,
+            headers,
+            payload,
+            credentials,
+        } = case;
         let mut settings = SigningSettings::default();
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-        let identity = credentials.clone().into();
+        let identity = (*credentials).clone().into();
         let params = SigningParams::builder()
             .identity(&identity)
             .region(region)
@@ -448,14 +444,14 @@ mod tests {
             .settings(settings)
             .build()
             .unwrap();
-        let body = match payload {
+        let body = match *payload {
             Payload::Unsigned => SignableBody::UnsignedPayload,
             Payload::Bytes(b) => SignableBody::Bytes(b),
         };
         let pairs = headers
             .iter()
             .map(|(k, v)| (k.as_str(), v.to_str().unwrap()));
-        let signable = SignableRequest::new(method, url, pairs, body).unwrap();
+        let signable = SignableRequest::new(method, *url, pairs, body).unwrap();
         let (instructions, _) = sign(signable, &params.into()).unwrap().into_parts();
         let (added, _) = instructions.into_parts();
         let mut added: Vec<(String, String)> = added
@@ -466,17 +462,26 @@ mod tests {
         added
     }
 
-    fn ours(
-        method: &str,
-        url: &str,
-        headers: &HeaderMap,
-        payload: Payload<'_>,
-        credentials: &Credentials,
-        region: &str,
-        time: SystemTime,
-    ) -> Vec<(String, String)> {
+    /// The headers `sign_s3` adds (and the `x-amz-date` it replaces).
+    fn ours(case: &Case<'_>, region: &str, time: SystemTime) -> Vec<(String, String)> {
+        let Case {
+            method,
+            url,
+            headers,
+            payload,
+            credentials,
+        } = case;
         let mut signed = headers.clone();
-        sign_s3_at(method, url, &mut signed, payload, credentials, region, time).unwrap();
+        sign_s3_at(
+            method,
+            url,
+            &mut signed,
+            *payload,
+            credentials,
+            region,
+            time,
+        )
+        .unwrap();
         let mut added: Vec<(String, String)> = signed
             .iter()
             .filter(|(name, _)| !headers.contains_key(*name) || name.as_str() == "x-amz-date")
@@ -511,22 +516,29 @@ mod tests {
             "t",
         );
         let host = [("host", "127.0.0.1:9000")];
-        let cases: Vec<(&str, &str, HeaderMap, Payload<'_>, &Credentials)> = vec![
-            (
+        let case = |method, url, headers, payload, credentials| Case {
+            method,
+            url,
+            headers,
+            payload,
+            credentials,
+        };
+        let cases = [
+            case(
                 "GET",
                 "http://127.0.0.1:9000/",
                 headers(&host),
                 Payload::Bytes(&[]),
                 &plain,
             ),
-            (
+            case(
                 "GET",
                 "http://127.0.0.1:9000/bucket/dir/key%20with%2Fslash.txt",
                 headers(&host),
                 Payload::Bytes(&[]),
                 &plain,
             ),
-            (
+            case(
                 "PUT",
                 "http://127.0.0.1:9000/bucket/k",
                 headers(&[
@@ -540,28 +552,28 @@ mod tests {
                 Payload::Unsigned,
                 &session,
             ),
-            (
+            case(
                 "PUT",
                 "http://127.0.0.1:9000/bucket",
                 headers(&host),
                 Payload::Bytes(b"<CreateBucketConfiguration/>"),
                 &plain,
             ),
-            (
+            case(
                 "GET",
                 "http://127.0.0.1:9000/bucket?prefix=a%2Fb&list-type=2&delimiter=%2F&acl",
                 headers(&host),
                 Payload::Bytes(&[]),
                 &plain,
             ),
-            (
+            case(
                 "GET",
                 "https://s3.eu-west-1.amazonaws.com/bucket/k?versionId=x+y",
                 HeaderMap::new(),
                 Payload::Bytes(&[]),
                 &session,
             ),
-            (
+            case(
                 "HEAD",
                 "http://s3.amazonaws.com:80/b/k",
                 HeaderMap::new(),
@@ -573,20 +585,14 @@ mod tests {
         let times = [1_700_000_000, 1_700_000_001, 1_700_086_400, 951_782_400];
         for secs in times {
             let time = UNIX_EPOCH + Duration::from_secs(secs);
-            for (method, url, headers, payload, credentials) in &cases {
+            for case in &cases {
                 for region in ["us-east-1", "eu-west-1"] {
                     assert_eq!(
-                        ours(method, url, headers, *payload, credentials, region, time),
-                        reference_signature(
-                            method,
-                            url,
-                            headers,
-                            *payload,
-                            credentials,
-                            region,
-                            time
-                        ),
-                        "{method} {url} at {secs} in {region}"
+                        ours(case, region, time),
+                        reference_signature(case, region, time),
+                        "{} {} at {secs} in {region}",
+                        case.method,
+                        case.url
                     );
                 }
             }
