@@ -21,9 +21,10 @@
 #   2. starts `apigate serve openapi/mys3.yaml --no-auth` (embedded S3 store in-process) and a
 #      plain nginx reverse proxy in front of that same store;
 #   3. uploads 1 KiB and 1 MiB objects through apigate, then for each size runs, round after
-#      round, wrk with the same threads/connections/duration against: the store directly (SigV4-signed headers,
-#      computed once by benches/proxy/sigv4.py), nginx -> store (same signed headers, Host kept),
-#      and apigate -> store (unsigned; apigate signs upstream);
+#      round, wrk with the same threads/connections/duration against: the store directly
+#      (SigV4-signed headers, computed by benches/proxy/sigv4.py before each run), nginx ->
+#      store (same signed headers, Host kept), apigate -> store in-process (unsigned; apigate
+#      signs upstream), and apigate-tcp -> store over TCP (--s3-endpoint);
 #   4. prints req/s, p50, p99 (and the servers' CPU time per request) per target (medians over
 #      the rounds), and the ratios apigate/direct and apigate/nginx
 #      (target: apigate/nginx >= 1.0 on 1 KiB GETs);

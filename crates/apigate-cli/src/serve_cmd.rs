@@ -61,8 +61,8 @@ pub fn serve(args: &ServeArgs, options: &LoadOptions) -> ExitCode {
 
 /// Twice the CPUs unless told. One worker per CPU left a fifth of a 2-CPU machine idle
 /// under load, the workers parking and waking around each request; with two per CPU
-/// another is runnable when one parks (1 KiB GETs through MyS3: +45% requests/s, -20% CPU
-/// per request; README, Benchmarks). Idle workers cost nothing but their stacks.
+/// another is runnable when one parks (1 KiB GETs through MyS3: +40% requests/s; README,
+/// Benchmarks). Idle workers cost nothing but their stacks.
 fn worker_count(asked: Option<u16>) -> usize {
     asked.map_or_else(
         || std::thread::available_parallelism().map_or(2, |n| n.get().saturating_mul(2)),

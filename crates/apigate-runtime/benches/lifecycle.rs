@@ -158,15 +158,7 @@ async fn run(iterations: u32, only: &[String]) {
         .into_iter()
         .filter(|(_, method, _, _)| only.is_empty() || only.iter().any(|c| c == method));
     for (name, method, path, payload) in cases {
-        for _ in 0..iterations / 10 {
-            send(method, path, payload).await;
-        }
-        let (started, cpu_started) = (Instant::now(), thread_cpu_ns());
-        for _ in 0..iterations {
-            let (status, bytes) = send(method, path, payload).await;
-            assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&bytes));
-        }
-        report(name, iterations, started, cpu_started);
+        measure(name, iterations, || send(method, path, payload)).await;
     }
     if only.is_empty() || only.iter().any(|c| c == "STORE") {
         // The store alone: one signed GET replayed (SigV4 allows it within 15 minutes).
@@ -184,6 +176,7 @@ async fn run(iterations: u32, only: &[String]) {
             Payload::Bytes(&[]),
             &credentials,
             &gw.settings.region,
+            std::time::SystemTime::now(),
         )
         .expect("signed");
         let get = || {
@@ -193,22 +186,27 @@ async fn run(iterations: u32, only: &[String]) {
             let local = &local;
             async move { read_whole(local.call(request).await.expect("store answers")).await }
         };
-        let name = "store alone (GET)";
-        for _ in 0..iterations / 10 {
-            get().await;
-        }
-        let (started, cpu_started) = (Instant::now(), thread_cpu_ns());
-        for _ in 0..iterations {
-            let (status, bytes) = get().await;
-            assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&bytes));
-        }
-        report(name, iterations, started, cpu_started);
+        measure("store alone (GET)", iterations, get).await;
     }
     store.shutdown().await;
     let _ = std::fs::remove_dir_all(data);
 }
 
-fn report(name: &str, iterations: u32, started: Instant, cpu_started: Option<u64>) {
+/// Runs `request` a tenth of `iterations` to warm up, then `iterations` times (each must
+/// answer 200), and prints the CPU and wall-clock time per request.
+async fn measure<F, Fut>(name: &str, iterations: u32, mut request: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = (http::StatusCode, bytes::Bytes)>,
+{
+    for _ in 0..iterations / 10 {
+        request().await;
+    }
+    let (started, cpu_started) = (Instant::now(), thread_cpu_ns());
+    for _ in 0..iterations {
+        let (status, bytes) = request().await;
+        assert_eq!(status, 200, "{name}: {}", String::from_utf8_lossy(&bytes));
+    }
     let per = |total: f64| total / 1e3 / f64::from(iterations);
     let wall = per(started.elapsed().as_nanos() as f64);
     match (cpu_started, thread_cpu_ns()) {

@@ -2,11 +2,13 @@
 //! Gateway's REST semantics.
 //!
 //! What this crate owns:
-//! - [`server`]: the hyper server (HTTP/1.1 + h2c, TCP_NODELAY, graceful shutdown);
+//! - [`server`]: the hyper server (HTTP/1.1 + h2c, TCP_NODELAY, graceful shutdown), with
+//!   [`coarse_timer`] bounding how long a request head may take;
 //! - [`lifecycle`]: one request, stage by stage — route → authorize → validate → map request
 //!   → integrate → select response → map response, failures → [`gateway_response`];
 //! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);
-//! - [`integrations`]: the backends — S3 (`type: aws`, SigV4-signed with `aws-sigv4`),
+//! - [`integrations`]: the backends — S3 (`type: aws`, SigV4-signed by `integrations::signer`
+//!   with `aws-sigv4`'s key derivation),
 //!   `http` and `http_proxy`, and `mock`; [`params`], [`templates`] and [`convert`] do the mapping work around them.
 //!
 //! Definition loading and validation live in `apigate-core`; the embedded S3 store in

@@ -60,6 +60,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::header::{AUTHORIZATION, DATE, HOST};
 use http::request::Parts;
+use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
 /// Hex SHA-256 of the empty body.
@@ -910,73 +911,108 @@ fn canonical_request(
     payload_hash: &str,
     path: PathEncoding,
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(parts.method.as_str().as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(canonical_uri(parts.uri.path(), path).as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(canonical_query(parts.uri.query(), presigned).as_bytes());
-    out.push(b'\n');
-    for name in signed_headers {
-        out.extend_from_slice(name.as_bytes());
-        out.push(b':');
-        let mut values: Vec<&[u8]> = parts
-            .headers
-            .get_all(name.as_str())
-            .iter()
-            .map(|value| value.as_bytes())
-            .collect();
-        if values.is_empty() && name == HOST.as_str() {
-            if let Some(authority) = parts.uri.authority() {
-                values.push(authority.as_str().as_bytes());
-            }
+    CanonicalRequest {
+        method: parts.method.as_str(),
+        uri: &canonical_uri(parts.uri.path(), path),
+        query: parts.uri.query(),
+        presigned,
+        headers: &parts.headers,
+        signed_headers,
+        host: parts.uri.authority().map(|a| a.as_str()),
+        payload_hash,
+        trimmed: b" \t",
+    }
+    .to_bytes()
+}
+
+/// What a SigV4 canonical request is made of: for verifying a caller here, and for
+/// signing requests to S3 (`integrations::signer`).
+pub(crate) struct CanonicalRequest<'a, S> {
+    pub method: &'a str,
+    /// The canonical URI, already derived from the path as the service wants it.
+    pub uri: &'a str,
+    /// The raw query; it is canonicalised here.
+    pub query: Option<&'a str>,
+    /// A presigned URL: its `X-Amz-Signature` is left out of the query.
+    pub presigned: bool,
+    pub headers: &'a HeaderMap,
+    /// Lower-case names, sorted.
+    pub signed_headers: &'a [S],
+    /// `host`'s value when the request has no `Host` header (the URI authority).
+    pub host: Option<&'a str>,
+    pub payload_hash: &'a str,
+    /// The bytes trimmed from both ends of header values (inner runs of spaces are
+    /// collapsed to one either way).
+    pub trimmed: &'a [u8],
+}
+
+impl<S: AsRef<str>> CanonicalRequest<'_, S> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        for line in [
+            self.method,
+            self.uri,
+            &canonical_query(self.query, self.presigned),
+        ] {
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
         }
-        for (index, value) in values.into_iter().enumerate() {
-            if index > 0 {
-                out.push(b',');
+        for name in self.signed_headers {
+            let name = name.as_ref();
+            out.extend_from_slice(name.as_bytes());
+            out.push(b':');
+            let mut values = self.headers.get_all(name).iter().peekable();
+            if values.peek().is_none() && name == HOST.as_str() {
+                if let Some(host) = self.host {
+                    push_trimmed_value(&mut out, host.as_bytes(), self.trimmed);
+                }
             }
-            push_trimmed_value(&mut out, value);
+            for (index, value) in values.enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                push_trimmed_value(&mut out, value.as_bytes(), self.trimmed);
+            }
+            out.push(b'\n');
         }
         out.push(b'\n');
+        for (index, name) in self.signed_headers.iter().enumerate() {
+            if index > 0 {
+                out.push(b';');
+            }
+            out.extend_from_slice(name.as_ref().as_bytes());
+        }
+        out.push(b'\n');
+        out.extend_from_slice(self.payload_hash.as_bytes());
+        out
     }
-    out.push(b'\n');
-    out.extend_from_slice(signed_headers.join(";").as_bytes());
-    out.push(b'\n');
-    out.extend_from_slice(payload_hash.as_bytes());
-    out
 }
 
 /// `AWS4-HMAC-SHA256\n{date}\n{scope}\n{hex sha256(canonical request)}`.
-fn string_to_sign(iso_date: &str, scope: &str, canonical_request: &[u8]) -> String {
+pub(crate) fn string_to_sign(iso_date: &str, scope: &str, canonical_request: &[u8]) -> String {
     format!(
         "{ALGORITHM}\n{iso_date}\n{scope}\n{}",
         sha256_hex(canonical_request)
     )
 }
 
-/// Appends `value` with leading/trailing spaces and tabs removed and inner
-/// runs of spaces collapsed to one.
-fn push_trimmed_value(out: &mut Vec<u8>, value: &[u8]) {
-    let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
+/// Appends `value` with the `trimmed` bytes removed from both ends and inner runs of
+/// spaces collapsed to one.
+fn push_trimmed_value(out: &mut Vec<u8>, value: &[u8], trimmed: &[u8]) {
     let start = value
         .iter()
-        .position(|b| !is_blank(b))
+        .position(|b| !trimmed.contains(b))
         .unwrap_or(value.len());
     let end = value
         .iter()
-        .rposition(|b| !is_blank(b))
+        .rposition(|b| !trimmed.contains(b))
         .map_or(start, |last| last + 1);
     let mut previous_space = false;
     for &byte in value.get(start..end).unwrap_or_default() {
-        if byte == b' ' {
-            if previous_space {
-                continue;
-            }
-            previous_space = true;
-        } else {
-            previous_space = false;
+        if byte != b' ' || !previous_space {
+            out.push(byte);
         }
-        out.push(byte);
+        previous_space = byte == b' ';
     }
 }
 
@@ -1019,7 +1055,7 @@ fn normalize_path(path: &str) -> String {
 }
 
 /// The canonical query string: form-decoded pairs, re-encoded, sorted.
-pub(crate) fn canonical_query(query: Option<&str>, presigned: bool) -> String {
+fn canonical_query(query: Option<&str>, presigned: bool) -> String {
     let mut pairs: Vec<(String, String)> = query_pairs(query.unwrap_or_default())
         .filter(|(name, _)| !(presigned && name == PARAM_SIGNATURE))
         .map(|(name, value)| {
@@ -2810,7 +2846,7 @@ mod tests {
             ("   ", ""),
         ] {
             let mut out = Vec::new();
-            push_trimmed_value(&mut out, value.as_bytes());
+            push_trimmed_value(&mut out, value.as_bytes(), b" \t");
             assert_eq!(String::from_utf8(out).unwrap(), expected, "{value:?}");
         }
     }

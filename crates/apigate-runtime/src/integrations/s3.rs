@@ -143,6 +143,7 @@ impl S3Backend {
             payload,
             &credentials,
             &region,
+            std::time::SystemTime::now(),
         )?;
 
         if let Some(t) = request.trace.as_deref() {

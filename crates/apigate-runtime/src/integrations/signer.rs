@@ -6,7 +6,7 @@
 //! profile files, web identity, containers), and — toward real AWS only — the integration's
 //! `credentials` role assumed through STS on top of that chain.
 
-use crate::auth::sigv4::{canonical_query, sha256_hex, EMPTY_SHA256};
+use crate::auth::sigv4::{sha256_hex, string_to_sign, CanonicalRequest, EMPTY_SHA256};
 use crate::context::civil_from_days;
 use crate::error::GatewayError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -121,34 +121,6 @@ pub enum Payload<'a> {
     Bytes(&'a [u8]),
 }
 
-/// Signs an S3 request in place: adds `x-amz-date`, `x-amz-content-sha256`,
-/// `x-amz-security-token` and `authorization` to `headers`. `url` is the full request URL
-/// (already percent-encoded the way it is sent).
-///
-/// The signature is the one `aws-sigv4`'s request signer computes for S3 (single path
-/// encoding, no path normalisation, every header but `authorization`, `user-agent`,
-/// `x-amzn-trace-id` and `transfer-encoding` signed; the tests hold the two to the same
-/// bytes), built here without its intermediate maps and strings, and with the signing key
-/// derived once per day, region and secret rather than per request.
-pub fn sign_s3(
-    method: &str,
-    url: &str,
-    headers: &mut HeaderMap,
-    payload: Payload<'_>,
-    credentials: &Credentials,
-    region: &str,
-) -> Result<(), GatewayError> {
-    sign_s3_at(
-        method,
-        url,
-        headers,
-        payload,
-        credentials,
-        region,
-        SystemTime::now(),
-    )
-}
-
 /// Headers that are never signed (as in `aws-sigv4`: changed by proxies, or the signature).
 const UNSIGNED_HEADERS: [&str; 4] = [
     "authorization",
@@ -157,7 +129,18 @@ const UNSIGNED_HEADERS: [&str; 4] = [
     "transfer-encoding",
 ];
 
-fn sign_s3_at(
+/// Signs an S3 request in place: adds `x-amz-date`, `x-amz-content-sha256`,
+/// `x-amz-security-token` and `authorization` to `headers`. `url` is the full request URL
+/// (already percent-encoded the way it is sent).
+///
+/// The signature is the one `aws-sigv4`'s request signer computes for S3 (single path
+/// encoding, no path normalisation, every header but `authorization`, `user-agent`,
+/// `x-amzn-trace-id` and `transfer-encoding` signed; the tests hold the two to the same
+/// bytes), built without its intermediate maps and strings — the canonical request by
+/// [`CanonicalRequest`], as inbound verification builds it — and with the signing key
+/// derived once per day, region and secret rather than per request. `now` is the signing
+/// time.
+pub fn sign_s3(
     method: &str,
     url: &str,
     headers: &mut HeaderMap,
@@ -175,7 +158,7 @@ fn sign_s3_at(
     let target = Target::of(url);
     headers.insert(
         HeaderName::from_static("x-amz-date"),
-        HeaderValue::from_bytes(stamp.iso()).map_err(|e| sign_error(url, &e))?,
+        HeaderValue::from_str(stamp.iso()).map_err(|e| sign_error(url, &e))?,
     );
     headers.insert(
         HeaderName::from_static("x-amz-content-sha256"),
@@ -187,67 +170,40 @@ fn sign_s3_at(
         headers.insert(HeaderName::from_static("x-amz-security-token"), value);
     }
     let host_from_url = (!headers.contains_key(HOST)).then(|| target.host());
-
-    // The canonical request (SigV4 step 1).
-    let mut names: Vec<&str> = headers
+    let mut signed_headers: Vec<&str> = headers
         .keys()
         .map(HeaderName::as_str)
         .chain(host_from_url.is_some().then_some("host"))
         .filter(|name| !UNSIGNED_HEADERS.contains(name))
         .collect();
-    names.sort_unstable();
-    let mut canonical = Vec::with_capacity(512);
-    canonical.extend_from_slice(method.as_bytes());
-    canonical.push(b'\n');
-    canonical.extend_from_slice(target.path.as_bytes());
-    canonical.push(b'\n');
-    if let Some(query) = target.query {
-        canonical.extend_from_slice(canonical_query(Some(query), false).as_bytes());
+    signed_headers.sort_unstable();
+    let canonical = CanonicalRequest {
+        method,
+        // S3: the path as sent, neither normalised nor encoded again.
+        uri: target.path,
+        query: target.query,
+        presigned: false,
+        headers,
+        signed_headers: &signed_headers,
+        host: host_from_url,
+        payload_hash: &payload_hash,
+        // As `aws-sigv4` trims (spaces only).
+        trimmed: b" ",
     }
-    canonical.push(b'\n');
-    for name in &names {
-        canonical.extend_from_slice(name.as_bytes());
-        canonical.push(b':');
-        match host_from_url {
-            Some(host) if *name == "host" => push_trimmed_spaces(&mut canonical, host.as_bytes()),
-            _ => {
-                for (index, value) in headers.get_all(*name).iter().enumerate() {
-                    if index > 0 {
-                        canonical.push(b',');
-                    }
-                    push_trimmed_spaces(&mut canonical, value.as_bytes());
-                }
-            }
-        }
-        canonical.push(b'\n');
-    }
-    canonical.push(b'\n');
-    let signed_headers = names.join(";");
-    canonical.extend_from_slice(signed_headers.as_bytes());
-    canonical.push(b'\n');
-    canonical.extend_from_slice(payload_hash.as_bytes());
-
-    // The string to sign (step 2) and the signature (steps 3 and 4).
-    let date = stamp.date();
-    let mut string_to_sign = String::with_capacity(160);
-    string_to_sign.push_str("AWS4-HMAC-SHA256\n");
-    string_to_sign.push_str(date_str(stamp.iso()));
-    string_to_sign.push('\n');
-    let scope_from = string_to_sign.len();
-    string_to_sign.push_str(date_str(date));
-    string_to_sign.push('/');
-    string_to_sign.push_str(region);
-    string_to_sign.push_str("/s3/aws4_request");
-    let scope_to = string_to_sign.len();
-    string_to_sign.push('\n');
-    string_to_sign.push_str(&sha256_hex(&canonical));
-    let signature = with_signing_key(credentials.secret_access_key(), date, region, now, |key| {
-        aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes())
-    });
-    let scope = string_to_sign.get(scope_from..scope_to).unwrap_or_default();
+    .to_bytes();
+    let scope = format!("{}/{region}/s3/aws4_request", stamp.date());
+    let string_to_sign = string_to_sign(stamp.iso(), &scope, &canonical);
+    let signature = with_signing_key(
+        credentials.secret_access_key(),
+        stamp.date(),
+        region,
+        now,
+        |key| aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes()),
+    );
     let authorization = format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-        credentials.access_key_id()
+        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
+        credentials.access_key_id(),
+        signed_headers.join(";")
     );
     headers.insert(
         AUTHORIZATION,
@@ -258,28 +214,6 @@ fn sign_s3_at(
 
 fn sign_error(url: &str, e: &dyn std::fmt::Display) -> GatewayError {
     GatewayError::configuration(format!("cannot sign {url}: {e}"))
-}
-
-/// The ASCII text of a date stamp (always ASCII digits and letters).
-fn date_str(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
-}
-
-/// Appends a header value as SigV4 canonicalises it (and `aws-sigv4` does): leading and
-/// trailing spaces removed, inner runs of spaces collapsed to one.
-fn push_trimmed_spaces(out: &mut Vec<u8>, value: &[u8]) {
-    let start = value.iter().position(|b| *b != b' ').unwrap_or(value.len());
-    let end = value
-        .iter()
-        .rposition(|b| *b != b' ')
-        .map_or(start, |last| last + 1);
-    let mut previous_space = false;
-    for &byte in value.get(start..end).unwrap_or_default() {
-        if byte != b' ' || !previous_space {
-            out.push(byte);
-        }
-        previous_space = byte == b' ';
-    }
 }
 
 /// A request URL split the way SigV4 reads it.
@@ -349,13 +283,14 @@ impl AmzDate {
         AmzDate(out)
     }
 
-    fn iso(&self) -> &[u8] {
-        &self.0
+    fn iso(&self) -> &str {
+        // ASCII digits, `T` and `Z`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// `YYYYMMDD`, the credential scope's date.
-    fn date(&self) -> &[u8] {
-        self.0.get(..8).unwrap_or_default()
+    fn date(&self) -> &str {
+        self.iso().get(..8).unwrap_or_default()
     }
 }
 
@@ -363,14 +298,14 @@ impl AmzDate {
 /// the last (secret, date, region) it was derived for.
 fn with_signing_key<T>(
     secret: &str,
-    date: &[u8],
+    date: &str,
     region: &str,
     now: SystemTime,
     use_key: impl FnOnce(&[u8]) -> T,
 ) -> T {
     struct Cached {
         secret: String,
-        date: Vec<u8>,
+        date: String,
         region: String,
         key: Vec<u8>,
     }
@@ -379,24 +314,20 @@ fn with_signing_key<T>(
     }
     KEY.with(|slot| {
         let mut slot = slot.borrow_mut();
-        let hit = slot
-            .as_ref()
-            .is_some_and(|c| c.date == date && c.region == region && c.secret == secret);
-        if !hit {
-            let key = aws_sigv4::sign::v4::generate_signing_key(secret, now, region, "s3");
-            *slot = Some(Cached {
+        let cached = match slot.take() {
+            Some(c) if c.date == date && c.region == region && c.secret == secret => c,
+            _ => Cached {
                 secret: secret.to_owned(),
-                date: date.to_vec(),
+                date: date.to_owned(),
                 region: region.to_owned(),
-                key: key.as_ref().to_vec(),
-            });
-        }
-        match slot.as_ref() {
-            Some(cached) => use_key(&cached.key),
-            None => use_key(
-                aws_sigv4::sign::v4::generate_signing_key(secret, now, region, "s3").as_ref(),
-            ),
-        }
+                key: aws_sigv4::sign::v4::generate_signing_key(secret, now, region, "s3")
+                    .as_ref()
+                    .to_vec(),
+            },
+        };
+        let result = use_key(&cached.key);
+        *slot = Some(cached);
+        result
     })
 }
 
@@ -424,18 +355,11 @@ mod tests {
         region: &str,
         time: SystemTime,
     ) -> Vec<(String, String)> {
-        let Case {
-            method,
-            url,
-            headers,
-            payload,
-            credentials,
-        } = case;
         let mut settings = SigningSettings::default();
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
-        let identity = (*credentials).clone().into();
+        let identity = case.credentials.clone().into();
         let params = SigningParams::builder()
             .identity(&identity)
             .region(region)
@@ -444,14 +368,15 @@ mod tests {
             .settings(settings)
             .build()
             .unwrap();
-        let body = match *payload {
+        let body = match case.payload {
             Payload::Unsigned => SignableBody::UnsignedPayload,
             Payload::Bytes(b) => SignableBody::Bytes(b),
         };
-        let pairs = headers
+        let pairs = case
+            .headers
             .iter()
             .map(|(k, v)| (k.as_str(), v.to_str().unwrap()));
-        let signable = SignableRequest::new(method, *url, pairs, body).unwrap();
+        let signable = SignableRequest::new(case.method, case.url, pairs, body).unwrap();
         let (instructions, _) = sign(signable, &params.into()).unwrap().into_parts();
         let (added, _) = instructions.into_parts();
         let mut added: Vec<(String, String)> = added
@@ -464,20 +389,15 @@ mod tests {
 
     /// The headers `sign_s3` adds (and the `x-amz-date` it replaces).
     fn ours(case: &Case<'_>, region: &str, time: SystemTime) -> Vec<(String, String)> {
-        let Case {
-            method,
-            url,
-            headers,
-            payload,
-            credentials,
-        } = case;
+        let headers = &case.headers;
         let mut signed = headers.clone();
-        sign_s3_at(
+        let (method, url, payload) = (case.method, case.url, case.payload);
+        sign_s3(
             method,
             url,
             &mut signed,
-            *payload,
-            credentials,
+            payload,
+            case.credentials,
             region,
             time,
         )
@@ -602,12 +522,9 @@ mod tests {
     #[test]
     fn dates_are_utc_civil_dates() {
         let at = |secs: u64| {
-            String::from_utf8(
-                AmzDate::at(UNIX_EPOCH + Duration::from_secs(secs))
-                    .iso()
-                    .to_vec(),
-            )
-            .unwrap()
+            AmzDate::at(UNIX_EPOCH + Duration::from_secs(secs))
+                .iso()
+                .to_owned()
         };
         assert_eq!(at(0), "19700101T000000Z");
         assert_eq!(at(951_782_400), "20000229T000000Z");

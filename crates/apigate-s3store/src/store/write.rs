@@ -18,8 +18,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Result, StdError};
 use tokio::io::{AsyncWriteExt, BufWriter};
 
 use super::conditions::{Preconditions, Verdict};
-use super::object_file::Tail;
-use super::object_file::{encode_trailer, millis_since_epoch, ObjectMeta, StoredChecksums};
+use super::object_file::{encode_trailer, millis_since_epoch, ObjectMeta, StoredChecksums, Tail};
 use super::read::OpenObject;
 use super::{blocking, s3_errors, FsStore, IO_CHUNK, MAX_OBJECT_SIZE};
 
