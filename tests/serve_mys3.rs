@@ -669,3 +669,125 @@ async fn sigterm_lets_in_flight_requests_finish() {
     assert_eq!(received, data.len(), "the in-flight body was completed");
     assert!(stopping.await.unwrap().success());
 }
+
+/// Puts `count` objects with distinct bodies in a new bucket, unsigned (`--no-auth`), and
+/// returns their keys and bodies.
+async fn seed_objects(
+    h: &Harness,
+    c: &Client,
+    bucket: &str,
+    count: usize,
+) -> Vec<(String, Vec<u8>)> {
+    let r = c
+        .put(h.url(&format!("/S3/{bucket}")))
+        .body(bucket_config())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let mut objects = Vec::new();
+    for i in 0..count {
+        let key = format!("object-{i}");
+        // Distinct lengths as well as contents: a response handed to the wrong request
+        // fails on either.
+        let body: Vec<u8> = (0..1000 + i * 37)
+            .map(|n| ((n * 7 + i) % 251) as u8)
+            .collect();
+        let r = c
+            .put(h.url(&format!("/S3/{bucket}/{key}")))
+            .header("Content-Type", "application/octet-stream")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        objects.push((key, body));
+    }
+    objects
+}
+
+/// Many keep-alive connections at once, each reading objects in its own order: every
+/// response reaches the request it answers (responses are written in per-worker batches,
+/// `server::join_the_batch`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_connections_each_get_their_own_responses() {
+    let h = start(Options::new("openapi/mys3.yaml", Store::Embedded).arg("--no-auth")).await;
+    let objects = std::sync::Arc::new(seed_objects(&h, &Client::new(), "concurrent", 16).await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for conn in 0..24 {
+        let objects = objects.clone();
+        let base = h.url("/S3/concurrent");
+        // One client per task: its own keep-alive connection.
+        let client = Client::builder().pool_max_idle_per_host(1).build().unwrap();
+        tasks.spawn(async move {
+            for round in 0..30 {
+                let (key, body) = &objects[(conn * 5 + round * 3) % objects.len()];
+                let r = client.get(format!("{base}/{key}")).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                assert_eq!(r.bytes().await.unwrap().as_ref(), body.as_slice(), "{key}");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+}
+
+/// HTTP/1.1 pipelining: requests written back to back on one connection are answered in
+/// order, each with its own object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_requests_are_answered_in_order() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+    let h = start(Options::new("openapi/mys3.yaml", Store::Embedded).arg("--no-auth")).await;
+    let objects = seed_objects(&h, &Client::new(), "pipelined", 8).await;
+    let authority = h.root.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    // Twice through the objects, HEAD and GET interleaved, in a single write.
+    let order: Vec<(&str, usize)> = (0..16)
+        .map(|i| {
+            (
+                if i % 3 == 0 { "HEAD" } else { "GET" },
+                (i * 5) % objects.len(),
+            )
+        })
+        .collect();
+    let mut requests = String::new();
+    for (method, i) in &order {
+        requests.push_str(&format!(
+            "{method} /S3/pipelined/{} HTTP/1.1\r\nHost: {authority}\r\n\r\n",
+            objects[*i].0
+        ));
+    }
+    stream.write_all(requests.as_bytes()).await.unwrap();
+
+    let mut reader = BufReader::new(stream);
+    for (method, i) in &order {
+        let (key, body) = &objects[*i];
+        let mut status = String::new();
+        reader.read_line(&mut status).await.unwrap();
+        assert!(
+            status.starts_with("HTTP/1.1 200"),
+            "{method} {key}: {status:?}"
+        );
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).await.unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = Some(value.trim().parse::<usize>().unwrap());
+                }
+            }
+        }
+        assert_eq!(length, Some(body.len()), "{method} {key}: Content-Length");
+        if *method == "GET" {
+            let mut got = vec![0u8; body.len()];
+            reader.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, body, "{method} {key}: body");
+        }
+    }
+}

@@ -56,7 +56,9 @@ pub async fn serve(
                     let gw = gw.clone();
                     async move {
                         let req = req.map(|b| b.map_err(|e| Box::new(e) as crate::body::BoxError).boxed_unsync());
-                        Ok::<_, Infallible>(lifecycle::handle(&gw, req, remote).await)
+                        let response = lifecycle::handle(&gw, req, remote).await;
+                        join_the_batch().await;
+                        Ok::<_, Infallible>(response)
                     }
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service);
@@ -78,6 +80,22 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Called with a finished response before hyper writes it: returns once this worker thread
+/// has run its other ready tasks and polled for new I/O. That is what `yield_now` does —
+/// tokio wakes a yielded task only when the worker is out of ready tasks and has polled
+/// the I/O driver.
+///
+/// Under load the responses a worker completes then leave together rather than one every
+/// few tens of microseconds, and a client or proxy in front reads several per wake-up
+/// instead of being woken, and waking a gateway thread, for each. With 1 KiB GETs through
+/// MyS3 on two CPUs shared with the load generator, context switches per request fell from
+/// 1.1 to 0.6, interrupts from 0.32 to 0.14 and idle CPU from 6–8% to 3–4%; throughput
+/// rose by a fifth (README, Benchmarks). On an idle server it costs one non-blocking poll
+/// of the I/O driver, and single-connection latency did not rise.
+async fn join_the_batch() {
+    tokio::task::yield_now().await;
 }
 
 /// Resolves on SIGINT or SIGTERM.
