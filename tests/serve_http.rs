@@ -154,6 +154,31 @@ async fn http_proxy_passes_backend_status_and_streams() {
     assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8));
 }
 
+/// A backend's redirect is answered, not followed: its status, `Location` and body reach the
+/// client as AWS returns them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_proxy_returns_backend_redirects_unfollowed() {
+    let (h, _, _) = gateway().await;
+    let c = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for status in ["301", "302", "307"] {
+        let r = c
+            .get(h.url("/v1/proxy/moved"))
+            .header("x-echo-status", status)
+            .header("x-echo-location", "/store/elsewhere")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_str(), status);
+        assert_eq!(r.headers()["location"], "/store/elsewhere");
+        let body: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        assert_eq!(body["method"], "GET", "the backend's own answer: {body}");
+        assert!(body["path"].as_str().unwrap().ends_with("/moved"), "{body}");
+    }
+}
+
 /// Every cell of the passthroughBehavior table (§6.2): templated, passed through, or 415.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passthrough_behaviour_table() {

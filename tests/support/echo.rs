@@ -1,5 +1,6 @@
 //! An HTTP backend for the http/http_proxy tests (hyper on 127.0.0.1:0): answers every
-//! request with a JSON description of what it received. `x-echo-status: N` sets the status;
+//! request with a JSON description of what it received. `x-echo-status: N` sets the status,
+//! `x-echo-location: L` a `Location` header;
 //! `GET …/bytes/N` streams N bytes instead; `PUT /store/KEY` keeps the body and its
 //! Content-Type in memory and `GET /store/KEY` returns them.
 
@@ -112,7 +113,11 @@ async fn echo(req: Request<Incoming>, objects: Objects) -> Result<Response<EchoB
         .get("x-echo-status")
         .and_then(|v| v.to_str().ok()?.parse::<u16>().ok())
         .unwrap_or(200);
-    Ok(Response::builder()
+    let mut response = Response::builder();
+    if let Some(location) = parts.headers.get("x-echo-location") {
+        response = response.header("location", location);
+    }
+    Ok(response
         .status(status)
         .header("content-type", "application/json")
         .header("x-echo-method", parts.method.as_str())

@@ -210,12 +210,14 @@ impl InProcessS3 for EmbeddedStore {
 }
 
 /// The client for backend calls: TCP_NODELAY, and a read timeout so a stalled backend body
-/// cannot hold a request forever. `insecure` skips TLS verification
-/// (`tlsConfig.insecureSkipVerification`).
+/// cannot hold a request forever. Redirects are not followed: API Gateway hands a backend's
+/// 3xx (an S3 `301 PermanentRedirect`, an HTTP backend's `302`) to response selection like
+/// any other status. `insecure` skips TLS verification (`tlsConfig.insecureSkipVerification`).
 fn http_client(insecure: bool) -> Result<reqwest::Client, Failure> {
     reqwest::Client::builder()
         .tcp_nodelay(true)
         .read_timeout(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
         .danger_accept_invalid_certs(insecure)
         .build()
         .map_err(|e| fail(2, format!("HTTP client: {e}")))
