@@ -670,21 +670,15 @@ async fn sigterm_lets_in_flight_requests_finish() {
     assert!(stopping.await.unwrap().success());
 }
 
-/// Puts `count` objects with distinct bodies in a new bucket, unsigned (`--no-auth`), and
-/// returns their keys and bodies.
+/// Creates `bucket` and puts `count` objects with distinct bodies in it (unsigned: the
+/// gateway runs with `--no-auth`); returns their keys and bodies.
 async fn seed_objects(
     h: &Harness,
     c: &Client,
     bucket: &str,
     count: usize,
 ) -> Vec<(String, Vec<u8>)> {
-    let r = c
-        .put(h.url(&format!("/S3/{bucket}")))
-        .body(bucket_config())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    create_bucket(c, h, bucket).await;
     let mut objects = Vec::new();
     for i in 0..count {
         let key = format!("object-{i}");

@@ -2,8 +2,9 @@
 //! Gateway's REST semantics.
 //!
 //! What this crate owns:
-//! - [`server`]: the hyper server (HTTP/1.1 + h2c, TCP_NODELAY, graceful shutdown), with
-//!   [`coarse_timer`] bounding how long a request head may take;
+//! - [`server`]: the hyper server (HTTP/1.1 + h2c, TCP_NODELAY, graceful shutdown,
+//!   responses written with their worker's batch), with [`coarse_timer`] bounding how long a
+//!   request head may take;
 //! - [`lifecycle`]: one request, stage by stage — route → authorize → validate → map request
 //!   → integrate → select response → map response, failures → [`gateway_response`];
 //! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);

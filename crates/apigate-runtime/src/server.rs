@@ -1,5 +1,6 @@
 //! The HTTP server: accepts connections (HTTP/1.1 and h2c), sets TCP_NODELAY, hands each
-//! request to the lifecycle, and shuts down gracefully — in-flight requests finish.
+//! request to the lifecycle, writes the responses in per-worker batches
+//! (`join_the_batch`), and shuts down gracefully — in-flight requests finish.
 
 use crate::coarse_timer::CoarseTimer;
 use crate::lifecycle::{self, Gateway};

@@ -137,7 +137,7 @@ const UNSIGNED_HEADERS: [&str; 4] = [
 /// encoding, no path normalisation, every header but `authorization`, `user-agent`,
 /// `x-amzn-trace-id` and `transfer-encoding` signed; the tests hold the two to the same
 /// bytes), built without its intermediate maps and strings — the canonical request by
-/// [`CanonicalRequest`], as inbound verification builds it — and with the signing key
+/// `auth::sigv4::CanonicalRequest`, as inbound verification builds it — and with the signing key
 /// derived once per day, region and secret rather than per request. `now` is the signing
 /// time.
 pub fn sign_s3(
