@@ -37,6 +37,11 @@ impl Drop for Served {
 }
 
 fn serve(data_dir: &Path, extra: &[&str]) -> Served {
+    serve_with_env(data_dir, extra, &[])
+}
+
+/// [`serve`] with `env` set on top of a cleared AWS environment.
+fn serve_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_apigate"))
         .args([
             "serve",
@@ -52,6 +57,7 @@ fn serve(data_dir: &Path, extra: &[&str]) -> Served {
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_SESSION_TOKEN")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -75,8 +81,15 @@ fn serve(data_dir: &Path, extra: &[&str]) -> Served {
                     .to_string(),
             );
         }
-        if let Some(rest) = line.trim().strip_prefix("caller key (generated): ") {
-            let (id, secret) = rest.split_once(" / ").unwrap();
+        if let Some(rest) = line.trim().strip_prefix("curl --aws-sigv4 ") {
+            let user = rest
+                .split("--user \"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let (id, secret) = user.split_once(':').unwrap();
             caller = Some((id.to_string(), secret.to_string()));
         }
         if let Some(rest) = line.strip_prefix("apigate: embedded S3 store at ") {
@@ -267,4 +280,36 @@ fn definition_with_errors_is_refused() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("error[arn-malformed]"), "{err}");
     assert!(err.contains("fix them first"), "{err}");
+}
+
+/// The banner prints each generated secret once (the caller's in its curl line, the store's in
+/// its credentials line) and never a secret that came from the environment.
+#[test]
+fn banner_prints_generated_secrets_once_and_environment_secrets_never() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = serve(&dir.path().join("s3"), &[]);
+    let banner = s.stdout.join("\n");
+    assert!(!s.caller.1.is_empty(), "{banner}");
+    assert_eq!(banner.matches(s.caller.1.as_str()).count(), 1, "{banner}");
+    let store_secret = banner
+        .split("AWS_SECRET_ACCESS_KEY=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    assert!(store_secret.len() >= 20, "{banner}");
+    assert_eq!(banner.matches(store_secret).count(), 1, "{banner}");
+    drop(s);
+
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYENVIRONMENT";
+    let s = serve_with_env(
+        &dir.path().join("s3-env"),
+        &[],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENTKEY01"),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+        ],
+    );
+    let banner = s.stdout.join("\n");
+    assert!(banner.contains("AKIAENVIRONMENTKEY01"), "{banner}");
+    assert!(!banner.contains(secret), "{banner}");
 }

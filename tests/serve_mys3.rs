@@ -526,6 +526,35 @@ async fn iam_methods_verify_the_caller_signature(store: Store) {
     .await
     .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A valid signature followed by a second `Signature=`: refused, not resolved either way.
+    let mut request = signed(
+        &c,
+        "GET",
+        &h.url("/S3"),
+        &[],
+        b"",
+        CALLER_SECRET,
+        SystemTime::now(),
+    )
+    .build()
+    .unwrap();
+    let authorization = request.headers()["authorization"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    request.headers_mut().insert(
+        "authorization",
+        format!("{authorization}, Signature={}", "0".repeat(64))
+            .parse()
+            .unwrap(),
+    );
+    let r = c.execute(request).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.headers()["x-amzn-errortype"],
+        "IncompleteSignatureException"
+    );
+    assert!(r.text().await.unwrap().contains("duplicate 'Signature'"));
     // Correctly signed.
     let r = call(&c, &h, "GET", "/S3", &[], b"").await;
     assert_eq!(r.status(), StatusCode::OK);

@@ -152,7 +152,9 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         );
         if let Some((id, secret)) = generated {
             let base = public_base(args.listen, stage.as_deref());
-            let _ = writeln!(out, "  caller key (generated): {id} / {secret}");
+            // Each generated secret is printed once (here, in the curl line); secrets from the
+            // environment or a credentials file never are.
+            let _ = writeln!(out, "  caller key (generated): {id}");
             let _ = writeln!(
                 out,
                 "  curl --aws-sigv4 \"aws:amz:{region}:execute-api\" --user \"{id}:{secret}\" {base}"

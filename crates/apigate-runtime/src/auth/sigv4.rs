@@ -706,9 +706,15 @@ fn raw_from_header(header: &str, parts: &Parts) -> Result<RawClaim, AuthFailure>
             "Signature" => &mut signature,
             _ => continue,
         };
-        if slot.is_none() {
-            *slot = Some(value.to_owned());
+        // A repeated parameter is refused rather than resolved either way: with two
+        // `Signature=` tokens, which one was checked would be the verifier's choice, not the
+        // signer's ([I]: AWS's answer to duplicates is not recorded; PARITY.md).
+        if slot.is_some() {
+            return Err(AuthFailure::Incomplete(format!(
+                "Authorization header has a duplicate '{name}' parameter. Authorization={header}"
+            )));
         }
+        *slot = Some(value.to_owned());
     }
 
     let date = header_value(parts, HEADER_DATE).or_else(|| header_value(parts, DATE.as_str()));
