@@ -25,6 +25,7 @@ mod load;
 pub mod mapping;
 pub mod media;
 pub mod model;
+pub mod path_safety;
 pub mod routes;
 pub mod rules;
 pub mod source;

@@ -2,15 +2,16 @@
 //!
 //! Precedence at each level is static segment > `{param}` > `{greedy+}`; when a more specific
 //! branch cannot match the rest of the path, the next one is tried. A resource answers with the
-//! method for the request's verb, else its `ANY` method. Paths are matched on the raw
-//! (percent-encoded) request path split at `/`, and parameter values are percent-decoded
-//! afterwards, so `test%2Ftest.txt` is one segment whose value is `test/test.txt`.
+//! method for the request's verb, else its `ANY` method. Paths are split at `/` while still
+//! percent-encoded, and each segment is decoded before matching, so `test%2Ftest.txt` is one
+//! segment whose value is `test/test.txt`. Decoding follows [`crate::path_safety`]: a segment
+//! with a malformed escape, bytes that are not UTF-8, or a `.`/`..` segment (raw, `%2e`, or
+//! inside a value through `%2F`) fails the lookup instead of matching.
 
 use std::borrow::Cow;
 
-use percent_encoding::percent_decode_str;
-
 use crate::model::{HttpMethod, Method};
+use crate::path_safety::{self, PathError};
 
 /// One segment of a resource path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,11 +94,13 @@ pub struct RouteMatch<'a> {
     pub path_params: Vec<(&'a str, String)>,
 }
 
-/// No method for the request (AWS answers 403 Missing Authentication Token for both).
+/// Why a request path finds no method. AWS answers 403 Missing Authentication Token for the
+/// first two; a path that cannot be decoded safely is the client's error (400).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteError {
     NoResource,
     NoMethod,
+    BadPath(PathError),
 }
 
 impl RouteTable {
@@ -177,10 +180,14 @@ impl RouteTable {
     pub fn lookup(&self, verb: HttpMethod, raw_path: &str) -> Result<RouteMatch<'_>, RouteError> {
         let trimmed = raw_path.strip_prefix('/').unwrap_or(raw_path);
         let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
-        let segments: Vec<&str> = if trimmed.is_empty() {
+        let segments: Vec<Cow<'_, str>> = if trimmed.is_empty() {
             Vec::new()
         } else {
-            trimmed.split('/').collect()
+            trimmed
+                .split('/')
+                .map(path_safety::decode_path_value)
+                .collect::<Result<_, _>>()
+                .map_err(RouteError::BadPath)?
         };
         let mut bound = Vec::new();
         let res = self
@@ -195,21 +202,18 @@ impl RouteTable {
             .map(|(_, id)| *id)
             .ok_or(RouteError::NoMethod)?;
         let method = self.methods.get(method_id).ok_or(RouteError::NoMethod)?;
-        let path_params = bound
-            .into_iter()
-            .map(|(name, raw)| (name, decode(&raw)))
-            .collect();
         Ok(RouteMatch {
             method,
-            path_params,
+            path_params: bound,
         })
     }
 
-    /// Depth-first search in precedence order; `bound` collects (name, raw value).
+    /// Depth-first search in precedence order over decoded segments; `bound` collects
+    /// (name, value).
     fn walk<'a>(
         &'a self,
         at: usize,
-        segs: &[&str],
+        segs: &[Cow<'_, str>],
         i: usize,
         bound: &mut Vec<(&'a str, String)>,
     ) -> Option<usize> {
@@ -217,15 +221,14 @@ impl RouteTable {
         let Some(seg) = segs.get(i) else {
             return Some(at);
         };
-        let decoded = decode_cow(seg);
-        if let Some((_, child)) = res.statics.iter().find(|(name, _)| *name == *decoded) {
+        if let Some((_, child)) = res.statics.iter().find(|(name, _)| name == seg) {
             if let Some(found) = self.walk(*child, segs, i + 1, bound) {
                 return Some(found);
             }
         }
         match &res.variable {
             Some((Segment::Param(name), child)) if !seg.is_empty() => {
-                bound.push((name.as_str(), (*seg).to_string()));
+                bound.push((name.as_str(), seg.to_string()));
                 if let Some(found) = self.walk(*child, segs, i + 1, bound) {
                     return Some(found);
                 }
@@ -262,15 +265,6 @@ impl RouteTable {
     pub fn method_count(&self) -> usize {
         self.methods.len()
     }
-}
-
-fn decode(raw: &str) -> String {
-    percent_decode_str(raw).decode_utf8_lossy().into_owned()
-}
-
-/// A segment for comparison with static names: borrowed unless it has escapes.
-fn decode_cow(raw: &str) -> std::borrow::Cow<'_, str> {
-    percent_decode_str(raw).decode_utf8_lossy()
 }
 
 #[cfg(test)]
@@ -384,6 +378,39 @@ mod tests {
         assert_eq!(
             hit(&t, Get, "/a%20b/c").1,
             vec![("proxy".into(), "a b/c".into())]
+        );
+    }
+
+    #[test]
+    fn undecodable_and_dot_segment_paths_are_refused() {
+        use HttpMethod::*;
+        let t = table(&[("/f/{item}", Get), ("/p/{proxy+}", Get), ("/s/x", Get)]);
+        for (path, why) in [
+            ("/f/%FF%FE", PathError::NotUtf8),
+            ("/f/%80%81", PathError::NotUtf8),
+            ("/f/%zz", PathError::MalformedEscape),
+            ("/f/..", PathError::DotSegment),
+            ("/f/%2e%2E", PathError::DotSegment),
+            ("/f/..%2Fadmin", PathError::DotSegment),
+            ("/p/a/../../admin", PathError::DotSegment),
+            ("/p/./x", PathError::DotSegment),
+            ("/s/x/..", PathError::DotSegment),
+            // Refused before matching: no resource, yet a 400 rather than a 403.
+            ("/nowhere/%FF", PathError::NotUtf8),
+        ] {
+            assert_eq!(
+                t.lookup(Get, path).unwrap_err(),
+                RouteError::BadPath(why),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            hit(&t, Get, "/p/a..b/%E2%82%AC/%25zz").1,
+            vec![("proxy".into(), "a..b/€/%zz".into())]
+        );
+        assert_eq!(
+            hit(&t, Get, "/f/.well-known").1,
+            vec![("item".into(), ".well-known".into())]
         );
     }
 

@@ -141,6 +141,13 @@ impl GatewayError {
         GatewayError::new(ResponseType::ApiConfigurationError, detail)
     }
 
+    /// 400 `Bad Request` for a request whose path, query string or header values cannot be
+    /// decoded without aliasing, or whose values would leave an integration's URI prefix
+    /// (docs/PARITY.md, path safety).
+    pub fn bad_request(detail: impl Into<String>) -> GatewayError {
+        GatewayError::with_message(ResponseType::BadRequestParameters, "Bad Request", detail)
+    }
+
     /// A feature apigate validates but does not execute yet.
     pub fn unsupported(what: &str) -> GatewayError {
         GatewayError::configuration(format!(

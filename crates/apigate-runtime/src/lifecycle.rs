@@ -24,7 +24,7 @@ use crate::templates::{self, RequestBodyPlan};
 use crate::trace::{self, Trace};
 use apigate_core::mapping::{ParamLocation, Source};
 use apigate_core::model::{IntegrationResponse, IntegrationType, Target};
-use apigate_core::routes::RouteMatch;
+use apigate_core::routes::{RouteError, RouteMatch};
 use apigate_core::{Api, HttpMethod, Method};
 use http::header::{
     HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, USER_AGENT,
@@ -142,12 +142,15 @@ async fn run(gw: &Gateway, parts: &Parts, body: Body, cx: &mut RequestContext) -
         Ok(r) => r,
         Err(e) => return fail(gw, &e, cx, None, accept.as_deref()),
     };
-    let request = MethodRequest::new(
+    let request = match MethodRequest::new(
         routed.verb,
         routed.path_params,
         parts.uri.query(),
         &parts.headers,
-    );
+    ) {
+        Ok(r) => r,
+        Err(e) => return fail(gw, &e, cx, None, accept.as_deref()),
+    };
     let result = execute(gw, parts, body, routed.method, &request, cx).await;
     match result {
         Ok(response) => response,
@@ -317,11 +320,12 @@ fn route<'g>(
     let RouteMatch {
         method,
         path_params,
-    } = gw
-        .api
-        .routes
-        .lookup(verb, rest)
-        .map_err(|e| missing(format!("no route for {} {rest}: {e:?}", parts.method)))?;
+    } = gw.api.routes.lookup(verb, rest).map_err(|e| match e {
+        RouteError::BadPath(why) => {
+            GatewayError::bad_request(format!("request path {rest}: {why}"))
+        }
+        _ => missing(format!("no route for {} {rest}: {e:?}", parts.method)),
+    })?;
     cx.resource_path.clone_from(&method.resource_path);
     trace::log(cx.trace.as_deref(), || {
         format!(

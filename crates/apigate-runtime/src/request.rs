@@ -1,9 +1,15 @@
 //! The method request as mapping expressions see it: path parameters (decoded after routing),
 //! query parameters (in order, decoded, repeated names kept) and headers (case-insensitive).
+//!
+//! Every value is decoded without loss, so that distinct raw values stay distinct wherever
+//! they are mapped (an S3 key, a backend query string): a query string with a malformed escape
+//! or percent-encoded bytes that are not UTF-8, or a header value that is not UTF-8, makes the
+//! request a 400 instead of decoding to U+FFFD.
 
+use crate::error::GatewayError;
+use apigate_core::path_safety;
 use apigate_core::HttpMethod;
 use http::HeaderMap;
-use percent_encoding::percent_decode_str;
 use std::borrow::Cow;
 
 #[derive(Debug)]
@@ -17,18 +23,32 @@ pub struct MethodRequest<'a> {
 }
 
 impl<'a> MethodRequest<'a> {
+    /// Decodes the query string and checks the header values; either failing is a 400.
     pub fn new(
         verb: HttpMethod,
         path_params: Vec<(&'a str, String)>,
         raw_query: Option<&str>,
         headers: &'a HeaderMap,
-    ) -> MethodRequest<'a> {
-        MethodRequest {
+    ) -> Result<MethodRequest<'a>, GatewayError> {
+        let query = match raw_query {
+            Some(raw) => parse_query(raw)
+                .map_err(|e| GatewayError::bad_request(format!("query string: {e}")))?,
+            None => Vec::new(),
+        };
+        if let Some((name, _)) = headers
+            .iter()
+            .find(|(_, v)| std::str::from_utf8(v.as_bytes()).is_err())
+        {
+            return Err(GatewayError::bad_request(format!(
+                "header {name}: a value that is not UTF-8"
+            )));
+        }
+        Ok(MethodRequest {
             verb,
             path_params,
-            query: raw_query.map(parse_query).unwrap_or_default(),
+            query,
             headers,
-        }
+        })
     }
 
     pub fn path(&self, name: &str) -> Option<&str> {
@@ -54,7 +74,8 @@ impl<'a> MethodRequest<'a> {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The single-value view of a header: its last value.
+    /// The single-value view of a header: its last value. (Values were checked to be UTF-8
+    /// in [`MethodRequest::new`], so the conversion loses nothing.)
     pub fn header_last(&self, name: &str) -> Option<Cow<'_, str>> {
         self.headers
             .get_all(name)
@@ -71,19 +92,19 @@ impl<'a> MethodRequest<'a> {
     }
 }
 
-/// Splits `a=1&b&c=%20` into decoded pairs; a name without `=` has an empty value.
-pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+/// Splits `a=1&b&c=%20` into decoded pairs; a name without `=` has an empty value. Decoding is
+/// strict ([`path_safety::decode`]): `%zz` or `%FF` anywhere refuses the whole query string.
+pub fn parse_query(raw: &str) -> Result<Vec<(String, String)>, path_safety::PathError> {
     raw.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(name), decode(value))
+            Ok((
+                path_safety::decode(name)?.into_owned(),
+                path_safety::decode(value)?.into_owned(),
+            ))
         })
         .collect()
-}
-
-fn decode(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
@@ -98,7 +119,8 @@ mod tests {
             vec![],
             Some("a=1&b&a=2&c=x%20y+z&&d=%E2%82%AC"),
             &headers,
-        );
+        )
+        .unwrap();
         assert_eq!(req.query_last("a"), Some("2"));
         assert_eq!(req.query_all("a").collect::<Vec<_>>(), ["1", "2"]);
         assert_eq!(req.query_last("b"), Some(""));
@@ -113,7 +135,7 @@ mod tests {
         headers.append("content-type", "text/plain".parse().unwrap());
         headers.append("x-multi", "1".parse().unwrap());
         headers.append("x-multi", "2".parse().unwrap());
-        let req = MethodRequest::new(HttpMethod::Get, vec![], None, &headers);
+        let req = MethodRequest::new(HttpMethod::Get, vec![], None, &headers).unwrap();
         assert_eq!(
             req.header_last("Content-Type").as_deref(),
             Some("text/plain")
@@ -123,5 +145,21 @@ mod tests {
             req.header_all("x-multi").collect::<Vec<_>>().join(","),
             "1,2"
         );
+    }
+
+    #[test]
+    fn undecodable_queries_and_headers_are_refused() {
+        let headers = HeaderMap::new();
+        for q in ["a=%FF", "a=%80%81", "a=%zz", "%FE=1", "ok=1&b=%"] {
+            let r = MethodRequest::new(HttpMethod::Get, vec![], Some(q), &headers);
+            assert_eq!(r.unwrap_err().message, "Bad Request", "{q}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-latin1",
+            http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+        );
+        let r = MethodRequest::new(HttpMethod::Get, vec![], None, &headers);
+        assert_eq!(r.unwrap_err().kind.default_status(), 400);
     }
 }

@@ -9,6 +9,7 @@ pub mod signer;
 use crate::body::Body;
 use crate::error::GatewayError;
 use ::http::HeaderMap;
+use apigate_core::path_safety;
 use apigate_core::uri::{Part, Template};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,6 +70,12 @@ pub fn render(
 }
 
 /// [`render`] deciding per placeholder name whether its `/` stay.
+///
+/// Path safety: placeholder values come from the client (path, query string, headers, body),
+/// so the rendered path must not contain a `.` or `..` segment once a backend decodes it
+/// (`..`, `%2E%2E`, `..%2F` inside a `%2F`-encoded value). Such a request is a 400 and nothing
+/// is sent: encoding cannot help, as backends decode `%2E`/`%2F` before resolving dot
+/// segments. Routing refuses most such values already; this covers mapped ones.
 pub fn render_with(
     template: &Template,
     path: &BTreeMap<String, String>,
@@ -100,6 +107,16 @@ pub fn render_with(
                 out.push_str(value);
             }
         }
+    }
+    let has_placeholder = template
+        .parts
+        .iter()
+        .any(|p| matches!(p, Part::Placeholder(_)));
+    let path = out.split(['?', '#']).next().unwrap_or_default();
+    if has_placeholder && path_safety::encoded_path_has_dot_segment(path) {
+        return Err(GatewayError::bad_request(format!(
+            "Execution failed: the integration URI path {path} would have a . or .. segment"
+        )));
     }
     Ok(out)
 }
@@ -137,5 +154,29 @@ mod tests {
         );
         path.remove("bucket");
         assert!(render(&t, &path, &vars, true).is_err());
+    }
+
+    #[test]
+    fn render_refuses_values_that_leave_the_prefix() {
+        let t = Template::parse("/public/{v}").unwrap();
+        let vars = BTreeMap::new();
+        for (value, keep_slash) in [
+            ("..", false),
+            ("../admin", true),
+            ("../admin", false),
+            ("a/../../admin", true),
+            (".", true),
+            ("x\\..", false),
+        ] {
+            let path = BTreeMap::from([("v".to_string(), value.to_string())]);
+            let e = render(&t, &path, &vars, keep_slash).unwrap_err();
+            assert_eq!(e.kind.default_status(), 400, "{value:?}");
+        }
+        let path = BTreeMap::from([("v".to_string(), "a..b/.c".to_string())]);
+        assert_eq!(render(&t, &path, &vars, true).unwrap(), "/public/a..b/.c");
+        // Values in the URI's query string are not path segments.
+        let t = Template::parse("/public/x?q={v}").unwrap();
+        let path = BTreeMap::from([("v".to_string(), "..".to_string())]);
+        assert_eq!(render(&t, &path, &vars, true).unwrap(), "/public/x?q=..");
     }
 }
