@@ -10,6 +10,8 @@
 //! property (`&anchor`, `!tag`) or its content starts. For block scalars (`|`, `>`) saphyr
 //! reports the first content line, so we look back in the text for the indicator instead.
 
+mod subset;
+
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
@@ -18,6 +20,14 @@ use super::{Facts, Interner, Key, Node, SyntaxError, Text, Value, MAX_DEPTH, MAX
 use crate::diag::Pos;
 
 pub(super) fn parse(text: &str) -> Result<(Node, Facts), SyntaxError> {
+    match subset::parse(text) {
+        Some(parsed) => Ok(parsed),
+        None => parse_events(text),
+    }
+}
+
+/// The document read through saphyr's events: any YAML, and every error.
+fn parse_events(text: &str) -> Result<(Node, Facts), SyntaxError> {
     let mut b = Builder {
         text,
         line_starts: None,
