@@ -1,5 +1,8 @@
 //! YAML → spanned tree, from `saphyr-parser`'s event stream (YAML 1.2, core schema).
 //!
+//! Documents in the common block subset are read by [`subset`] instead, which builds the same
+//! tree several times faster; it hands anything else (and every error) to the events here.
+//!
 //! Built with an explicit stack, so nesting depth is checked rather than recursed into.
 //! Aliases are expanded by copying the anchored node. Every node created counts against
 //! [`MAX_NODES`] — tree nodes, alias copies and the copy kept for each anchor — so alias bombs
