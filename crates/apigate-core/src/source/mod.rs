@@ -2,8 +2,9 @@
 //!
 //! Neither serde_json nor the serde YAML crates keep positions per node, and every diagnostic
 //! must name `file:line:col`, so definitions are read into this small spanned tree first.
-//! JSON is read by our own strict RFC 8259 parser ([`json`]); YAML by `saphyr-parser`'s event
-//! stream ([`yaml`]). Both bound nesting depth and total size, so no input can exhaust the stack.
+//! JSON is read by our own strict RFC 8259 parser ([`json`]); YAML by a fast reader for the
+//! block subset definitions are written in, else by `saphyr-parser`'s event stream ([`yaml`]).
+//! Both bound nesting depth and total size, so no input can exhaust the stack.
 
 mod json;
 mod yaml;

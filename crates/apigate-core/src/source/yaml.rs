@@ -1,5 +1,8 @@
 //! YAML → spanned tree, from `saphyr-parser`'s event stream (YAML 1.2, core schema).
 //!
+//! Documents in the common block subset are read by [`subset`] instead, which builds the same
+//! tree several times faster; it hands anything else (and every error) to the events here.
+//!
 //! Built with an explicit stack, so nesting depth is checked rather than recursed into.
 //! Aliases are expanded by copying the anchored node. Every node created counts against
 //! [`MAX_NODES`] — tree nodes, alias copies and the copy kept for each anchor — so alias bombs
@@ -10,6 +13,8 @@
 //! property (`&anchor`, `!tag`) or its content starts. For block scalars (`|`, `>`) saphyr
 //! reports the first content line, so we look back in the text for the indicator instead.
 
+mod subset;
+
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
@@ -18,6 +23,14 @@ use super::{Facts, Interner, Key, Node, SyntaxError, Text, Value, MAX_DEPTH, MAX
 use crate::diag::Pos;
 
 pub(super) fn parse(text: &str) -> Result<(Node, Facts), SyntaxError> {
+    match subset::parse(text) {
+        Some(parsed) => Ok(parsed),
+        None => parse_events(text),
+    }
+}
+
+/// The document read through saphyr's events: any YAML, and every error.
+fn parse_events(text: &str) -> Result<(Node, Facts), SyntaxError> {
     let mut b = Builder {
         text,
         line_starts: None,
