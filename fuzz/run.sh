@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a fuzz target on the stable toolchain.
-#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template)
+#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, yaml_subset)
 # `load` is seeded with the project's definitions, the broken-definition cases and, when
 # present, AWS's samples; `template` with the VTL oracle's templates. Prints libFuzzer's final
 # stats (look for "Done N runs").
@@ -11,9 +11,9 @@ target="${2:-load}"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz@0.13.2 --locked
 mkdir -p "corpus/$target"
 case "$target" in
-  load)
-    cp ../openapi/* ../tests/validate/*.yaml ../tests/validate/*.json corpus/load/ 2>/dev/null || true
-    cp ../../shared/aws-samples/*.json corpus/load/ 2>/dev/null || true
+  load|yaml_subset)
+    cp ../openapi/* ../tests/validate/*.yaml ../tests/validate/*.json "corpus/$target/" 2>/dev/null || true
+    cp ../../shared/aws-samples/*.json "corpus/$target/" 2>/dev/null || true
     ;;
   template)
     # One file per oracle template (body line, then the template).
@@ -27,7 +27,7 @@ for line in open("../tests/vtl/cases.jsonl", encoding="utf-8"):
     (out / name).write_text(text, encoding="utf-8")
 PY
     ;;
-  *) echo "unknown target $target (load, template)" >&2; exit 2 ;;
+  *) echo "unknown target $target (load, template, yaml_subset)" >&2; exit 2 ;;
 esac
 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
   -max_total_time="$secs" -timeout=10 -max_len=65536 -print_final_stats=1

@@ -226,6 +226,13 @@ pub struct SyntaxError {
 }
 
 /// Parses `text` as `format`.
+/// For the `yaml_subset` fuzz target: whether the fast YAML reader (definitions' usual block
+/// subset) and saphyr's full reader agree on `text` (see `yaml::readers_agree`).
+#[doc(hidden)]
+pub fn yaml_readers_agree(text: &str) -> Result<bool, String> {
+    yaml::readers_agree(text)
+}
+
 pub fn parse(text: &str, format: Format) -> Result<Node, SyntaxError> {
     parse_with_facts(text, format).map(|(node, _)| node)
 }

@@ -29,6 +29,22 @@ pub(super) fn parse(text: &str) -> Result<(Node, Facts), SyntaxError> {
     }
 }
 
+/// Whether the fast subset reader and saphyr's events read `text` alike: `Ok(false)` when the
+/// subset reader defers to saphyr, `Ok(true)` when both give the same tree, positions and facts,
+/// `Err` naming the disagreement otherwise (the `yaml_subset` fuzz target).
+pub(super) fn readers_agree(text: &str) -> Result<bool, String> {
+    let Some((node, facts)) = subset::parse(text) else {
+        return Ok(false);
+    };
+    match parse_events(text) {
+        Ok((expected, expected_facts)) if node == expected && facts == expected_facts => Ok(true),
+        Ok(_) => Err("the subset reader and saphyr built different trees or facts".into()),
+        Err(e) => Err(format!(
+            "the subset reader accepted what saphyr refuses: {e:?}"
+        )),
+    }
+}
+
 /// The document read through saphyr's events: any YAML, and every error.
 fn parse_events(text: &str) -> Result<(Node, Facts), SyntaxError> {
     let mut b = Builder {
