@@ -30,6 +30,9 @@ pub enum Store {
 }
 
 /// moto's S3 server as a child process on a free loopback port.
+///
+/// The program is `APIGATE_MOTO_SERVER` when set (`scripts/test` sets it to the `moto_server` of
+/// the project's virtualenv), otherwise `moto_server` on the PATH.
 pub struct Moto {
     child: Child,
     pub endpoint: String,
@@ -44,12 +47,18 @@ impl Drop for Moto {
 
 pub async fn start_moto() -> Moto {
     let port = free_port();
-    let child = Command::new("moto_server")
+    let program = std::env::var_os("APIGATE_MOTO_SERVER").unwrap_or_else(|| "moto_server".into());
+    let child = Command::new(&program)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("moto_server must be installed: pip install 'moto[server]' (see README)");
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot start {}: {e}; scripts/test installs moto's server and runs the tests",
+                program.to_string_lossy()
+            )
+        });
     let moto = Moto {
         child,
         endpoint: format!("http://127.0.0.1:{port}"),
