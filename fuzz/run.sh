@@ -2,8 +2,8 @@
 # Runs a fuzz target on the stable toolchain.
 #   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template)
 # `load` is seeded with the project's definitions, the broken-definition cases and, when
-# present, AWS's samples; `template` with the VTL oracle's templates and a few hostile ones. Prints libFuzzer's final
-# stats (look for "Done N runs").
+# present, AWS's samples; `template` with the VTL oracle's templates and a few hostile
+# ones. Prints libFuzzer's final stats (look for "Done N runs").
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
