@@ -403,6 +403,22 @@ fn interrupts_stop_a_render() {
     );
     // Generous: the whole loop takes tens of seconds in a debug build.
     assert!(started.elapsed() < Duration::from_secs(5));
+    // Copies of the body (a property, an interpolated string) count as work too.
+    for copy in ["$input.body", "\"$input.body\""] {
+        let started = Instant::now();
+        let soon = Interrupt {
+            deadline: Some(Instant::now() + Duration::from_millis(20)),
+            flags: &[],
+        };
+        let t =
+            format!("#foreach($i in [1..1000])#foreach($j in [1..1000])#set($x = {copy})#end#end");
+        assert_eq!(
+            render_interrupted(&t, &body, &soon).unwrap_err(),
+            RenderError::Interrupted(Interruption::Deadline),
+            "{copy}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{copy}");
+    }
     // A flag set by another thread stops it.
     let flag = AtomicBool::new(false);
     let flags = [&flag];

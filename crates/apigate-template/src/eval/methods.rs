@@ -28,7 +28,11 @@ impl Evaluator<'_, '_> {
             },
             Value::Foreach(s) => foreach_property(s, name),
             Value::Input => match name {
-                "body" => Value::str(self.body()),
+                "body" => {
+                    // A copy of the whole body: string work.
+                    self.work(self.body().len());
+                    Value::str(self.body())
+                }
                 _ => Value::Null,
             },
             _ => Value::Null,

@@ -844,6 +844,8 @@ impl<'t, 'i> Evaluator<'t, 'i> {
                 if matches!(r?, Flow::Stop) {
                     self.stop_requested = true;
                 }
+                // Built and thrown away per evaluation, unlike the output: string work.
+                self.work(text.len());
                 Ok(Value::str(text))
             }
             Expr::Num(n) => Ok(Value::Num(*n)),
