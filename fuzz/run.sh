@@ -2,8 +2,8 @@
 # Runs a fuzz target on the stable toolchain.
 #   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, yaml_subset)
 # `load` is seeded with the project's definitions, the broken-definition cases and, when
-# present, AWS's samples; `template` with the VTL oracle's templates. Prints libFuzzer's final
-# stats (look for "Done N runs").
+# present, AWS's samples; `template` with the VTL oracle's templates and a few hostile
+# ones. Prints libFuzzer's final stats (look for "Done N runs").
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
@@ -25,6 +25,16 @@ for line in open("../tests/vtl/cases.jsonl", encoding="utf-8"):
     text = (case.get("input", {}).get("body", "") or "{}").replace("\n", " ") + "\n" + case["template"]
     name = hashlib.sha1(text.encode()).hexdigest()
     (out / name).write_text(text, encoding="utf-8")
+# Hostile templates outside the oracle corpus (Java runs out of memory or stack on them):
+# sharing that doubles 40 times, deep nesting, cycles through two collections.
+for text in [
+    "{}\n#set($l = [1])#foreach($i in [1..40])#set($l = [$l, $l])#end$l",
+    "{}\n#set($l = [1])#foreach($i in [1..40])#set($l = [$l, $l])#end#set($s = \"$l\")",
+    "{}\n#set($l = [])#foreach($i in [1..1000])#set($l = [$l])#end$l",
+    "{}\n#set($a = [1])#set($b = [$a])#set($d = $a.add($b))$a.toString()",
+    "{}\n#set($m = {})#set($d = $m.put('m', $m))#set($context.responseOverride.header.x = $m)$m",
+]:
+    (out / hashlib.sha1(text.encode()).hexdigest()).write_text(text, encoding="utf-8")
 PY
     ;;
   *) echo "unknown target $target (load, template, yaml_subset)" >&2; exit 2 ;;

@@ -91,6 +91,8 @@ pub struct Options {
     /// `--s3-endpoint` (overrides `store`).
     pub endpoint: Option<String>,
     pub extra: Vec<String>,
+    /// Where the gateway's stderr (its log) goes; discarded when `None`.
+    pub log: Option<PathBuf>,
 }
 
 impl Options {
@@ -100,7 +102,14 @@ impl Options {
             store,
             endpoint: None,
             extra: Vec::new(),
+            log: None,
         }
+    }
+
+    /// Writes the gateway's stderr (its log) to `path`.
+    pub fn log_to(mut self, path: &std::path::Path) -> Options {
+        self.log = Some(path.to_path_buf());
+        self
     }
 
     pub fn arg(mut self, a: &str) -> Options {
@@ -178,7 +187,10 @@ pub async fn start(options: Options) -> Harness {
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(match &options.log {
+            Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+            None => Stdio::null(),
+        });
     let endpoint = options
         .endpoint
         .clone()

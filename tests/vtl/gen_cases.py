@@ -941,6 +941,34 @@ def gen_misc():
         case("whole", "list-response", resp_template, body=body)
 
 
+# ---------------------------------------------------------------------------------------------
+# Collections that hold themselves (Java's toString: "(this Collection)", "(this Map)"; a longer
+# cycle overflows the stack, an error)
+# ---------------------------------------------------------------------------------------------
+
+
+def gen_cycles():
+    L = "#set($l = [1])#set($d = $l.add($l))"
+    M = "#set($m = {})#set($d = $m.put('a', $m))"
+    for t in [
+        L + "$l", L + "#set($d = $l.add($l))$l", L + "#set($s = \"x$l\")$s", L + "[$l.toString()]",
+        L + "#set($s = 'x' + $l)$s", L + "$l.size() $l.get(1).size() $l.get(1).get(0)",
+        L + "#set($b = [$l])$b", L + "#foreach($x in $l)[$x]#end",
+        M + "$m", M + "#set($d = $m.put('b', 2))$m $m.size()", M + "$m.toString()",
+        M + "#foreach($e in $m.entrySet())$e.key=$e.value#end",
+        "#set($m = {})#set($d = $m.put($m, 1))$m",
+        "#set($m = {})#set($l = [$m])#set($d = $l.add($l))#set($d = $m.put('l', 1))$l",
+        "#set($a = [1])#set($b = [2])#set($d = $a.add($b))#set($d = $b.add($a))$a",
+        "#set($a = [1])#set($b = [2])#set($d = $a.add($b))#set($d = $b.add($a))$a.size() $b.size()",
+        "#set($m = {})#set($l = [$m])#set($d = $m.put('l', $l))$m",
+        "#set($m = {})#set($n = {})#set($d = $m.put('n', $n))#set($d = $n.put('m', $m))x${m}y",
+        "#set($a = $input.path('$.arr'))#set($d = $a.add($a))$a",
+        "#set($a = $input.path('$.arr'))#set($d = $a.add($a))$a.size()",
+        "#set($l = [])#foreach($i in [1..300])#set($l = [$l])#end$l",
+    ]:
+        case("cycle", "self", t, body='{"arr": [1, 2]}')
+
+
 def dump_line(c):
     """One case as a JSON line: UTF-8 text, but DEL, U+2028/9 and U+FEFF escaped so that every
     JSON reader (and every editor) sees the same characters."""
@@ -979,6 +1007,7 @@ def main():
     gen_context()
     gen_overrides()
     gen_misc()
+    gen_cycles()
     ids = set()
     out = os.path.join(HERE, "cases.jsonl")
     with open(out, "w", encoding="utf-8", newline="\n") as f:

@@ -13,6 +13,7 @@ use apigate_runtime::body::{self, BoxError};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
+use apigate_runtime::template_runner::{TemplateRunner, DEFAULT_TEMPLATE_TIMEOUT_MS};
 use apigate_runtime::Settings;
 use apigate_s3store::{EmbeddedS3, StoreConfig};
 use clap::Args;
@@ -60,6 +61,12 @@ pub struct BackendArgs {
     /// Streamed bodies are not limited.
     #[arg(long, default_value_t = 10 * 1024 * 1024)]
     pub buffer_limit: u64,
+    /// Longest a mapping template may render, in milliseconds; past it the request fails
+    /// with 500. Renders that outlast a millisecond leave the async workers for the
+    /// blocking pool (at most one per CPU at a time).
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_TEMPLATE_TIMEOUT_MS,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub template_timeout: u64,
 }
 
 /// Loads `file`; diagnostics go to stderr, errors stop. Returns the API and its warning count.
@@ -103,6 +110,7 @@ pub fn settings(api: &Api, args: &BackendArgs, options: &LoadOptions) -> Setting
             .cloned()
             .collect::<BTreeMap<_, _>>(),
         buffer_limit: args.buffer_limit,
+        templates: TemplateRunner::new(Duration::from_millis(args.template_timeout)),
     }
 }
 

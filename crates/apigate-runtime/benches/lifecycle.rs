@@ -102,6 +102,7 @@ async fn run(iterations: u32, only: &[String]) {
             region: options.import_variables.region.clone(),
             stage_variables: Default::default(),
             buffer_limit: 10 << 20,
+            templates: Default::default(),
         },
         api,
         authorizer: Authorizer {

@@ -59,6 +59,9 @@ pub struct Settings {
     /// Most bytes buffered when a stage needs a whole body (AWS's payload limit is 10 MB;
     /// streamed bodies have no limit).
     pub buffer_limit: u64,
+    /// Renders mapping templates under `--template-timeout`, off the async workers when
+    /// they take time.
+    pub templates: crate::template_runner::TemplateRunner,
 }
 
 /// Runs one request through the lifecycle. Never fails: errors become gateway responses.
@@ -538,12 +541,14 @@ async fn map_request(
                 .await
                 .map_err(|e| collect_error(e, "request body"))?;
             let rendered = templates::render(
+                &gw.settings.templates,
                 template,
-                &String::from_utf8_lossy(&bytes),
+                &bytes,
                 request,
                 scope.context,
                 &gw.settings.stage_variables,
-            )?;
+            )
+            .await?;
             if mock {
                 let selector = templates::mock_status(&rendered.output)?;
                 return Ok((empty_request(), Some(selector)));
@@ -812,12 +817,14 @@ async fn map_response(
                 .await
                 .map_err(|e| collect_error(e, "integration response body"))?;
             let rendered = templates::render(
+                &gw.settings.templates,
                 template,
-                &String::from_utf8_lossy(&bytes),
+                &bytes,
                 request,
                 scope.context,
                 &gw.settings.stage_variables,
-            )?;
+            )
+            .await?;
             let overrides = &rendered.response_override;
             if let Some(s) = overrides.status {
                 status = s;

@@ -1,6 +1,7 @@
 //! The HTTP server: accepts connections (HTTP/1.1 and h2c), sets TCP_NODELAY, hands each
 //! request to the lifecycle, writes the responses in per-worker batches
-//! (`join_the_batch`), and shuts down gracefully — in-flight requests finish.
+//! (`join_the_batch`), and shuts down gracefully — in-flight requests finish, except
+//! template renders, which are stopped.
 
 use crate::coarse_timer::CoarseTimer;
 use crate::lifecycle::{self, Gateway};
@@ -74,6 +75,8 @@ pub async fn serve(
         }
     }
     drop(listener);
+    // Renders in flight end now (500), so draining does not wait for them.
+    gateway.settings.templates.stop();
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(SHUTDOWN_GRACE) => {

@@ -5,10 +5,14 @@
 use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
 use crate::request::MethodRequest;
+use crate::template_runner::{OwnedInput, TemplateRunner};
 use apigate_core::media::essence;
 use apigate_core::model::{MappingTemplate, Passthrough};
-use apigate_template::{Limits, RenderError, RenderInput, Rendered};
+use apigate_template::{RenderError, RenderInput, Rendered};
+use bytes::Bytes;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
 
 /// What to do with the request body of a non-proxy integration.
 #[derive(Debug)]
@@ -72,14 +76,18 @@ pub fn response_template<'t, T>(
         .or_else(|| templates.first())
 }
 
-/// Renders `template` for a request. `body` is `$input.body` (already converted to text).
-pub fn render(
+/// Renders `template` for a request. `body` is `$input.body` (already converted to text,
+/// read as UTF-8). Inline when quick, else on the blocking pool under the deadline
+/// (`template_runner`).
+pub async fn render(
+    runner: &TemplateRunner,
     template: &MappingTemplate,
-    body: &str,
+    body: &Bytes,
     request: &MethodRequest<'_>,
     context: &RequestContext,
     stage_variables: &BTreeMap<String, String>,
 ) -> Result<Rendered, GatewayError> {
+    let started = Instant::now();
     let compiled = template.compiled.as_ref().ok_or_else(|| {
         GatewayError::configuration(format!(
             "Execution failed due to configuration error: the {} mapping template does not compile (apigate validate shows why)",
@@ -102,17 +110,34 @@ pub fn render(
         })
         .collect();
     let context_json = context.to_json();
+    let text = String::from_utf8_lossy(body);
     let input = RenderInput {
-        body,
+        body: &text,
         path: &path,
         querystring: &request.query,
         header: &header,
         context: &context_json,
         stage_variables,
     };
-    compiled
-        .render(&input, &Limits::default())
-        .map_err(|e| render_error(&template.content_type, &e))
+    let fail = |e: RenderError| render_error(&template.content_type, &e);
+    if let Some(rendered) = runner
+        .render_inline(compiled, &input, started)
+        .map_err(fail)?
+    {
+        return Ok(rendered);
+    }
+    let owned = OwnedInput {
+        body: body.clone(),
+        path,
+        querystring: request.query.clone(),
+        header,
+        context: context_json,
+        stage_variables: stage_variables.clone(),
+    };
+    runner
+        .render_on_pool(Arc::clone(compiled), owned, started)
+        .await
+        .map_err(fail)
 }
 
 /// AWS answers a template that fails while rendering with a 500 (its execution log names the

@@ -353,7 +353,7 @@ mod tests {
     use crate::value::to_json;
 
     fn json(text: &str) -> String {
-        to_json(&parse(text).unwrap(), false)
+        to_json(&parse(text).unwrap(), false).unwrap()
     }
 
     #[test]

@@ -555,7 +555,9 @@ mod tests {
             r#"{"a": 1, "f": [1, 2, 3], "g": {"h": "i"}, "pets": [{"t": "dog", "p": 5}, {"t": "cat", "p": 15}]}"#,
         )
         .unwrap();
-        evaluate(&doc, path).unwrap().map(|v| to_json(&v, false))
+        evaluate(&doc, path)
+            .unwrap()
+            .map(|v| to_json(&v, false).unwrap())
     }
 
     #[test]

@@ -66,6 +66,13 @@
 //! * `#foreach` stops **silently** after [`Limits::max_foreach_iterations`] iterations
 //!   (Velocity's `directive.foreach.maxloops`, AWS's documented 1,000) rather than failing;
 //!   the step, output, nesting and macro-depth (20) limits are errors.
+//! * A list or map that holds itself prints `(this Collection)` / `(this Map)` in its place,
+//!   as Java's `toString`; a longer cycle, a JSON array holding itself, or nesting beyond
+//!   512 levels fails the render ([`RenderError::CyclicValue`], [`Limit::Nesting`]) where
+//!   Java overflows its stack. Printing charges a step per element and stops at the output
+//!   limit as it goes.
+//! * [`Template::render_with`] takes an [`Interrupt`] (a deadline and cancel flags), checked
+//!   every 4,096 steps and after every 256 KiB of string work.
 //! * Setting the same `requestOverride`/`responseOverride` parameter twice with `#set` is an
 //!   error ([`RenderError::DuplicateOverride`]), as AWS answers 5XX. The status override counts
 //!   only when its text (trimmed) is an integer 100–599 (`'404'` counts, `200.0` does not).
@@ -83,8 +90,7 @@
 //! * `#foreach` iterates a snapshot, so changing the list inside the loop does not throw.
 //! * `#include`, `#parse`, `#evaluate` and `#literal` are not supported: like an undefined
 //!   macro they render as their source text.
-//! * Methods not modelled give null, as an unknown method does in Velocity. Self-containing
-//!   maps/lists print `...` past 64 levels instead of Java's `(this Map)`.
+//! * Methods not modelled give null, as an unknown method does in Velocity.
 //! * JsonPath: the subset listed in `jsonpath` (no functions, no regex filters).
 
 #![forbid(unsafe_code)]
@@ -151,9 +157,23 @@ impl Compiled {
         input: &RenderInput<'_>,
         limits: &Limits,
     ) -> Result<Rendered, RenderError> {
+        self.render_with(input, limits, &Interrupt::default())
+    }
+
+    /// [`Compiled::render`], stopped by `interrupt`. Handlebars renders (bounded by their
+    /// input: no loops of their own) look at it only before they start.
+    pub fn render_with(
+        &self,
+        input: &RenderInput<'_>,
+        limits: &Limits,
+        interrupt: &Interrupt<'_>,
+    ) -> Result<Rendered, RenderError> {
         match self {
-            Compiled::Velocity(t) => t.render(input, limits),
-            Compiled::Handlebars(t) => t.render(input, limits),
+            Compiled::Velocity(t) => t.render_with(input, limits, interrupt),
+            Compiled::Handlebars(t) => {
+                eval::check_interrupt(interrupt)?;
+                t.render(input, limits)
+            }
         }
     }
 }
@@ -300,6 +320,32 @@ pub enum RenderError {
         /// The Java exception, as text.
         message: String,
     },
+    /// A list or map to be turned into text holds itself through another one (or a JSON
+    /// array holds itself): Java's `toString` recurses until its stack overflows.
+    CyclicValue,
+    /// The render was stopped from outside ([`Interrupt`]).
+    Interrupted(Interruption),
+}
+
+/// Why a render was stopped from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interruption {
+    /// [`Interrupt::deadline`] passed.
+    Deadline,
+    /// One of [`Interrupt::flags`] was set.
+    Cancelled,
+}
+
+/// Stops a render from outside: a deadline, and flags another thread may set (the client
+/// went away, the server is stopping). The renderer looks at them every few thousand steps
+/// (and sooner after work on large strings), never per node, so a render overruns its
+/// deadline by at most a few hundred microseconds of evaluation.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Interrupt<'a> {
+    /// When the render must have finished.
+    pub deadline: Option<std::time::Instant>,
+    /// Set to stop the render ([`Interruption::Cancelled`]).
+    pub flags: &'a [&'a std::sync::atomic::AtomicBool],
 }
 
 impl fmt::Display for RenderError {
@@ -325,6 +371,15 @@ impl fmt::Display for RenderError {
             RenderError::MethodInvocation { message } => {
                 write!(f, "method invocation failed: {message}")
             }
+            RenderError::CyclicValue => f.write_str(
+                "a list or map holds itself through another one and cannot be turned into text",
+            ),
+            RenderError::Interrupted(Interruption::Deadline) => {
+                f.write_str("template rendering exceeded its time limit")
+            }
+            RenderError::Interrupted(Interruption::Cancelled) => {
+                f.write_str("template rendering cancelled")
+            }
         }
     }
 }
@@ -345,6 +400,16 @@ impl Template {
         input: &RenderInput<'_>,
         limits: &Limits,
     ) -> Result<Rendered, RenderError> {
-        eval::Evaluator::new(self, input, limits).run()
+        self.render_with(input, limits, &Interrupt::default())
+    }
+
+    /// [`Template::render`], stopped by `interrupt` (a deadline, cancel flags).
+    pub fn render_with(
+        &self,
+        input: &RenderInput<'_>,
+        limits: &Limits,
+        interrupt: &Interrupt<'_>,
+    ) -> Result<Rendered, RenderError> {
+        eval::Evaluator::new(self, input, limits, *interrupt).run()
     }
 }

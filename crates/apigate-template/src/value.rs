@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::number::Num;
+use crate::{Limit, RenderError};
 
 /// A shared, mutable Java list (Velocity passes objects by reference).
 pub type ListRef = Rc<RefCell<JList>>;
@@ -175,11 +176,15 @@ impl Value {
     }
 
     /// Java's `toString()` (`String.valueOf` for null gives `"null"`). Blocks render as empty
-    /// here; the evaluator renders them where it can.
+    /// here; the evaluator renders them where it can, and prints collections under the
+    /// render's budget (`Evaluator::stringify`). This is for scalars and values read from a
+    /// JSON document; a collection it cannot print (a cycle, beyond the default limits)
+    /// gives `""`.
     pub fn to_java_string(&self) -> String {
-        let mut out = String::new();
-        write_java_string(self, &mut out, 0);
-        out
+        let mut meter = default_meter();
+        Printer::new(&mut meter)
+            .java_string(self)
+            .unwrap_or_default()
     }
 }
 
@@ -238,115 +243,221 @@ pub fn clear_container(v: &Value) {
     }
 }
 
-/// Depth beyond which nested structures are not printed (guards self-containing maps).
-const MAX_PRINT_DEPTH: usize = 64;
+/// Deepest nesting of lists and maps that is turned into text. Java recurses into nested
+/// collections in `toString` and overflows its stack a few thousand levels down; beyond this
+/// the render fails ([`Limit::Nesting`]) rather than risk this thread's stack.
+pub(crate) const MAX_PRINT_DEPTH: usize = 512;
 
-fn write_java_string(v: &Value, out: &mut String, depth: usize) {
-    if depth > MAX_PRINT_DEPTH {
-        out.push_str("...");
-        return;
+/// Called before each element of a list or map is printed, with the length of the text so
+/// far: charges a step and enforces the output limit, so printing stays bounded even for a
+/// structure that shares itself many times over (`[$l, $l]` nested 40 deep).
+pub(crate) type Meter<'m> = dyn FnMut(usize) -> Result<(), RenderError> + 'm;
+
+/// Turns values into text the way Java does, under a [`Meter`], refusing what Java cannot
+/// print: a collection that holds itself prints `(this Collection)` / `(this Map)` in its
+/// place (`AbstractCollection.toString`, `AbstractMap.toString`), but a longer cycle (`$a`
+/// holds `$b` holds `$a`) or a JSON array that holds itself overflows Java's stack, so here
+/// it fails the render ([`RenderError::CyclicValue`]).
+pub(crate) struct Printer<'m, 'a> {
+    out: String,
+    /// The lists and maps being printed, outermost first (identity, for cycle detection).
+    open: Vec<*const ()>,
+    meter: &'m mut Meter<'a>,
+}
+
+impl<'m, 'a> Printer<'m, 'a> {
+    pub(crate) fn new(meter: &'m mut Meter<'a>) -> Self {
+        Printer {
+            out: String::new(),
+            open: Vec::new(),
+            meter,
+        }
     }
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Num(n) => out.push_str(&n.to_java_string()),
-        Value::Decimal(d) => out.push_str(d),
-        Value::Str(s) => out.push_str(s),
-        Value::List(l) => {
-            let Ok(l) = l.try_borrow() else {
-                out.push_str("(this Collection)");
-                return;
-            };
-            if l.json {
-                write_json_items(&l.items, out, true, depth);
-                return;
-            }
-            out.push('[');
-            for (i, item) in l.items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
+
+    /// Java's `toString()` of `v`.
+    pub(crate) fn java_string(mut self, v: &Value) -> Result<String, RenderError> {
+        self.java(v)?;
+        (self.meter)(self.out.len())?;
+        Ok(self.out)
+    }
+
+    /// json-smart's serialisation of `v` (see [`to_json`]).
+    pub(crate) fn json_string(mut self, v: &Value, web_safe: bool) -> Result<String, RenderError> {
+        self.json(v, web_safe)?;
+        (self.meter)(self.out.len())?;
+        Ok(self.out)
+    }
+
+    fn enter(&mut self, id: *const ()) -> Result<(), RenderError> {
+        if self.open.contains(&id) {
+            return Err(RenderError::CyclicValue);
+        }
+        if self.open.len() >= MAX_PRINT_DEPTH {
+            return Err(RenderError::LimitExceeded(Limit::Nesting));
+        }
+        self.open.push(id);
+        Ok(())
+    }
+
+    fn element(&mut self) -> Result<(), RenderError> {
+        (self.meter)(self.out.len())
+    }
+
+    fn java(&mut self, v: &Value) -> Result<(), RenderError> {
+        match v {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Num(n) => self.out.push_str(&n.to_java_string()),
+            Value::Decimal(d) | Value::Str(d) => self.out.push_str(d),
+            Value::List(l) => {
+                let Ok(items) = l.try_borrow() else {
+                    self.out.push_str("(this Collection)");
+                    return Ok(());
+                };
+                if items.json {
+                    // JSONArray.toString() is its JSON text.
+                    return self.json(v, true);
                 }
-                write_java_string(item, out, depth + 1);
-            }
-            out.push(']');
-        }
-        Value::Map(m) => {
-            let Ok(m) = m.try_borrow() else {
-                out.push_str("(this Map)");
-                return;
-            };
-            out.push('{');
-            for (i, (k, val)) in m.entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
+                self.enter(Rc::as_ptr(l).cast())?;
+                self.out.push('[');
+                for (i, item) in items.items.iter().enumerate() {
+                    self.element()?;
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    match item {
+                        Value::List(x) if Rc::ptr_eq(x, l) => {
+                            self.out.push_str("(this Collection)");
+                        }
+                        other => self.java(other)?,
+                    }
                 }
-                write_java_string(k, out, depth + 1);
-                out.push('=');
-                write_java_string(val, out, depth + 1);
+                self.out.push(']');
+                self.open.pop();
             }
-            out.push('}');
+            Value::Map(m) => {
+                let Ok(map) = m.try_borrow() else {
+                    self.out.push_str("(this Map)");
+                    return Ok(());
+                };
+                self.enter(Rc::as_ptr(m).cast())?;
+                self.out.push('{');
+                for (i, (k, val)) in map.entries.iter().enumerate() {
+                    self.element()?;
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    for (j, part) in [k, val].into_iter().enumerate() {
+                        if j == 1 {
+                            self.out.push('=');
+                        }
+                        match part {
+                            Value::Map(x) if Rc::ptr_eq(x, m) => self.out.push_str("(this Map)"),
+                            other => self.java(other)?,
+                        }
+                    }
+                }
+                self.out.push('}');
+                self.open.pop();
+            }
+            Value::Entry(e) => {
+                self.java(&e.0)?;
+                self.out.push('=');
+                self.java(&e.1)?;
+            }
+            Value::Foreach(_)
+            | Value::Block(_)
+            | Value::Iterator(_)
+            | Value::Input
+            | Value::Util => {}
         }
-        Value::Entry(e) => {
-            write_java_string(&e.0, out, depth + 1);
-            out.push('=');
-            write_java_string(&e.1, out, depth + 1);
+        Ok(())
+    }
+
+    fn json(&mut self, v: &Value, web_safe: bool) -> Result<(), RenderError> {
+        match v {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Num(Num::Double(d)) if !d.is_finite() => self.out.push_str("null"),
+            Value::Num(n) => self.out.push_str(&n.to_java_string()),
+            Value::Decimal(d) => self.out.push_str(d),
+            Value::Str(s) => json_quote(s, &mut self.out, web_safe),
+            Value::List(l) => {
+                let Ok(items) = l.try_borrow() else {
+                    return Err(RenderError::CyclicValue);
+                };
+                self.enter(Rc::as_ptr(l).cast())?;
+                self.out.push('[');
+                for (i, item) in items.items.iter().enumerate() {
+                    self.element()?;
+                    if i > 0 {
+                        self.out.push(',');
+                    }
+                    self.json(item, web_safe)?;
+                }
+                self.out.push(']');
+                self.open.pop();
+            }
+            Value::Map(m) => {
+                let Ok(map) = m.try_borrow() else {
+                    return Err(RenderError::CyclicValue);
+                };
+                self.enter(Rc::as_ptr(m).cast())?;
+                self.out.push('{');
+                for (i, (k, val)) in map.entries.iter().enumerate() {
+                    self.element()?;
+                    if i > 0 {
+                        self.out.push(',');
+                    }
+                    self.quoted_java(k, web_safe)?;
+                    self.out.push(':');
+                    self.json(val, web_safe)?;
+                }
+                self.out.push('}');
+                self.open.pop();
+            }
+            other => self.quoted_java(other, web_safe)?,
         }
-        Value::Foreach(_) | Value::Block(_) | Value::Iterator(_) | Value::Input | Value::Util => {}
+        Ok(())
+    }
+
+    /// `toString()` of `v` as a JSON string.
+    fn quoted_java(&mut self, v: &Value, web_safe: bool) -> Result<(), RenderError> {
+        if let Value::Str(s) = v {
+            json_quote(s, &mut self.out, web_safe);
+            return Ok(());
+        }
+        let start = self.out.len();
+        self.java(v)?;
+        let text = self.out.split_off(start);
+        json_quote(&text, &mut self.out, web_safe);
+        Ok(())
+    }
+}
+
+/// The meter of [`Value::to_java_string`] and [`to_json`], used outside a render's budget
+/// (values read from a JSON document): the default limits' steps and output size.
+fn default_meter() -> impl FnMut(usize) -> Result<(), RenderError> {
+    let limits = crate::Limits::default();
+    let mut steps = 0u64;
+    move |len| {
+        steps += 1;
+        if steps > limits.max_steps {
+            return Err(RenderError::LimitExceeded(Limit::Steps));
+        }
+        if len > limits.max_output_bytes {
+            return Err(RenderError::LimitExceeded(Limit::OutputBytes));
+        }
+        Ok(())
     }
 }
 
 /// json-smart serialisation (`JSONValue.toJSONString`): `web_safe` selects its default style
-/// (`/` escaped as `\/`, used by `JSONArray.toString()`), otherwise `LT_COMPRESS`.
-pub fn to_json(v: &Value, web_safe: bool) -> String {
-    let mut out = String::new();
-    write_json(v, &mut out, web_safe, 0);
-    out
-}
-
-fn write_json_items(items: &[Value], out: &mut String, web_safe: bool, depth: usize) {
-    out.push('[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_json(item, out, web_safe, depth + 1);
-    }
-    out.push(']');
-}
-
-fn write_json(v: &Value, out: &mut String, web_safe: bool, depth: usize) {
-    if depth > MAX_PRINT_DEPTH {
-        out.push_str("null");
-        return;
-    }
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Num(Num::Double(d)) if !d.is_finite() => out.push_str("null"),
-        Value::Num(n) => out.push_str(&n.to_java_string()),
-        Value::Decimal(d) => out.push_str(d),
-        Value::List(l) => match l.try_borrow() {
-            Ok(l) => write_json_items(&l.items, out, web_safe, depth),
-            Err(_) => out.push_str("null"),
-        },
-        Value::Map(m) => {
-            let Ok(m) = m.try_borrow() else {
-                out.push_str("null");
-                return;
-            };
-            out.push('{');
-            for (i, (k, val)) in m.entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_quote(&k.to_java_string(), out, web_safe);
-                out.push(':');
-                write_json(val, out, web_safe, depth + 1);
-            }
-            out.push('}');
-        }
-        other => json_quote(&other.to_java_string(), out, web_safe),
-    }
+/// (`/` escaped as `\/`, used by `JSONArray.toString()`), otherwise `LT_COMPRESS`. Outside a
+/// render's budget: for values read from a JSON document (acyclic, bounded by the parser).
+pub fn to_json(v: &Value, web_safe: bool) -> Result<String, RenderError> {
+    let mut meter = default_meter();
+    Printer::new(&mut meter).json_string(v, web_safe)
 }
 
 /// json-smart's string escaping (`JStylerObj` ESCAPE_LT / ESCAPE4Web).
@@ -374,13 +485,16 @@ pub fn json_quote(s: &str, out: &mut String, web_safe: bool) {
     out.push('"');
 }
 
+/// How deep `equals` compares nested collections (self-containing ones would never end).
+const MAX_EQUALS_DEPTH: usize = 64;
+
 /// Java's `a.equals(b)` (Integer 1 does not equal Long 1; lists and maps compare contents).
 pub fn java_equals(a: &Value, b: &Value) -> bool {
     java_equals_depth(a, b, 0)
 }
 
 fn java_equals_depth(a: &Value, b: &Value, depth: usize) -> bool {
-    if depth > MAX_PRINT_DEPTH {
+    if depth > MAX_EQUALS_DEPTH {
         return false;
     }
     match (a, b) {

@@ -10,7 +10,12 @@
 
 use std::collections::BTreeMap;
 
-use apigate_template::{Limit, Limits, ParseError, RenderError, RenderInput, Template};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use apigate_template::{
+    Interrupt, Interruption, Limit, Limits, ParseError, RenderError, RenderInput, Template,
+};
 use serde_json::json;
 
 fn render_with(
@@ -279,6 +284,163 @@ fn limits_are_enforced() {
     )
     .unwrap();
     assert!(out.ends_with("ok"));
+}
+
+/// Renders `template` over `body` under `interrupt` with the default limits.
+fn render_interrupted(
+    template: &str,
+    body: &str,
+    interrupt: &Interrupt<'_>,
+) -> Result<String, RenderError> {
+    let context = json!({});
+    let stage = BTreeMap::new();
+    Template::parse(template)
+        .unwrap()
+        .render_with(
+            &RenderInput {
+                body,
+                path: &[],
+                querystring: &[],
+                header: &[],
+                context: &context,
+                stage_variables: &stage,
+            },
+            &Limits::default(),
+            interrupt,
+        )
+        .map(|r| r.output)
+}
+
+#[test]
+fn collections_become_text_within_bounds() {
+    let run = |t: &str| render_with(t, r#"{"arr": [1]}"#, &[], &[], &[], &Limits::default());
+    // Java's text for a collection that holds itself.
+    assert_eq!(
+        run("#set($l = [1])#set($d = $l.add($l))#set($d = $l.add($l))$l").unwrap(),
+        "[1, (this Collection), (this Collection)]"
+    );
+    assert_eq!(
+        run("#set($m = {})#set($d = $m.put('a', $m))$m").unwrap(),
+        "{a=(this Map)}"
+    );
+    // Longer cycles overflow Java's stack: a render error here.
+    for t in [
+        "#set($a = [1])#set($b = [$a])#set($d = $a.add($b))$a",
+        "#set($a = [1])#set($b = [$a])#set($d = $a.add($b))#set($s = \"$a\")",
+        "#set($m = {})#set($l = [$m])#set($d = $m.put('l', $l))$m.toString()",
+        "#set($a = $input.path('$.arr'))#set($d = $a.add($a))$a",
+    ] {
+        assert_eq!(run(t).unwrap_err(), RenderError::CyclicValue, "{t}");
+    }
+    // Nesting beyond 512 levels fails rather than recursing on.
+    let deep = "#set($l = [])#foreach($i in [1..600])#set($l = [$l])#end$l";
+    assert_eq!(
+        run(deep).unwrap_err(),
+        RenderError::LimitExceeded(Limit::Nesting)
+    );
+    // A structure that shares itself 2^40 times is cut off by the step budget while it is
+    // printed, whether written or only built.
+    for tail in ["$l", "#set($s = \"$l\")", "#set($s = $l.toString())"] {
+        let t = format!("#set($l = [1])#foreach($i in [1..40])#set($l = [$l, $l])#end{tail}");
+        assert!(
+            matches!(run(&t), Err(RenderError::LimitExceeded(_))),
+            "{tail}"
+        );
+    }
+    // ... and by the output limit as the text grows.
+    let small = Limits {
+        max_output_bytes: 100,
+        ..Limits::default()
+    };
+    let err = render_with(
+        "#set($l = [])#foreach($i in [1..50])#set($d = $l.add('xxxxxxxxxx'))#end#set($s = \"$l\")",
+        "",
+        &[],
+        &[],
+        &[],
+        &small,
+    )
+    .unwrap_err();
+    assert_eq!(err, RenderError::LimitExceeded(Limit::OutputBytes));
+}
+
+#[test]
+fn interrupts_stop_a_render() {
+    let busy = "#foreach($i in [1..1000])#foreach($j in [1..900])#set($x = $j)#end#end";
+    // A deadline already passed stops the render before it starts.
+    let past = Interrupt {
+        deadline: Some(Instant::now()),
+        flags: &[],
+    };
+    assert_eq!(
+        render_interrupted("x", "", &past).unwrap_err(),
+        RenderError::Interrupted(Interruption::Deadline)
+    );
+    // A deadline in the middle of the evaluation stops it (step checks).
+    let soon = Interrupt {
+        deadline: Some(Instant::now() + Duration::from_millis(5)),
+        flags: &[],
+    };
+    assert_eq!(
+        render_interrupted(busy, "", &soon).unwrap_err(),
+        RenderError::Interrupted(Interruption::Deadline)
+    );
+    // Few steps, much string work: 1,000 encodings of a 1 MiB body are stopped too.
+    let body = "x".repeat(1 << 20);
+    let started = Instant::now();
+    let soon = Interrupt {
+        deadline: Some(Instant::now() + Duration::from_millis(20)),
+        flags: &[],
+    };
+    assert_eq!(
+        render_interrupted(
+            "#foreach($i in [1..1000])#set($x = $util.base64Encode($input.body))#end",
+            &body,
+            &soon
+        )
+        .unwrap_err(),
+        RenderError::Interrupted(Interruption::Deadline)
+    );
+    // Generous: the whole loop takes tens of seconds in a debug build.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Copies of the body (a property, an interpolated string) count as work too.
+    for copy in ["$input.body", "\"$input.body\""] {
+        let started = Instant::now();
+        let soon = Interrupt {
+            deadline: Some(Instant::now() + Duration::from_millis(20)),
+            flags: &[],
+        };
+        let t =
+            format!("#foreach($i in [1..1000])#foreach($j in [1..1000])#set($x = {copy})#end#end");
+        assert_eq!(
+            render_interrupted(&t, &body, &soon).unwrap_err(),
+            RenderError::Interrupted(Interruption::Deadline),
+            "{copy}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{copy}");
+    }
+    // A flag set by another thread stops it.
+    let flag = AtomicBool::new(false);
+    let flags = [&flag];
+    let cancelled = Interrupt {
+        deadline: None,
+        flags: &flags,
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(20));
+            flag.store(true, Ordering::Relaxed);
+        });
+        assert_eq!(
+            render_interrupted(busy, "", &cancelled).unwrap_err(),
+            RenderError::Interrupted(Interruption::Cancelled)
+        );
+    });
+    // Without an interrupt, a render that fits finishes.
+    assert_eq!(
+        render_interrupted("#foreach($i in [1..3])$i#end", "", &Interrupt::default()).unwrap(),
+        "123"
+    );
 }
 
 /// A tiny deterministic generator (xorshift) for the garbage test.

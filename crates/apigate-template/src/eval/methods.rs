@@ -28,7 +28,11 @@ impl Evaluator<'_, '_> {
             },
             Value::Foreach(s) => foreach_property(s, name),
             Value::Input => match name {
-                "body" => Value::str(self.body()),
+                "body" => {
+                    // A copy of the whole body: string work.
+                    self.work(self.body().len());
+                    Value::str(self.body())
+                }
                 _ => Value::Null,
             },
             _ => Value::Null,
@@ -70,8 +74,23 @@ impl Evaluator<'_, '_> {
         {
             self.track(obj);
         }
+        if name == "toString"
+            && args.is_empty()
+            && matches!(obj, Value::List(_) | Value::Map(_) | Value::Entry(_))
+        {
+            return Ok(Value::str(self.stringify(obj)?));
+        }
         let v = self.call_inner(obj, name, args)?;
         self.check_size(&v)?;
+        // String work (the receiver read, the result built) brings the next interrupt check
+        // closer.
+        let mut work = 0;
+        for x in [obj, &v] {
+            if let Value::Str(s) = x {
+                work += s.len();
+            }
+        }
+        self.work(work);
         if let Value::List(l) = obj {
             let len = l.borrow().items.len();
             if u64::try_from(len).unwrap_or(u64::MAX) > self.limits.max_steps {
@@ -172,8 +191,9 @@ impl Evaluator<'_, '_> {
                         message: e.message,
                     })?;
                 let found = found.unwrap_or(Value::Null);
+                self.work(self.body().len());
                 if name == "json" {
-                    Ok(Value::str(to_json(&found, false)))
+                    Ok(Value::str(to_json(&found, false)?))
                 } else {
                     // Each call reads the payload afresh: hand out a copy.
                     Ok(deep_clone(&found))
@@ -265,7 +285,7 @@ impl Evaluator<'_, '_> {
                     .collect(),
             ),
             ("equals", [o]) => Value::Bool(matches!(o, Value::Str(x) if x == s)),
-            ("contentEquals", [o]) => Value::Bool(o.to_java_string() == **s),
+            ("contentEquals", [o]) => Value::Bool(self.stringify(o)? == **s),
             ("equalsIgnoreCase", [o]) => {
                 Value::Bool(text(o).is_some_and(|x| js::equals_ignore_case(s, &x)))
             }

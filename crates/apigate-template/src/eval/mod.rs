@@ -9,15 +9,25 @@ use std::rc::Rc;
 use crate::ast::{BinOp, Expr, Node, Reference, Segment};
 use crate::number::{arith, compare, ArithOp, Num};
 use crate::value::{
-    clear_container, java_equals, same_class_family, BlockRef, ForeachScope, MapRef, Value,
+    clear_container, java_equals, same_class_family, BlockRef, ForeachScope, MapRef, Printer, Value,
 };
-use crate::{json_smart, Limit, Limits, Overrides, RenderError, RenderInput, Rendered, Template};
+use crate::{
+    json_smart, Interrupt, Interruption, Limit, Limits, Overrides, RenderError, RenderInput,
+    Rendered, Template,
+};
 
 /// Velocity's `velocimacro.max.depth`.
 const MAX_MACRO_DEPTH: usize = 20;
 /// Deepest recursion of rendering/evaluation (nested blocks across macro calls and
 /// `#define` renders); keeps the native stack bounded.
 const MAX_EVAL_DEPTH: usize = 250;
+/// Steps between two looks at the [`Interrupt`] (the clock and the flags): often enough to
+/// stop within a fraction of a millisecond, rare enough to cost nothing per node.
+const INTERRUPT_EVERY: u64 = 4096;
+/// Bytes of string work (building, converting, parsing) that count as one step towards the
+/// next look at the [`Interrupt`]: a loop over `$util.base64Encode` of a multi-MB body is
+/// looked at after each call, not after thousands of them.
+const WORK_BYTES_PER_STEP: usize = 64;
 
 /// How rendering of a block ended.
 #[derive(Debug)]
@@ -52,6 +62,9 @@ pub(crate) struct Evaluator<'t, 'i> {
     visible: usize,
     out: String,
     steps: u64,
+    /// The step count at which the [`Interrupt`] is next looked at.
+    next_interrupt_check: u64,
+    interrupt: Interrupt<'i>,
     regex_cache: HashMap<(String, bool), Rc<regex::Regex>>,
     active_blocks: Vec<usize>,
     stop_requested: bool,
@@ -114,7 +127,12 @@ fn string_map(pairs: &[(String, String)]) -> Value {
 }
 
 impl<'t, 'i> Evaluator<'t, 'i> {
-    pub(crate) fn new(tpl: &'t Template, input: &'i RenderInput<'i>, limits: &Limits) -> Self {
+    pub(crate) fn new(
+        tpl: &'t Template,
+        input: &'i RenderInput<'i>,
+        limits: &Limits,
+        interrupt: Interrupt<'i>,
+    ) -> Self {
         let params = Value::map(vec![
             (Value::str("path"), string_map(input.path)),
             (Value::str("querystring"), string_map(input.querystring)),
@@ -156,6 +174,8 @@ impl<'t, 'i> Evaluator<'t, 'i> {
             visible: 0,
             out: String::new(),
             steps: 0,
+            next_interrupt_check: INTERRUPT_EVERY,
+            interrupt,
             regex_cache: HashMap::new(),
             active_blocks: Vec::new(),
             stop_requested: false,
@@ -225,25 +245,34 @@ impl<'t, 'i> Evaluator<'t, 'i> {
     }
 
     pub(crate) fn run(mut self) -> R<Rendered> {
+        check_interrupt(&self.interrupt)?;
         let nodes = &self.tpl.parsed.nodes;
         match self.render_nodes(nodes)? {
             Flow::Normal | Flow::Stop | Flow::Break(_) => {}
         }
         let request_override = Overrides {
-            header: multi(self.override_map("requestOverride", "header").as_ref()),
-            path: single(self.override_map("requestOverride", "path").as_ref()),
-            querystring: multi(self.override_map("requestOverride", "querystring").as_ref()),
+            header: self.multi(self.override_map("requestOverride", "header").as_ref())?,
+            path: self.single(self.override_map("requestOverride", "path").as_ref())?,
+            querystring: self
+                .multi(self.override_map("requestOverride", "querystring").as_ref())?,
             status: None,
         };
         let status = self
             .override_root("responseOverride")
             .and_then(|m| m.borrow().get_str("status").cloned())
-            .filter(|v| !v.is_null())
-            .and_then(|v| v.to_java_string().trim().parse::<i32>().ok())
-            .filter(|s| (100..=599).contains(s))
-            .and_then(|s| u16::try_from(s).ok());
+            .filter(|v| !v.is_null());
+        let status = match status {
+            Some(v) => self
+                .stringify(&v)?
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .filter(|s| (100..=599).contains(s))
+                .and_then(|s| u16::try_from(s).ok()),
+            None => None,
+        };
         let response_override = Overrides {
-            header: multi(self.override_map("responseOverride", "header").as_ref()),
+            header: self.multi(self.override_map("responseOverride", "header").as_ref())?,
             path: Vec::new(),
             querystring: Vec::new(),
             status,
@@ -260,7 +289,18 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         if self.steps > self.limits.max_steps {
             return Err(RenderError::LimitExceeded(Limit::Steps));
         }
+        if self.steps >= self.next_interrupt_check {
+            self.next_interrupt_check = self.steps.saturating_add(INTERRUPT_EVERY);
+            check_interrupt(&self.interrupt)?;
+        }
         Ok(())
+    }
+
+    /// Accounts for `bytes` of string work: brings the next look at the [`Interrupt`]
+    /// closer (no step is charged; the step limit is about evaluation, not data size).
+    fn work(&mut self, bytes: usize) {
+        let ticks = u64::try_from(bytes / WORK_BYTES_PER_STEP).unwrap_or(u64::MAX);
+        self.next_interrupt_check = self.next_interrupt_check.saturating_sub(ticks);
     }
 
     fn write(&mut self, s: &str) -> R<()> {
@@ -444,10 +484,26 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         self.write(&s)
     }
 
-    /// `toString()`, rendering `#define` blocks.
+    /// `toString()`, rendering `#define` blocks. Collections are printed under the render's
+    /// budget: a step per element, the output limit as the text grows, Java's handling of
+    /// collections that hold themselves (`value::Printer`).
     fn stringify(&mut self, v: &Value) -> R<String> {
         match v {
             Value::Block(b) => Ok(self.render_block(b.id)?.unwrap_or_default()),
+            Value::Str(s) => Ok(s.to_string()),
+            Value::List(_) | Value::Map(_) | Value::Entry(_) => {
+                let max = self.limits.max_output_bytes;
+                let mut meter = |len: usize| {
+                    self.step()?;
+                    if len > max {
+                        return Err(RenderError::LimitExceeded(Limit::OutputBytes));
+                    }
+                    Ok(())
+                };
+                let text = Printer::new(&mut meter).java_string(v)?;
+                self.work(text.len());
+                Ok(text)
+            }
             other => Ok(other.to_java_string()),
         }
     }
@@ -788,6 +844,8 @@ impl<'t, 'i> Evaluator<'t, 'i> {
                 if matches!(r?, Flow::Stop) {
                     self.stop_requested = true;
                 }
+                // Built and thrown away per evaluation, unlike the output: string work.
+                self.work(text.len());
                 Ok(Value::str(text))
             }
             Expr::Num(n) => Ok(Value::Num(*n)),
@@ -856,6 +914,9 @@ impl<'t, 'i> Evaluator<'t, 'i> {
                         };
                         let joined = Value::str(left + &right);
                         self.check_size(&joined)?;
+                        if let Value::Str(j) = &joined {
+                            self.work(j.len());
+                        }
                         return Ok(joined);
                     }
                     let (Some(p), Some(q)) = (x.as_num(), y.as_num()) else {
@@ -901,26 +962,55 @@ fn list_index(i: i32, len: usize) -> Option<usize> {
     (idx < len).then_some(idx)
 }
 
-fn multi(m: Option<&MapRef>) -> Vec<(String, Vec<String>)> {
-    let Some(m) = m else { return Vec::new() };
-    m.borrow()
-        .entries
-        .iter()
-        .map(|(k, v)| {
-            let vals = match v {
-                Value::List(l) => l.borrow().items.iter().map(Value::to_java_string).collect(),
-                other => vec![other.to_java_string()],
+impl Evaluator<'_, '_> {
+    /// Override parameters that may hold several values (a list gives several).
+    fn multi(&mut self, m: Option<&MapRef>) -> R<Vec<(String, Vec<String>)>> {
+        let Some(m) = m else { return Ok(Vec::new()) };
+        let entries = m.borrow().entries.clone();
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let vals = match &v {
+                Value::List(l) => {
+                    let items = l.borrow().items.clone();
+                    let mut vals = Vec::with_capacity(items.len());
+                    for item in &items {
+                        vals.push(self.stringify(item)?);
+                    }
+                    vals
+                }
+                other => vec![self.stringify(other)?],
             };
-            (k.to_java_string(), vals)
-        })
-        .collect()
+            out.push((self.stringify(&k)?, vals));
+        }
+        Ok(out)
+    }
+
+    /// Override parameters with one value.
+    fn single(&mut self, m: Option<&MapRef>) -> R<Vec<(String, String)>> {
+        let Some(m) = m else { return Ok(Vec::new()) };
+        let entries = m.borrow().entries.clone();
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            out.push((self.stringify(&k)?, self.stringify(&v)?));
+        }
+        Ok(out)
+    }
 }
 
-fn single(m: Option<&MapRef>) -> Vec<(String, String)> {
-    let Some(m) = m else { return Vec::new() };
-    m.borrow()
-        .entries
+/// Looks at `interrupt`: a set flag, then the deadline.
+pub(crate) fn check_interrupt(interrupt: &Interrupt<'_>) -> R<()> {
+    if interrupt
+        .flags
         .iter()
-        .map(|(k, v)| (k.to_java_string(), v.to_java_string()))
-        .collect()
+        .any(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    {
+        return Err(RenderError::Interrupted(Interruption::Cancelled));
+    }
+    if interrupt
+        .deadline
+        .is_some_and(|d| std::time::Instant::now() >= d)
+    {
+        return Err(RenderError::Interrupted(Interruption::Deadline));
+    }
+    Ok(())
 }
