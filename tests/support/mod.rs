@@ -82,6 +82,8 @@ pub struct Options {
     /// `--s3-endpoint` (overrides `store`).
     pub endpoint: Option<String>,
     pub extra: Vec<String>,
+    /// Environment variables set for the gateway.
+    pub env: Vec<(String, String)>,
 }
 
 impl Options {
@@ -91,7 +93,13 @@ impl Options {
             store,
             endpoint: None,
             extra: Vec::new(),
+            env: Vec::new(),
         }
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Options {
+        self.env.push((name.to_string(), value.to_string()));
+        self
     }
 
     pub fn arg(mut self, a: &str) -> Options {
@@ -168,6 +176,7 @@ pub async fn start(options: Options) -> Harness {
             dir.path().join("no-credentials"),
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(options.env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let endpoint = options
