@@ -372,7 +372,7 @@ async fn a_slow_upload_is_not_cut_by_the_integration_timeout() {
     let h = gateway().await;
     let addr = h.root.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr).await.unwrap();
-    s.write_all(b"PUT /v1/s3/upload HTTP/1.1\r\nHost: gw\r\nContent-Type: text/plain\r\nContent-Length: 30\r\nConnection: close\r\n\r\n")
+    s.write_all(b"PUT /v1/s3/upload HTTP/1.1\r\nHost: gw\r\nContent-Type: application/octet-stream\r\nContent-Length: 30\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     // 30 bytes over ~2 s: twice the integration timeout of 1 s.
