@@ -104,3 +104,27 @@ pub async fn collect(mut body: Body, limit: u64) -> Result<Bytes, CollectError> 
     }
     Ok(buf.freeze())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn read_errors_are_sorted_by_side() {
+        let backend = failed(Box::new(BackendFault::Failed("reset".into())));
+        assert!(matches!(
+            collect(backend, 1024).await,
+            Err(CollectError::Backend(BackendFault::Failed(_)))
+        ));
+        let timed_out = failed(Box::new(BackendFault::Timeout));
+        assert!(matches!(
+            collect(timed_out, 1024).await,
+            Err(CollectError::Backend(BackendFault::Timeout))
+        ));
+        let client = failed(Box::new(std::io::Error::other("client went away")));
+        assert!(matches!(
+            collect(client, 1024).await,
+            Err(CollectError::Read(_))
+        ));
+    }
+}
