@@ -93,6 +93,8 @@ pub struct Options {
     pub extra: Vec<String>,
     /// Where the gateway's stderr (its log) goes; discarded when `None`.
     pub log: Option<PathBuf>,
+    /// Environment variables set for the gateway.
+    pub env: Vec<(String, String)>,
 }
 
 impl Options {
@@ -103,12 +105,19 @@ impl Options {
             endpoint: None,
             extra: Vec::new(),
             log: None,
+            env: Vec::new(),
         }
     }
 
     /// Writes the gateway's stderr (its log) to `path`.
     pub fn log_to(mut self, path: &std::path::Path) -> Options {
         self.log = Some(path.to_path_buf());
+        self
+    }
+
+    /// Sets an environment variable for the gateway.
+    pub fn env(mut self, name: &str, value: &str) -> Options {
+        self.env.push((name.to_string(), value.to_string()));
         self
     }
 
@@ -186,6 +195,7 @@ pub async fn start(options: Options) -> Harness {
             dir.path().join("no-credentials"),
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(options.env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(match &options.log {
             Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),

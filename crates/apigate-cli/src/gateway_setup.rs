@@ -10,6 +10,7 @@ use std::time::Duration;
 use apigate_core::{Api, LoadOptions};
 use apigate_runtime::auth::sigv4::CallerKey;
 use apigate_runtime::body::{self, BoxError};
+use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
@@ -67,6 +68,13 @@ pub struct BackendArgs {
     #[arg(long, value_name = "MS", default_value_t = DEFAULT_TEMPLATE_TIMEOUT_MS,
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub template_timeout: u64,
+
+    /// Seconds a streamed backend response (http_proxy, S3 or http without a template) may
+    /// send nothing before it is cut off [default: 300, AWS's idle timeout for streamed
+    /// responses of Regional APIs].
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub backend_idle_timeout: u64,
 }
 
 /// Loads `file`; diagnostics go to stderr, errors stop. Returns the API and its warning count.
@@ -124,9 +132,20 @@ pub struct Backends {
     pub notes: Vec<String>,
 }
 
-pub async fn backends(args: &BackendArgs, region: &str) -> Result<Backends, Failure> {
-    let client = http_client(false)?;
-    let insecure_client = http_client(true)?;
+/// Starts the backends. `max_idle_per_host` sizes the client's keep-alive pool.
+pub async fn backends(
+    args: &BackendArgs,
+    region: &str,
+    max_idle_per_host: usize,
+) -> Result<Backends, Failure> {
+    // Redirects are not followed: API Gateway hands a backend's 3xx (an S3
+    // `301 PermanentRedirect`, an HTTP backend's `302`) to response selection like any other
+    // status.
+    let client = BackendClient::new(&ClientOptions {
+        idle_timeout: Duration::from_secs(args.backend_idle_timeout),
+        max_idle_per_host,
+    })
+    .map_err(|e| fail(2, format!("backend client (TLS): {e}")))?;
     let mut notes = Vec::new();
     let (s3_endpoint, credentials, store) = match args.s3_endpoint.as_deref() {
         Some("aws") => (
@@ -194,7 +213,7 @@ pub async fn backends(args: &BackendArgs, region: &str) -> Result<Backends, Fail
     }
     Ok(Backends {
         s3,
-        http: HttpBackend::new(client, insecure_client, API_ID),
+        http: HttpBackend::new(client, API_ID),
         store,
         notes,
     })
@@ -215,20 +234,6 @@ impl InProcessS3 for EmbeddedStore {
             Ok(response.map(|b| b.boxed_unsync()))
         })
     }
-}
-
-/// The client for backend calls: TCP_NODELAY, and a read timeout so a stalled backend body
-/// cannot hold a request forever. Redirects are not followed: API Gateway hands a backend's
-/// 3xx (an S3 `301 PermanentRedirect`, an HTTP backend's `302`) to response selection like
-/// any other status. `insecure` skips TLS verification (`tlsConfig.insecureSkipVerification`).
-fn http_client(insecure: bool) -> Result<reqwest::Client, Failure> {
-    reqwest::Client::builder()
-        .tcp_nodelay(true)
-        .read_timeout(Duration::from_secs(60))
-        .redirect(reqwest::redirect::Policy::none())
-        .danger_accept_invalid_certs(insecure)
-        .build()
-        .map_err(|e| fail(2, format!("HTTP client: {e}")))
 }
 
 /// `NAME=VALUE`, with AWS's rules: names alphanumeric or `_`, values of

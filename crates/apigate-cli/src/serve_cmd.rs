@@ -97,7 +97,10 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         args.file.display(),
         api.routes.method_count()
     );
-    let backends = gateway_setup::backends(&args.backend, &region).await?;
+    // Keep-alive connections for 32 concurrent backend calls per worker; more are opened
+    // under a burst and closed when returned.
+    let pool = worker_count(args.workers).saturating_mul(32);
+    let backends = gateway_setup::backends(&args.backend, &region, pool).await?;
     for line in &backends.notes {
         let _ = writeln!(out, "{line}");
     }

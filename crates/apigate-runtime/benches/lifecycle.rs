@@ -15,6 +15,7 @@ use apigate_core::LoadOptions;
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::body::{self, BoxError};
+use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::{sign_s3, CredentialSource, Payload};
@@ -87,7 +88,11 @@ async fn run(iterations: u32, only: &[String]) {
     })
     .await
     .expect("embedded store");
-    let client = reqwest::Client::new();
+    let client = BackendClient::new(&ClientOptions {
+        idle_timeout: std::time::Duration::from_secs(300),
+        max_idle_per_host: 32,
+    })
+    .expect("backend client");
     let s3 = S3Backend::new(
         S3Endpoint::Custom(store.endpoint()),
         CredentialSource::fixed(KEY_ID, SECRET),
@@ -111,7 +116,7 @@ async fn run(iterations: u32, only: &[String]) {
             region: options.import_variables.region.clone(),
         },
         s3,
-        http: HttpBackend::new(client.clone(), client, "apigate"),
+        http: HttpBackend::new(client, "apigate"),
     };
     let prefix = gw
         .settings

@@ -66,6 +66,7 @@ pub enum ConvertError {
     NotBase64,
     TooLarge { limit: u64 },
     Read(BoxError),
+    Backend(crate::body::BackendFault),
 }
 
 /// Applies `conversion` to `body`. Only `Base64Decode` reads the body here (up to `limit`).
@@ -82,6 +83,7 @@ pub async fn apply(conversion: Conversion, body: Body, limit: u64) -> Result<Bod
                         ConvertError::TooLarge { limit }
                     }
                     crate::body::CollectError::Read(e) => ConvertError::Read(e),
+                    crate::body::CollectError::Backend(f) => ConvertError::Backend(f),
                 })?;
             crate::body::full(decode_base64(&bytes)?)
         }

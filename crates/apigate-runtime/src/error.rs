@@ -73,6 +73,10 @@ impl ResponseType {
             ResponseType::InvalidApiKey => Some("ForbiddenException"),
             ResponseType::MissingAuthenticationToken => Some("MissingAuthenticationTokenException"),
             ResponseType::Unauthorized => Some("UnauthorizedException"),
+            // Backend failures and timeouts (observed on AWS, not documented).
+            ResponseType::IntegrationFailure | ResponseType::IntegrationTimeout => {
+                Some("InternalServerErrorException")
+            }
             _ => None,
         }
     }

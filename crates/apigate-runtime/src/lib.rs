@@ -10,9 +10,10 @@
 //! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);
 //! - [`integrations`]: the backends — S3 (`type: aws`, SigV4-signed by `integrations::signer`
 //!   with `aws-sigv4`'s key derivation),
-//!   `http` and `http_proxy`, and `mock`; [`params`], [`templates`] and [`convert`] do the mapping work around them;
-//!   [`template_runner`] bounds how long a template renders and where (inline, else the
-//!   blocking pool).
+//!   `http` and `http_proxy`, and `mock`; backends are reached through one pooled client
+//!   (`integrations::client`) that keeps their deadlines on the coarse timer; [`params`],
+//!   [`templates`] and [`convert`] do the mapping work around them; [`template_runner`]
+//!   bounds how long a template renders and where (inline, else the blocking pool).
 //!
 //! Definition loading and validation live in `apigate-core`; the embedded S3 store in
 //! `apigate-s3store`; the command line in `apigate-cli`.

@@ -9,7 +9,7 @@
 //! stage needs them whole (see [`crate::body`]).
 
 use crate::auth::{self, Authorizer};
-use crate::body::{self, Body, CollectError};
+use crate::body::{self, BackendFault, Body, CollectError};
 use crate::compression;
 use crate::context::RequestContext;
 use crate::convert::{self, ConvertError};
@@ -234,6 +234,7 @@ async fn execute(
                 status: 200,
                 headers: http::HeaderMap::new(),
                 body: body::empty(),
+                deadline: None,
             };
             (r, selector)
         }
@@ -747,12 +748,47 @@ async fn map_response(
     let EndpointResponse {
         headers: backend_headers,
         body: mut backend_body,
+        deadline,
         ..
     } = endpoint;
     let reads_body = selected
         .response_parameters
         .iter()
         .any(|m| params::reads_response_body(&m.source));
+    let accept = header_str(parts, ACCEPT.as_str());
+    let binary_types = &gw.api.binary_media_types;
+    let backend_type = backend_headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let binary = binary_types.iter().any(|r| r.matches(backend_type));
+    // Only the first Accept type counts; without Accept, application/json (as for
+    // response-template selection).
+    let first_accept = accept
+        .as_deref()
+        .and_then(|a| a.split(',').next())
+        .unwrap_or("application/json");
+    let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
+    let conversion = convert::for_response(binary, accept_binary, selected.content_handling);
+    // A binary payload delivered as binary is not templated: the bytes pass (AWS's binary
+    // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
+    // Text payloads (a mock's, an XML error) are still templated whatever the Accept.
+    let template = if binary && convert::delivers_binary(accept_binary, selected.content_handling) {
+        None
+    } else {
+        templates::response_template(
+            &selected.response_templates,
+            |t| t.content_type.as_str(),
+            accept.as_deref(),
+        )
+    };
+    // A body read whole must be complete within the integration timeout; a streamed one
+    // is bounded by the client's idle timeout instead.
+    let buffers =
+        reads_body || template.is_some() || conversion == convert::Conversion::Base64Decode;
+    if let Some(deadline) = deadline.filter(|_| buffers) {
+        backend_body = deadline.bound(backend_body);
+    }
     let buffered = if reads_body {
         let bytes = body::collect(backend_body, gw.settings.buffer_limit)
             .await
@@ -779,37 +815,10 @@ async fn map_response(
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
 
-    let accept = header_str(parts, ACCEPT.as_str());
-    let binary_types = &gw.api.binary_media_types;
-    let backend_type = backend_headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let binary = binary_types.iter().any(|r| r.matches(backend_type));
-    // Only the first Accept type counts; without Accept, application/json (as for
-    // response-template selection).
-    let first_accept = accept
-        .as_deref()
-        .and_then(|a| a.split(',').next())
-        .unwrap_or("application/json");
-    let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
-    let conversion = convert::for_response(binary, accept_binary, selected.content_handling);
     let converted = convert::apply(conversion, backend_body, gw.settings.buffer_limit)
         .await
         .map_err(|e| convert_error(e, "integration response body"))?;
     let mut status = selected.status;
-    // A binary payload delivered as binary is not templated: the bytes pass (AWS's binary
-    // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
-    // Text payloads (a mock's, an XML error) are still templated whatever the Accept.
-    let template = if binary && convert::delivers_binary(accept_binary, selected.content_handling) {
-        None
-    } else {
-        templates::response_template(
-            &selected.response_templates,
-            |t| t.content_type.as_str(),
-            accept.as_deref(),
-        )
-    };
     let body = match template {
         None => converted,
         Some(template) => {
@@ -908,8 +917,9 @@ async fn compress(response: Response<Body>, parts: &Parts, minimum: u64) -> Resp
         }
         Ok((body, false)) => Response::from_parts(head, body),
         Err(e) => {
+            // The head is decided: the body is cut off, never sent as complete and empty.
             tracing::warn!(error = %e, "reading the response to compress it failed");
-            Response::from_parts(head, body::empty())
+            Response::from_parts(head, body::failed(e))
         }
     }
 }
@@ -928,7 +938,9 @@ async fn log_body(t: &Trace, label: &str, body: Body, gw: &Gateway) -> Body {
     }
 }
 
-/// A buffered read that failed: 413 past the limit, else the peer went away.
+/// A buffered read that failed: 413 past the limit; the client's body failing is a 400, the
+/// backend's a 504 (INTEGRATION_TIMEOUT or INTEGRATION_FAILURE, the gateway-response table's
+/// default status for both).
 pub fn collect_error(e: CollectError, what: &str) -> GatewayError {
     match e {
         CollectError::TooLarge { limit } => GatewayError::with_message(
@@ -941,6 +953,14 @@ pub fn collect_error(e: CollectError, what: &str) -> GatewayError {
             "Invalid request body",
             format!("reading the {what} failed: {e}"),
         ),
+        CollectError::Backend(BackendFault::Timeout) => GatewayError::new(
+            ResponseType::IntegrationTimeout,
+            format!("Execution failed: the {what} was not complete within the integration timeout"),
+        ),
+        CollectError::Backend(fault @ BackendFault::Failed(_)) => GatewayError::new(
+            ResponseType::IntegrationFailure,
+            format!("Execution failed due to a network error: the {what}: {fault}"),
+        ),
     }
 }
 
@@ -950,7 +970,8 @@ fn convert_error(e: ConvertError, what: &str) -> GatewayError {
             "Execution failed: unable to base64-decode the {what}"
         )),
         ConvertError::TooLarge { limit } => collect_error(CollectError::TooLarge { limit }, what),
-        ConvertError::Read(e) => collect_error(CollectError::Read(e), what),
+        ConvertError::Read(e) => collect_error(CollectError::from_read(e), what),
+        ConvertError::Backend(f) => collect_error(CollectError::Backend(f), what),
     }
 }
 

@@ -6,12 +6,13 @@
 //!   gateway-managed ones of AWS's known-issues table; mapped values are appended (query) or
 //!   override (headers). On the way back the same table remaps or drops response headers.
 
-use super::{encode_query, render_with, EndpointRequest, EndpointResponse};
-use crate::body::BoxError;
-use crate::error::{GatewayError, ResponseType};
+use super::client::BackendClient;
+use super::{encode_query, render_with, send_error, EndpointRequest, EndpointResponse};
+use crate::error::GatewayError;
 use apigate_core::uri::HttpUri;
-use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, USER_AGENT};
-use http_body_util::{BodyDataStream, BodyExt};
+use http::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, CONNECTION, CONTENT_LENGTH, USER_AGENT,
+};
 use std::collections::BTreeMap;
 
 /// Request headers API Gateway never forwards to an http/http_proxy backend.
@@ -31,6 +32,7 @@ const DROPPED_REQUEST_HEADERS: &[&str] = &[
     "connection",
     "keep-alive",
     "proxy-connection",
+    "proxy-authorization",
     "content-length",
 ];
 
@@ -70,17 +72,14 @@ pub struct ProxyPassthrough<'a> {
 
 #[derive(Debug)]
 pub struct HttpBackend {
-    client: reqwest::Client,
-    /// For integrations with `tlsConfig.insecureSkipVerification`.
-    insecure: reqwest::Client,
+    client: BackendClient,
     api_id: String,
 }
 
 impl HttpBackend {
-    pub fn new(client: reqwest::Client, insecure: reqwest::Client, api_id: &str) -> HttpBackend {
+    pub fn new(client: BackendClient, api_id: &str) -> HttpBackend {
         HttpBackend {
             client,
-            insecure,
             api_id: api_id.to_string(),
         }
     }
@@ -130,6 +129,7 @@ impl HttpBackend {
                 if DROPPED_REQUEST_HEADERS.contains(&n)
                     || (p.drop_authorization && n == "authorization")
                     || n == "content-encoding"
+                    || named_by_connection(p.headers, n)
                 {
                     continue;
                 }
@@ -152,11 +152,6 @@ impl HttpBackend {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
         }
 
-        let client = if insecure_tls {
-            &self.insecure
-        } else {
-            &self.client
-        };
         if let Some(t) = request.trace.as_deref() {
             t.log(format!("Endpoint request URI: {} {url}", request.method));
             t.log(format!(
@@ -164,41 +159,37 @@ impl HttpBackend {
                 crate::trace::headers(&headers)
             ));
         }
-        let mut outbound = client.request(request.method, &url).headers(headers);
-        if !empty {
-            outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(
-                request.body,
-            )));
-        }
-        let response = match tokio::time::timeout(request.timeout, outbound.send()).await {
-            Err(_) => {
-                return Err(GatewayError::new(
-                    ResponseType::IntegrationTimeout,
-                    format!(
-                        "Execution failed: endpoint request to {url} timed out after {} ms",
-                        request.timeout.as_millis()
-                    ),
-                ))
-            }
-            Ok(Err(e)) => {
-                return Err(GatewayError::new(
-                    ResponseType::IntegrationFailure,
-                    format!(
-                        "Execution failed due to a network error: {url}: {}",
-                        super::error_chain(&e)
-                    ),
-                ))
-            }
-            Ok(Ok(r)) => r,
-        };
-        let response: http::Response<reqwest::Body> = response.into();
-        let (parts, body) = response.into_parts();
+        let mut outbound = http::Request::new(request.body);
+        *outbound.method_mut() = request.method;
+        *outbound.uri_mut() = url.parse().map_err(|e| {
+            GatewayError::configuration(format!(
+                "Execution failed due to configuration error: Illegal character in URL {url}: {e}"
+            ))
+        })?;
+        *outbound.headers_mut() = headers;
+        let received = self
+            .client
+            .send(outbound, insecure_tls, request.timeout)
+            .await
+            .map_err(|e| send_error(e, &url, request.timeout))?;
         Ok(EndpointResponse {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body: body.map_err(|e| Box::new(e) as BoxError).boxed_unsync(),
+            status: received.status,
+            headers: received.headers,
+            body: received.body,
+            deadline: Some(received.deadline),
         })
     }
+}
+
+/// Whether the client's `Connection` header names `name` (a hop-by-hop header of that
+/// connection, RFC 9110 §7.6.1): such headers are not forwarded.
+fn named_by_connection(headers: &HeaderMap, name: &str) -> bool {
+    headers.get_all(CONNECTION).iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|token| token.trim().eq_ignore_ascii_case(name))
+        })
+    })
 }
 
 /// The client-facing headers of an `http_proxy` response (§10.4 response direction).

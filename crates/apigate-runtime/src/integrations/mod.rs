@@ -2,6 +2,8 @@
 //! [`EndpointRequest`] from the method request and its mappings; an integration sends it and
 //! returns the [`EndpointResponse`] that integration-response selection works on.
 
+pub mod client;
+pub mod connector;
 pub mod http;
 pub mod s3;
 pub mod signer;
@@ -39,6 +41,33 @@ pub struct EndpointResponse {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Body,
+    /// The end of the integration timeout, for a body read whole (`None`: no backend).
+    pub deadline: Option<client::Deadline>,
+}
+
+/// The gateway error for a backend call that failed before its response head.
+pub fn send_error(e: client::SendError, url: &str, timeout: std::time::Duration) -> GatewayError {
+    use crate::error::ResponseType;
+    match e {
+        client::SendError::Timeout => GatewayError::new(
+            ResponseType::IntegrationTimeout,
+            format!(
+                "Execution failed: endpoint request to {url} timed out after {} ms",
+                timeout.as_millis()
+            ),
+        ),
+        client::SendError::Failed(e) => GatewayError::new(
+            ResponseType::IntegrationFailure,
+            format!(
+                "Execution failed due to a network error: {url}: {}",
+                error_chain(e.as_ref())
+            ),
+        ),
+        client::SendError::BadStatus(status) => GatewayError::new(
+            ResponseType::IntegrationFailure,
+            format!("Execution failed: {url} answered the invalid status {status}"),
+        ),
+    }
 }
 
 /// Characters percent-encoded in a path segment value: everything but RFC 3986 unreserved.

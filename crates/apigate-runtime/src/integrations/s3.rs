@@ -6,15 +6,16 @@
 //! or the real regional AWS endpoints. Credentials: see [`super::signer`]; the integration's
 //! role is assumed only toward real AWS — a local store has no IAM to assume it in.
 
+use super::client::BackendClient;
 use super::signer::{self, AssumedRoles, CredentialSource, Payload};
-use super::{encode_query, render, EndpointRequest, EndpointResponse};
-use crate::body::{self, Body, BoxError};
+use super::{encode_query, render, send_error, EndpointRequest, EndpointResponse};
+use crate::body::{self, BackendFault, Body, BoxError};
 use crate::error::{GatewayError, ResponseType};
 use apigate_core::model::Credentials as IntegrationCredentials;
 use apigate_core::uri::{AwsAction, AwsUri, Template};
 use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
 use http::Method;
-use http_body_util::{BodyDataStream, BodyExt};
+use http_body_util::BodyExt;
 use std::collections::BTreeMap;
 
 /// Where S3 requests are sent.
@@ -51,7 +52,7 @@ pub struct S3Backend {
     endpoint: S3Endpoint,
     credentials: CredentialSource,
     roles: AssumedRoles,
-    client: reqwest::Client,
+    client: BackendClient,
     /// When set, requests for the custom endpoint go to it in-process.
     in_process: Option<std::sync::Arc<dyn InProcessS3>>,
 }
@@ -60,7 +61,7 @@ impl S3Backend {
     pub fn new(
         endpoint: S3Endpoint,
         credentials: CredentialSource,
-        client: reqwest::Client,
+        client: BackendClient,
     ) -> S3Backend {
         S3Backend {
             endpoint,
@@ -155,58 +156,56 @@ impl S3Backend {
         }
         let (timeout, method) = (request.timeout, request.method);
         let body = if empty { None } else { Some(request.body) };
-        let sent = match &self.in_process {
-            Some(local) => {
-                let path_and_query = url.get(base.len()..).unwrap_or("/");
-                let mut outbound = http::Request::new(body.unwrap_or_else(crate::body::empty));
-                *outbound.method_mut() = method;
-                *outbound.uri_mut() = path_and_query.parse().map_err(|e| {
-                    GatewayError::configuration(format!("S3 request path {path_and_query}: {e}"))
-                })?;
-                *outbound.headers_mut() = headers;
-                tokio::time::timeout(timeout, local.call(outbound))
-                    .await
-                    .map(|r| r.map_err(|e| super::error_chain(e.as_ref())))
-            }
-            None => {
-                let mut outbound = self.client.request(method, &url).headers(headers);
-                if let Some(body) = body {
-                    outbound = outbound.body(reqwest::Body::wrap_stream(BodyDataStream::new(body)));
-                }
-                tokio::time::timeout(timeout, outbound.send())
-                    .await
-                    .map(|r| match r {
-                        Ok(r) => {
-                            let r: http::Response<reqwest::Body> = r.into();
-                            Ok(r.map(|b| b.map_err(|e| Box::new(e) as BoxError).boxed_unsync()))
-                        }
-                        Err(e) => Err(super::error_chain(&e)),
-                    })
-            }
+        let Some(local) = &self.in_process else {
+            let mut outbound = http::Request::new(body.unwrap_or_else(crate::body::empty));
+            *outbound.method_mut() = method;
+            *outbound.uri_mut() = url
+                .parse()
+                .map_err(|e| GatewayError::configuration(format!("S3 request URL {url}: {e}")))?;
+            *outbound.headers_mut() = headers;
+            let received = self
+                .client
+                .send(outbound, false, timeout)
+                .await
+                .map_err(|e| send_error(e, &url, timeout))?;
+            return Ok(EndpointResponse {
+                status: received.status,
+                headers: received.headers,
+                body: received.body,
+                deadline: Some(received.deadline),
+            });
         };
-        let response = match sent {
-            Err(_) => {
-                return Err(GatewayError::new(
-                    ResponseType::IntegrationTimeout,
-                    format!(
-                        "Execution failed: endpoint request to {url} timed out after {} ms",
-                        timeout.as_millis()
-                    ),
-                ))
-            }
-            Ok(Err(e)) => {
-                return Err(GatewayError::new(
+        let path_and_query = url.get(base.len()..).unwrap_or("/");
+        let mut outbound = http::Request::new(body.unwrap_or_else(crate::body::empty));
+        *outbound.method_mut() = method;
+        *outbound.uri_mut() = path_and_query.parse().map_err(|e| {
+            GatewayError::configuration(format!("S3 request path {path_and_query}: {e}"))
+        })?;
+        *outbound.headers_mut() = headers;
+        let deadline = self.client.deadline_in(timeout);
+        let mut expiry = deadline.sleep();
+        let response = tokio::select! {
+            biased;
+            answered = local.call(outbound) => answered.map_err(|e| {
+                GatewayError::new(
                     ResponseType::IntegrationFailure,
-                    format!("Execution failed due to a network error: {url}: {e}"),
-                ))
-            }
-            Ok(Ok(r)) => r,
+                    format!(
+                        "Execution failed due to a network error: {url}: {}",
+                        super::error_chain(e.as_ref())
+                    ),
+                )
+            })?,
+            () = &mut expiry => return Err(send_error(super::client::SendError::Timeout, &url, timeout)),
         };
         let (parts, body) = response.into_parts();
         Ok(EndpointResponse {
             status: parts.status.as_u16(),
             headers: parts.headers,
-            body,
+            // The store's read errors are the backend's too.
+            body: body
+                .map_err(|e| Box::new(BackendFault::Failed(e)) as BoxError)
+                .boxed_unsync(),
+            deadline: Some(deadline),
         })
     }
 

@@ -1,0 +1,415 @@
+//! The backend client every integration sends through (S3, http, http_proxy): hyper-util's
+//! pooled client over [`super::connector`], with the integration's deadlines kept on the
+//! [`CoarseTimer`] rather than tokio's timer wheel (one registration per request at most,
+//! and none when the backend answers before the first tick).
+//!
+//! Deadlines (docs/PARITY.md):
+//! - `timeoutInMillis` counts from when the request has been sent — its body read to the end,
+//!   so a slow upload is not cut — to the response head ([`SendError::Timeout`]);
+//! - a response the lifecycle buffers (a template or a mapping reads it) must also be
+//!   complete by then: [`Deadline::bound`];
+//! - a streamed response gets an idle timeout instead: a backend silent for that long
+//!   mid-body is aborted, so the client's response is cut off, never complete-looking
+//!   (counted in [`idle_timeouts`]).
+//!
+//! Every read error of a backend body is a [`BackendFault`], so the lifecycle answers it as
+//! a backend failure (5xx), never as a client error. Redirects are never followed.
+
+use super::connector::Connector;
+use crate::body::{BackendFault, Body, BoxError};
+use crate::coarse_timer::CoarseTimer;
+use http::header::PROXY_AUTHORIZATION;
+use http::HeaderMap;
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::rt::{Sleep, Timer};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::TokioExecutor;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// How the client is set up.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// How long a streamed backend body may send nothing before it is aborted.
+    pub idle_timeout: Duration,
+    /// Idle keep-alive connections kept per backend host.
+    pub max_idle_per_host: usize,
+}
+
+/// Streamed backend bodies aborted because the backend went silent.
+static IDLE_TIMEOUTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many streamed backend bodies were aborted for the idle timeout since start.
+pub fn idle_timeouts() -> u64 {
+    IDLE_TIMEOUTS.load(Ordering::Relaxed)
+}
+
+/// The shared backend client; clones share the pools.
+#[derive(Debug, Clone)]
+pub struct BackendClient {
+    verified: Client<Connector, Outbound>,
+    /// For integrations with `tlsConfig.insecureSkipVerification`.
+    insecure: Client<Connector, Outbound>,
+    proxies: Arc<Matcher>,
+    /// Whether any proxy takes `http://` requests (then each one is matched for its
+    /// Proxy-Authorization).
+    http_proxied: bool,
+    timer: CoarseTimer,
+    idle_timeout: Duration,
+}
+
+/// Why a backend call failed before its response head.
+#[derive(Debug)]
+pub enum SendError {
+    /// No response head within the integration timeout after the request was sent.
+    Timeout,
+    /// Connecting, sending or reading the head failed.
+    Failed(BoxError),
+    /// The backend answered a status outside 100–599.
+    BadStatus(u16),
+}
+
+/// A backend's response head and its (streaming) body.
+#[derive(Debug)]
+pub struct Received {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Body,
+    /// When the integration timeout ends, for a body the lifecycle buffers.
+    pub deadline: Deadline,
+}
+
+impl BackendClient {
+    /// Builds both clients, reading the proxy variables once. Runs the coarse timer's
+    /// sweeper on the current tokio runtime.
+    pub fn new(options: &ClientOptions) -> Result<BackendClient, rustls::Error> {
+        let proxies = Arc::new(Matcher::from_env());
+        let timer = CoarseTimer::start();
+        let build = |insecure| -> Result<Client<Connector, Outbound>, rustls::Error> {
+            Ok(Client::builder(TokioExecutor::new())
+                .pool_timer(timer.clone())
+                .timer(timer.clone())
+                .pool_max_idle_per_host(options.max_idle_per_host)
+                .build(Connector::new(insecure, proxies.clone())?))
+        };
+        let http_proxied = proxies
+            .intercept(&http::Uri::from_static("http://apigate.invalid/"))
+            .is_some();
+        Ok(BackendClient {
+            verified: build(false)?,
+            insecure: build(true)?,
+            proxies,
+            http_proxied,
+            timer,
+            idle_timeout: options.idle_timeout,
+        })
+    }
+
+    /// The deadline `timeout` from now (for backends reached without a socket).
+    pub fn deadline_in(&self, timeout: Duration) -> Deadline {
+        Deadline {
+            timer: self.timer.clone(),
+            at: later(timeout),
+        }
+    }
+
+    /// Sends `request` (an absolute URI) and waits for the response head, at most `timeout`
+    /// once the request body has been sent.
+    pub async fn send(
+        &self,
+        request: http::Request<Body>,
+        insecure_tls: bool,
+        timeout: Duration,
+    ) -> Result<Received, SendError> {
+        let (mut parts, body) = request.into_parts();
+        if self.http_proxied && parts.uri.scheme() == Some(&http::uri::Scheme::HTTP) {
+            if let Some(auth) = self
+                .proxies
+                .intercept(&parts.uri)
+                .and_then(|p| p.basic_auth().cloned())
+            {
+                parts.headers.insert(PROXY_AUTHORIZATION, auth);
+            }
+        }
+        let (body, uploaded) = Outbound::new(body);
+        let client = if insecure_tls {
+            &self.insecure
+        } else {
+            &self.verified
+        };
+        let response = client.request(http::Request::from_parts(parts, body));
+        tokio::pin!(response);
+        if let Some(uploaded) = uploaded {
+            tokio::select! {
+                biased;
+                answered = &mut response => return self.received(answered, later(timeout)),
+                () = uploaded.notified() => {}
+            }
+        }
+        let deadline = later(timeout);
+        let mut expiry = self.timer.sleep_until(deadline);
+        tokio::select! {
+            biased;
+            answered = &mut response => self.received(answered, deadline),
+            () = &mut expiry => Err(SendError::Timeout),
+        }
+    }
+
+    fn received(
+        &self,
+        answered: Result<http::Response<Incoming>, hyper_util::client::legacy::Error>,
+        deadline: Instant,
+    ) -> Result<Received, SendError> {
+        let response = answered.map_err(|e| SendError::Failed(Box::new(e)))?;
+        let status = response.status().as_u16();
+        if !(100..=599).contains(&status) {
+            return Err(SendError::BadStatus(status));
+        }
+        let (parts, body) = response.into_parts();
+        Ok(Received {
+            status,
+            headers: parts.headers,
+            body: IdleBounded {
+                inner: body,
+                timer: self.timer.clone(),
+                idle: self.idle_timeout,
+                sleep: None,
+                progressed: false,
+                ended: false,
+            }
+            .boxed_unsync(),
+            deadline: Deadline {
+                timer: self.timer.clone(),
+                at: deadline,
+            },
+        })
+    }
+}
+
+/// `timeout` from now (a day when that overflows, which no request waits for).
+fn later(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(86_400)))
+        .unwrap_or(now)
+}
+
+/// The end of an integration's timeout, for a backend body read whole.
+#[derive(Debug, Clone)]
+pub struct Deadline {
+    timer: CoarseTimer,
+    at: Instant,
+}
+
+impl Deadline {
+    /// A sleep until the deadline.
+    pub fn sleep(&self) -> Pin<Box<dyn Sleep>> {
+        self.timer.sleep_until(self.at)
+    }
+
+    /// `body`, failing with [`BackendFault::Timeout`] when it is not complete by the
+    /// deadline: for a response the lifecycle buffers, `timeoutInMillis` covers the body too.
+    pub fn bound(&self, body: Body) -> Body {
+        Bounded {
+            inner: body,
+            sleep: self.timer.sleep_until(self.at),
+            ended: false,
+        }
+        .boxed_unsync()
+    }
+}
+
+/// The request body on its way out; tells the waiting client when it has been sent whole.
+struct Outbound {
+    inner: Option<Body>,
+    uploaded: Option<Arc<Notify>>,
+}
+
+impl Outbound {
+    /// The body to send, and what is notified once it is sent (`None`: nothing to send).
+    fn new(body: Body) -> (Outbound, Option<Arc<Notify>>) {
+        if crate::body::is_empty(&body) {
+            return (
+                Outbound {
+                    inner: None,
+                    uploaded: None,
+                },
+                None,
+            );
+        }
+        let uploaded = Arc::new(Notify::new());
+        (
+            Outbound {
+                inner: Some(body),
+                uploaded: Some(uploaded.clone()),
+            },
+            Some(uploaded),
+        )
+    }
+
+    fn sent(&mut self) {
+        if let Some(uploaded) = self.uploaded.take() {
+            uploaded.notify_one();
+        }
+    }
+}
+
+impl http_body::Body for Outbound {
+    type Data = bytes::Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        let Some(inner) = this.inner.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let polled = Pin::new(&mut *inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(None) => this.sent(),
+            // hyper stops polling once the body says it has ended.
+            Poll::Ready(Some(Ok(_))) if inner.is_end_stream() => this.sent(),
+            _ => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.as_ref().is_none_or(|b| b.is_end_stream())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner
+            .as_ref()
+            .map_or_else(|| SizeHint::with_exact(0), |b| b.size_hint())
+    }
+}
+
+impl std::fmt::Debug for Outbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound").finish_non_exhaustive()
+    }
+}
+
+/// A streamed backend body: read errors become [`BackendFault::Failed`], and a backend
+/// that sends nothing for the idle timeout ends it with [`BackendFault::Timeout`]. One timer
+/// per idle period, not per frame: when it fires after progress it is re-armed, so a silent
+/// backend is cut between one and two idle timeouts (plus the timer's granularity).
+struct IdleBounded {
+    inner: Incoming,
+    timer: CoarseTimer,
+    idle: Duration,
+    /// Armed at the first wait for data.
+    sleep: Option<Pin<Box<dyn Sleep>>>,
+    /// A frame arrived since `sleep` was armed.
+    progressed: bool,
+    ended: bool,
+}
+
+impl http_body::Body for IdleBounded {
+    type Data = bytes::Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                this.progressed = true;
+                return Poll::Ready(Some(Ok(frame)));
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.ended = true;
+                return Poll::Ready(Some(Err(Box::new(BackendFault::Failed(Box::new(e))))));
+            }
+            Poll::Ready(None) => {
+                this.ended = true;
+                return Poll::Ready(None);
+            }
+            Poll::Pending => {}
+        }
+        loop {
+            let sleep = match &mut this.sleep {
+                Some(sleep) => sleep,
+                empty => {
+                    this.progressed = false;
+                    empty.insert(this.timer.sleep(this.idle))
+                }
+            };
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.sleep = None;
+            if !this.progressed {
+                break;
+            }
+        }
+        this.ended = true;
+        IDLE_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            idle_ms = this.idle.as_millis() as u64,
+            "backend body idle past the timeout: the response is cut off"
+        );
+        Poll::Ready(Some(Err(Box::new(BackendFault::Timeout))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A body that must be complete by a deadline ([`Deadline::bound`]).
+struct Bounded {
+    inner: Body,
+    sleep: Pin<Box<dyn Sleep>>,
+    ended: bool,
+}
+
+impl http_body::Body for Bounded {
+    type Data = bytes::Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        if this.sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        this.ended = true;
+        Poll::Ready(Some(Err(Box::new(BackendFault::Timeout))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
