@@ -116,7 +116,12 @@ pub struct Backends {
     pub notes: Vec<String>,
 }
 
-pub async fn backends(args: &BackendArgs, region: &str) -> Result<Backends, Failure> {
+/// `limits` are the embedded store's connection limits and timeouts (`serve`'s own).
+pub async fn backends(
+    args: &BackendArgs,
+    region: &str,
+    limits: apigate_http_server::Limits,
+) -> Result<Backends, Failure> {
     let client = http_client(false)?;
     let insecure_client = http_client(true)?;
     let mut notes = Vec::new();
@@ -146,13 +151,16 @@ pub async fn backends(args: &BackendArgs, region: &str) -> Result<Backends, Fail
                     (id, secret, true)
                 }
             };
-            let store = EmbeddedS3::start(StoreConfig {
-                data_dir,
-                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                access_key_id: key_id.clone(),
-                secret_access_key: secret.clone(),
-                region: region.to_string(),
-            })
+            let store = EmbeddedS3::start_with_limits(
+                StoreConfig {
+                    data_dir,
+                    listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                    access_key_id: key_id.clone(),
+                    secret_access_key: secret.clone(),
+                    region: region.to_string(),
+                },
+                limits,
+            )
             .await
             .map_err(|e| fail(2, format!("embedded S3 store: {e}")))?;
             let endpoint = store.endpoint();
