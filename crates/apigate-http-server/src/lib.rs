@@ -261,3 +261,57 @@ impl Backoff {
 pub async fn join_the_batch() {
     tokio::task::yield_now().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Full;
+    use std::convert::Infallible;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A request that takes longer than the idle and head timeouts is answered: the
+    /// connection is not idle while a request is in flight. The next silence closes it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_slow_request_is_not_cut_by_the_idle_timeout() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = Limits {
+            header_read_timeout: Duration::from_millis(500),
+            idle_timeout: Duration::from_millis(500),
+            write_timeout: Duration::from_millis(500),
+            ..Limits::default()
+        };
+        let server = Server::new("test", limits);
+        tokio::spawn(server.serve(
+            listener,
+            |_| {
+                hyper::service::service_fn(|_req| async {
+                    tokio::time::sleep(Duration::from_millis(1500)).await;
+                    Ok::<_, Infallible>(http::Response::new(Full::new(bytes::Bytes::from_static(
+                        b"slow",
+                    ))))
+                })
+            },
+            std::future::pending(),
+        ));
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        let started = Instant::now();
+        while !got.ends_with(b"slow") {
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed while the request was in flight");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(got.starts_with(b"HTTP/1.1 200"));
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("closed once idle")
+            .unwrap_or(0);
+        assert_eq!(n, 0);
+        assert!(started.elapsed() >= Duration::from_millis(500));
+    }
+}
