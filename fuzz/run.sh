@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs a fuzz target on the stable toolchain.
-#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template)
+#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, http)
 # `load` is seeded with the project's definitions, the broken-definition cases and, when
-# present, AWS's samples; `template` with the VTL oracle's templates. Prints libFuzzer's final
+# present, AWS's samples; `template` with the VTL oracle's templates; `http` (raw bytes into
+# the gateway's server) with the requests in fuzz/seeds/http. Prints libFuzzer's final
 # stats (look for "Done N runs").
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,7 +28,10 @@ for line in open("../tests/vtl/cases.jsonl", encoding="utf-8"):
     (out / name).write_text(text, encoding="utf-8")
 PY
     ;;
-  *) echo "unknown target $target (load, template)" >&2; exit 2 ;;
+  http)
+    cp seeds/http/* corpus/http/
+    ;;
+  *) echo "unknown target $target (load, template, http)" >&2; exit 2 ;;
 esac
 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
   -max_total_time="$secs" -timeout=10 -max_len=65536 -print_final_stats=1
