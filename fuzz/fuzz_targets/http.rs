@@ -45,7 +45,7 @@ paths:
           default:
             statusCode: "200"
             responseParameters:
-              method.response.header.X-Id: method.request.path.id
+              method.response.header.X-Id: "'fixed'"
             responseTemplates:
               application/json: |
                 {"id": "$util.escapeJavaScript($input.params('id'))",
@@ -151,7 +151,10 @@ fuzz_target!(|data: &[u8]| {
             tokio::time::timeout(Duration::from_secs(8), async { tokio::join!(write, read) })
                 .await
                 .expect("the server closes the connection once the client's input ends");
-        conn.await.expect("the connection task does not panic");
+        // Aborted by its watchdog is fine; a panic is not.
+        if let Err(e) = conn.await {
+            assert!(!e.is_panic(), "the connection task panicked: {e}");
+        }
         out
     });
     if data.starts_with(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") {
@@ -171,7 +174,7 @@ fn check_h2_frames(mut out: &[u8]) {
     }
 }
 
-/// Complete HTTP/1.1 responses, one after another: a head httparse accepts, then a body
+/// Complete HTTP/1.x responses, one after another: a head httparse accepts, then a body
 /// framed by Content-Length or chunked encoding (or none, after a HEAD request: the next
 /// response or the end follows at once).
 fn check_h1_responses(mut out: &[u8]) {
@@ -185,7 +188,8 @@ fn check_h1_responses(mut out: &[u8]) {
                 String::from_utf8_lossy(out)
             ),
         };
-        assert_eq!(response.version, Some(1));
+        // HTTP/1.0 requests are answered in HTTP/1.0.
+        assert!(matches!(response.version, Some(0 | 1)));
         let status = response.code.unwrap_or(0);
         let header = |name: &str| {
             response
