@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs a fuzz target on the stable toolchain.
-#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, yaml_subset)
-# `load` is seeded with the project's definitions, the broken-definition cases and, when
-# present, AWS's samples; `template` with the VTL oracle's templates and a few hostile
-# ones. Prints libFuzzer's final stats (look for "Done N runs").
+#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, http, yaml_subset)
+# `load` and `yaml_subset` are seeded with the project's definitions, the broken-definition
+# cases and, when present, AWS's samples; `template` with the VTL oracle's templates and a few
+# hostile ones; `http` (raw bytes into the gateway's server) with the requests in
+# fuzz/seeds/http. Prints libFuzzer's final stats (look for "Done N runs").
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
@@ -37,7 +38,10 @@ for text in [
     (out / hashlib.sha1(text.encode()).hexdigest()).write_text(text, encoding="utf-8")
 PY
     ;;
-  *) echo "unknown target $target (load, template, yaml_subset)" >&2; exit 2 ;;
+  http)
+    cp seeds/http/* corpus/http/
+    ;;
+  *) echo "unknown target $target (load, template, http, yaml_subset)" >&2; exit 2 ;;
 esac
 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
   -max_total_time="$secs" -timeout=10 -max_len=65536 -print_final_stats=1

@@ -132,11 +132,13 @@ pub struct Backends {
     pub notes: Vec<String>,
 }
 
-/// Starts the backends. `max_idle_per_host` sizes the client's keep-alive pool.
+/// Starts the backends. `max_idle_per_host` sizes the client's keep-alive pool; `limits` are
+/// the embedded store's connection limits and timeouts (`serve`'s own).
 pub async fn backends(
     args: &BackendArgs,
     region: &str,
     max_idle_per_host: usize,
+    limits: apigate_http_server::Limits,
 ) -> Result<Backends, Failure> {
     // Redirects are not followed: API Gateway hands a backend's 3xx (an S3
     // `301 PermanentRedirect`, an HTTP backend's `302`) to response selection like any other
@@ -173,13 +175,16 @@ pub async fn backends(
                     (id, secret, true)
                 }
             };
-            let store = EmbeddedS3::start(StoreConfig {
-                data_dir,
-                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-                access_key_id: key_id.clone(),
-                secret_access_key: secret.clone(),
-                region: region.to_string(),
-            })
+            let store = EmbeddedS3::start_with_limits(
+                StoreConfig {
+                    data_dir,
+                    listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                    access_key_id: key_id.clone(),
+                    secret_access_key: secret.clone(),
+                    region: region.to_string(),
+                },
+                limits,
+            )
             .await
             .map_err(|e| fail(2, format!("embedded S3 store: {e}")))?;
             let endpoint = store.endpoint();

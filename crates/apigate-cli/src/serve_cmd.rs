@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+use apigate_http_server::Limits;
 
 use apigate_core::model::Authorization;
 use apigate_core::LoadOptions;
@@ -32,6 +35,22 @@ pub struct ServeArgs {
     /// Worker threads running requests (and the embedded store) [default: twice the CPUs].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
+    /// Connections served at once; more wait in the listen backlog until one closes
+    /// [default: half the file-descriptor limit].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+    /// Seconds a client may take to send a request head (and a new connection its first
+    /// request, h2c preface included).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    header_read_timeout: Duration,
+    /// Seconds a connection with no request in flight may send and receive nothing before
+    /// it is closed (API Gateway's idle connection timeout).
+    #[arg(long, value_name = "SECS", default_value = "310", value_parser = seconds)]
+    idle_timeout: Duration,
+    /// Seconds a response write may make no progress (the client does not read) before the
+    /// connection is closed.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    write_timeout: Duration,
     #[command(flatten)]
     backend: BackendArgs,
     /// Definition file (JSON or YAML).
@@ -56,6 +75,33 @@ pub fn serve(args: &ServeArgs, options: &LoadOptions) -> ExitCode {
             eprintln!("apigate: {message}");
             ExitCode::from(code)
         }
+    }
+}
+
+/// A timeout in seconds (fractions allowed), at least a tenth of a second.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d >= Duration::from_millis(100) => Ok(d),
+        _ => Err(format!("`{text}`: give at least 0.1 seconds")),
+    }
+}
+
+impl ServeArgs {
+    /// The connection limits and timeouts both ports (gateway and embedded store) apply.
+    fn limits(&self) -> Limits {
+        let mut limits = Limits {
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+            write_timeout: self.write_timeout,
+            ..Limits::default()
+        };
+        if let Some(n) = self.max_connections {
+            limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        limits
     }
 }
 
@@ -100,7 +146,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     // Keep-alive connections for 32 concurrent backend calls per worker; more are opened
     // under a burst and closed when returned.
     let pool = worker_count(args.workers).saturating_mul(32);
-    let backends = gateway_setup::backends(&args.backend, &region, pool).await?;
+    let backends = gateway_setup::backends(&args.backend, &region, pool, args.limits()).await?;
     for line in &backends.notes {
         let _ = writeln!(out, "{line}");
     }
@@ -189,6 +235,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     apigate_runtime::server::serve(
         listener,
         Arc::new(gateway),
+        args.limits(),
         apigate_runtime::server::shutdown_signal(),
     )
     .await

@@ -72,7 +72,13 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
     let (api, _) = gateway_setup::load_api(&args.file, options)?;
     let settings = gateway_setup::settings(&api, &args.backend, options);
     let request = build_request(args, settings.stage.as_deref())?;
-    let backends = gateway_setup::backends(&args.backend, &settings.region, 1).await?;
+    let backends = gateway_setup::backends(
+        &args.backend,
+        &settings.region,
+        1,
+        apigate_http_server::Limits::default(),
+    )
+    .await?;
     let region = settings.region.clone();
     let gateway = Gateway {
         api,

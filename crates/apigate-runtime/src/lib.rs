@@ -2,9 +2,9 @@
 //! Gateway's REST semantics.
 //!
 //! What this crate owns:
-//! - [`server`]: the hyper server (HTTP/1.1 + h2c, TCP_NODELAY, graceful shutdown,
-//!   responses written with their worker's batch), with [`coarse_timer`] bounding how long a
-//!   request head may take;
+//! - [`server`]: the gateway's HTTP server — `apigate-http-server`'s accept loop (HTTP/1.1 +
+//!   h2c, TCP_NODELAY, connection limit, timeouts, graceful shutdown) with the lifecycle as
+//!   its service, responses written with their worker's batch;
 //! - [`lifecycle`]: one request, stage by stage — route → authorize → validate → map request
 //!   → integrate → select response → map response, failures → [`gateway_response`];
 //! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);
@@ -20,7 +20,6 @@
 
 pub mod auth;
 pub mod body;
-pub mod coarse_timer;
 pub mod compression;
 pub mod context;
 pub mod convert;

@@ -5,8 +5,9 @@
 //!
 //! - [`EmbeddedS3`]: an HTTP server on its own tokio task (normally on an ephemeral
 //!   loopback port) that speaks S3's REST API in path style
-//!   (`http://127.0.0.1:PORT/bucket/key`), with `TCP_NODELAY` on every accepted socket
-//!   and graceful shutdown.
+//!   (`http://127.0.0.1:PORT/bucket/key`), run by `apigate-http-server`'s accept loop:
+//!   `TCP_NODELAY`, connection limit, head/idle/write timeouts
+//!   ([`EmbeddedS3::start_with_limits`]) and graceful shutdown.
 //! - Request authentication with exactly one key pair ([`StoreConfig`]): SigV4 in the
 //!   `Authorization` header (with a signed body hash, `UNSIGNED-PAYLOAD`, or chunked
 //!   `STREAMING-AWS4-HMAC-SHA256-PAYLOAD`) and presigned URLs. Unsigned requests, unknown

@@ -1,17 +1,15 @@
-//! The store's HTTP server: its own tokio task accepting loopback connections, serving
-//! each with hyper (HTTP/1.1 and h2c) and s3s, and shutting down gracefully.
+//! The store's HTTP server: its own tokio task running `apigate-http-server`'s accept loop
+//! (HTTP/1.1 and h2c, connection limit, head/idle/write timeouts, graceful shutdown) on a
+//! loopback port, with s3s as the service.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
+use apigate_http_server::{join_the_batch, Limits, Server};
 use futures_util::future::BoxFuture;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
-use hyper_util::server::graceful::GracefulShutdown;
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s::{HttpError, HttpResponse};
 use tokio::net::TcpListener;
@@ -23,11 +21,6 @@ use crate::credentials::SingleKeyAuth;
 use crate::error::StoreError;
 use crate::error_messages;
 use crate::store::FsStore;
-
-/// How long shutdown waits for in-flight requests before giving up on them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
-/// Pause after a failed `accept` (e.g. out of file descriptors) so the loop does not spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// A running embedded S3 store.
 ///
@@ -47,6 +40,15 @@ impl EmbeddedS3 {
     /// spawned task. Must be called within a tokio runtime (multi-threaded recommended:
     /// file I/O runs on the blocking pool).
     pub async fn start(config: StoreConfig) -> Result<EmbeddedS3, StoreError> {
+        Self::start_with_limits(config, Limits::default()).await
+    }
+
+    /// [`EmbeddedS3::start`] with the connection limits and timeouts of `limits` (the
+    /// gateway passes its own, so `serve`'s options apply to both ports).
+    pub async fn start_with_limits(
+        config: StoreConfig,
+        limits: Limits,
+    ) -> Result<EmbeddedS3, StoreError> {
         check_config(&config)?;
         let StoreConfig {
             data_dir,
@@ -92,7 +94,21 @@ impl EmbeddedS3 {
             ids: Arc::new(RequestIds::new()),
         };
         let (stop, stopped) = oneshot::channel();
-        let server = tokio::spawn(serve(listener, service.clone(), stopped));
+        let server = Server::new("embedded S3 store", limits);
+        let served = service.clone();
+        let server = tokio::spawn(async move {
+            server
+                .serve(
+                    listener,
+                    move |_peer| served.clone(),
+                    // An explicit stop, or the handle was dropped.
+                    async move {
+                        let _ = stopped.await;
+                    },
+                )
+                .await;
+            tracing::info!("embedded S3 store stopped");
+        });
         tracing::info!(endpoint = %format!("http://{local_addr}"), data_dir = %data_dir.display(), "embedded S3 store listening");
         Ok(EmbeddedS3 {
             local_addr,
@@ -150,48 +166,6 @@ fn check_config(config: &StoreConfig) -> Result<(), StoreError> {
         Some((_, reason)) => Err(StoreError::InvalidConfig((*reason).to_owned())),
         None => Ok(()),
     }
-}
-
-async fn serve(listener: TcpListener, service: WithRequestId, mut stop: oneshot::Receiver<()>) {
-    let connections = ConnectionBuilder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    // Without TCP_NODELAY every small response waits for the peer's
-                    // delayed ACK (~40 ms).
-                    if let Err(e) = stream.set_nodelay(true) {
-                        tracing::warn!(error = %e, %peer, "could not set TCP_NODELAY");
-                    }
-                    let service = service.clone();
-                    let connection = connections.serve_connection(TokioIo::new(stream), service).into_owned();
-                    let connection = graceful.watch(connection);
-                    tokio::spawn(async move {
-                        if let Err(e) = connection.await {
-                            tracing::debug!(error = %e, %peer, "embedded S3 connection ended with an error");
-                        }
-                    });
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "embedded S3 store: accept failed");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
-            },
-            // An explicit stop, or the handle was dropped.
-            _ = &mut stop => break,
-        }
-    }
-    drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "embedded S3 store: requests still running after {SHUTDOWN_GRACE:?}; abandoning them"
-        );
-    }
-    tracing::info!("embedded S3 store stopped");
 }
 
 /// Adds a missing `<Message>` to an (already fully buffered) error body.
@@ -272,9 +246,9 @@ impl hyper::service::Service<http::Request<Incoming>> for WithRequestId {
         Box::pin(async move {
             let response = response.await;
             // Written together with this worker's other ready responses, as the gateway's
-            // server does (apigate-runtime `server::join_the_batch`): the peer reads several
-            // per wake-up. In-process calls (`LocalClient`) do not wait here.
-            tokio::task::yield_now().await;
+            // server does: the peer reads several per wake-up. In-process calls
+            // (`LocalClient`) do not wait here.
+            join_the_batch().await;
             response
         })
     }

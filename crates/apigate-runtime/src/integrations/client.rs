@@ -17,7 +17,7 @@
 
 use super::connector::Connector;
 use crate::body::{BackendFault, Body, BoxError};
-use crate::coarse_timer::CoarseTimer;
+use apigate_http_server::coarse_timer::CoarseTimer;
 use http::header::PROXY_AUTHORIZATION;
 use http::HeaderMap;
 use http_body::{Frame, SizeHint};

@@ -1,5 +1,5 @@
 //! The timer behind hyper's header-read timeout and the backend client's deadlines
-//! (`integrations::client`): deadlines kept to a quarter of a second, without tokio's timer
+//! (`apigate_runtime::integrations::client`): deadlines kept to a quarter of a second, without tokio's timer
 //! wheel.
 //!
 //! hyper starts a new sleep each time a keep-alive connection waits for its next request

@@ -1,0 +1,259 @@
+//! What closes a connection that stopped making progress: the socket and the service are
+//! wrapped to note activity in a few flags, and a watchdog task per connection looks at
+//! them every quarter of the shortest timeout, on the coarse timer.
+//!
+//! Per read or write the wrappers cost a flag load (and a store when it changes); per
+//! request two uncontended atomic counts on the connection's own state. No timer is
+//! started per request: the watchdog's sleep is per connection and per period.
+
+use crate::coarse_timer::{CoarseTimer, GRANULARITY};
+use crate::Limits;
+use hyper::rt::Timer;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::oneshot;
+
+/// One connection's activity, written by its socket and service wrappers, read by its
+/// watchdog.
+#[derive(Debug, Default)]
+pub(crate) struct Activity {
+    /// A byte was read or written since the watchdog last looked.
+    moved: AtomicBool,
+    /// A write made progress since the watchdog last looked.
+    wrote: AtomicBool,
+    /// The last write found the socket full.
+    write_blocked: AtomicBool,
+    /// Requests whose response head is not yet handed to hyper.
+    in_flight: AtomicUsize,
+    /// A request has started on this connection.
+    requested: AtomicBool,
+}
+
+/// Sets `flag` unless it is set already (a load is cheaper than a store to a shared line).
+#[inline]
+fn raise(flag: &AtomicBool) {
+    if !flag.load(Ordering::Relaxed) {
+        flag.store(true, Ordering::Relaxed);
+    }
+}
+
+#[inline]
+fn lower(flag: &AtomicBool) {
+    if flag.load(Ordering::Relaxed) {
+        flag.store(false, Ordering::Relaxed);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A socket that notes its reads and writes in an [`Activity`].
+    #[derive(Debug)]
+    pub struct Watched<I> {
+        #[pin]
+        io: I,
+        activity: Arc<Activity>,
+    }
+}
+
+impl<I: AsyncRead> AsyncRead for Watched<I> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.project();
+        let before = buf.filled().len();
+        let polled = this.io.poll_read(cx, buf);
+        if buf.filled().len() > before {
+            raise(&this.activity.moved);
+        }
+        polled
+    }
+}
+
+impl<I: AsyncWrite> Watched<I> {
+    fn noted(activity: &Activity, polled: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        match &polled {
+            Poll::Ready(Ok(n)) if *n > 0 => {
+                raise(&activity.moved);
+                raise(&activity.wrote);
+                lower(&activity.write_blocked);
+            }
+            Poll::Pending => raise(&activity.write_blocked),
+            Poll::Ready(_) => {}
+        }
+        polled
+    }
+}
+
+impl<I: AsyncWrite> AsyncWrite for Watched<I> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        Self::noted(this.activity, this.io.poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.project();
+        Self::noted(this.activity, this.io.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().io.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().io.poll_shutdown(cx)
+    }
+}
+
+/// A service that counts its requests in flight in an [`Activity`].
+#[derive(Debug, Clone)]
+pub struct Tracked<S> {
+    inner: S,
+    activity: Arc<Activity>,
+}
+
+impl<S, R> hyper::service::Service<R> for Tracked<S>
+where
+    S: hyper::service::Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = InFlight<S::Future>;
+
+    fn call(&self, req: R) -> Self::Future {
+        raise(&self.activity.requested);
+        self.activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight {
+            inner: self.inner.call(req),
+            _guard: Guard(self.activity.clone()),
+        }
+    }
+}
+
+/// Counts a request out when its future completes or is dropped.
+#[derive(Debug)]
+struct Guard(Arc<Activity>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request's future, counted in flight while it runs.
+    #[derive(Debug)]
+    pub struct InFlight<F> {
+        #[pin]
+        inner: F,
+        _guard: Guard,
+    }
+}
+
+impl<F: Future> Future for InFlight<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().inner.poll(cx)
+    }
+}
+
+/// Wraps a socket and a service to share one new [`Activity`].
+pub(crate) fn watch<I, S>(io: I, service: S) -> (Watched<I>, Tracked<S>, Arc<Activity>) {
+    let activity = Arc::new(Activity::default());
+    (
+        Watched {
+            io,
+            activity: activity.clone(),
+        },
+        Tracked {
+            inner: service,
+            activity: activity.clone(),
+        },
+        activity,
+    )
+}
+
+/// Why a watchdog closed its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// No request began within the header-read timeout (nothing sent, or a partial head or
+    /// h2c preface).
+    NoRequest,
+    /// No request in flight and no byte either way for the idle timeout.
+    Idle,
+    /// A response write made no progress for the write timeout.
+    WriteStalled,
+}
+
+/// How often a watchdog looks: a quarter of the shortest timeout (so each fires at most a
+/// quarter late), never more often than the coarse timer ticks.
+fn period(limits: &Limits) -> Duration {
+    (limits
+        .header_read_timeout
+        .min(limits.idle_timeout)
+        .min(limits.write_timeout)
+        / 4)
+    .max(GRANULARITY)
+}
+
+/// Watches `activity` until the connection ends (`ended` resolves: its task dropped the
+/// sender) or a timeout passes, which it returns.
+pub(crate) async fn watchdog(
+    activity: Arc<Activity>,
+    limits: Limits,
+    timer: CoarseTimer,
+    mut ended: oneshot::Receiver<()>,
+) -> Option<Verdict> {
+    let accepted = Instant::now();
+    let period = period(&limits);
+    let mut silent = Duration::ZERO;
+    let mut stalled = Duration::ZERO;
+    loop {
+        tokio::select! {
+            _ = &mut ended => return None,
+            () = timer.sleep(period) => {}
+        }
+        let moved = activity.moved.swap(false, Ordering::Relaxed);
+        let wrote = activity.wrote.swap(false, Ordering::Relaxed);
+        silent = if moved {
+            Duration::ZERO
+        } else {
+            silent + period
+        };
+        stalled = if !wrote && activity.write_blocked.load(Ordering::Relaxed) {
+            stalled + period
+        } else {
+            Duration::ZERO
+        };
+        if stalled >= limits.write_timeout {
+            return Some(Verdict::WriteStalled);
+        }
+        if !activity.requested.load(Ordering::Relaxed)
+            && accepted.elapsed() >= limits.header_read_timeout
+        {
+            return Some(Verdict::NoRequest);
+        }
+        if silent >= limits.idle_timeout && activity.in_flight.load(Ordering::Relaxed) == 0 {
+            return Some(Verdict::Idle);
+        }
+    }
+}
