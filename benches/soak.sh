@@ -8,6 +8,8 @@
 # hostile template and the embedded S3 store. benches/soak/load.py drives a weighted mix of
 # requests, each with the outcome it must have, mixed with client-side faults (abandoned
 # uploads, idle connections, clients leaving a slow render), and samples the gateway's RSS.
+# Short timeouts keep faults cheap: streamed bodies idle 2 s (--backend-idle-timeout), request
+# heads 2 s (--header-read-timeout); templates get the default 1 s (--template-timeout).
 # It prints outcomes per kind, every unexpected one, and RSS after warm-up / at the end / peak;
 # exit 1 on any unexpected outcome or a hung request. Not a test: a run takes minutes.
 set -euo pipefail
@@ -45,6 +47,7 @@ BACKEND_PORT="$(awk '/listening/ { print $2 }' "$WORK/backend.out")"
 
 "$BIN" serve benches/soak/api.yaml --listen 127.0.0.1:0 --data-dir "$WORK/s3" \
   --stage-variable "backend=127.0.0.1:$BACKEND_PORT" \
+  --backend-idle-timeout 2 --header-read-timeout 2 \
   > "$WORK/gateway.out" 2> "$WORK/gateway.err" &
 GATEWAY_PID=$!
 PIDS+=($GATEWAY_PID)

@@ -52,7 +52,7 @@ def kinds():
     k["hostile-template"] = (1, "POST", "/hostile", b"x" * 65536, lambda s, h, b: s == "500")
     k["s3-put-get"] = (15, None, None, None, None)
     k["client-abandons-upload"] = (2, None, None, None, None)
-    k["client-idle-connection"] = (1, None, None, None, None)
+    k["client-idle-connection"] = (1, None, None, None, None)  # closed by the gateway
     k["client-leaves-render"] = (1, None, None, None, None)
     return k
 
@@ -106,7 +106,13 @@ def client_fault(kind):
                       f"Content-Length: 100000\r\n\r\n".encode() + b"a" * 1000)
             time.sleep(0.05)
         elif kind == "client-idle-connection":
-            time.sleep(1.0)
+            # Sends nothing: the gateway must close it after its head timeout (2 s).
+            s.settimeout(10)
+            started = time.monotonic()
+            closed = s.recv(1) == b""
+            waited = time.monotonic() - started
+            record(kind, "closed" if closed else "data", closed and waited < 8, f"after {waited:.1f} s")
+            return
         elif kind == "client-leaves-render":
             body = b"x" * 65536
             s.sendall(f"POST {PREFIX}/hostile HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

@@ -10,9 +10,11 @@
 use apigate_http_server::{Limits, Server};
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
+use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::s3::{S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
+use apigate_runtime::template_runner::TemplateRunner;
 use apigate_runtime::{Gateway, Settings};
 use libfuzzer_sys::fuzz_target;
 use std::net::SocketAddr;
@@ -86,7 +88,15 @@ fn fixture() -> &'static Fixture {
         let api = loaded
             .api
             .unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
-        let client = reqwest::Client::new();
+        // The client's coarse timer runs on the runtime.
+        let client = {
+            let _in_runtime = runtime.enter();
+            BackendClient::new(&ClientOptions {
+                idle_timeout: Duration::from_secs(2),
+                max_idle_per_host: 1,
+            })
+            .unwrap()
+        };
         let region = options.import_variables.region.clone();
         let gateway = Arc::new(Gateway {
             settings: Settings {
@@ -96,6 +106,7 @@ fn fixture() -> &'static Fixture {
                 region: region.clone(),
                 stage_variables: Default::default(),
                 buffer_limit: 1 << 20,
+                templates: TemplateRunner::new(Duration::from_millis(200)),
             },
             api,
             authorizer: Authorizer {
@@ -109,7 +120,7 @@ fn fixture() -> &'static Fixture {
                 CredentialSource::fixed("AKIDFUZZ", "fuzz"),
                 client.clone(),
             ),
-            http: HttpBackend::new(client.clone(), client, "fuzz"),
+            http: HttpBackend::new(client, "fuzz"),
         });
         let limits = Limits {
             header_read_timeout: Duration::from_secs(2),

@@ -6,7 +6,9 @@ use apigate_core::{load, LoadOptions};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let opts = LoadOptions::default();
     for name in ["api.json", "api.yaml"] {
         let loaded = load(name, text, &opts);

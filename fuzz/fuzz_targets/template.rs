@@ -8,9 +8,13 @@ use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     // The first line, when present, is the body; the rest is the template.
-    let (body, source) = text.split_once('\n').unwrap_or((r#"{"a": [1, {"b": "c"}]}"#, text));
+    let (body, source) = text
+        .split_once('\n')
+        .unwrap_or((r#"{"a": [1, {"b": "c"}]}"#, text));
 
     let params = vec![("id".to_string(), "7".to_string())];
     let header = vec![("Content-Type".to_string(), "application/json".to_string())];
@@ -30,7 +34,9 @@ fuzz_target!(|data: &[u8]| {
         max_steps: 100_000,
     };
     for engine in [Engine::Velocity, Engine::Handlebars] {
-        let Ok(template) = Compiled::parse(engine, source) else { continue };
+        let Ok(template) = Compiled::parse(engine, source) else {
+            continue;
+        };
         if let Ok(rendered) = template.render(&input, &limits) {
             assert!(rendered.output.len() <= limits.max_output_bytes);
         }
