@@ -87,6 +87,8 @@ async fn misbehave(mut s: TcpStream) {
         .to_string();
     let stall = || tokio::time::sleep(Duration::from_secs(60));
     match name.as_str() {
+        // The request is read, then nothing: no head ever comes.
+        "never" => stall().await,
         // Headers, part of the body, then silence.
         "mid-stall" => {
             let _ = s
@@ -277,6 +279,36 @@ async fn streamed_responses_are_cut_off_when_the_backend_goes_silent() {
         // Idle timeout 1 s: cut within two of them plus the timer's quarter second.
         assert!(took < Duration::from_secs(10), "{path}: took {took:?}");
         assert!(took >= Duration::from_millis(900), "{path}: took {took:?}");
+    }
+}
+
+/// No response head within `timeoutInMillis` (1 s here) → 504, for every integration type,
+/// whether or not the method request had a body (a GET's body of unknown length is never
+/// sent, so the timeout must not wait for its upload).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_that_never_answers_is_504_within_the_timeout() {
+    let h = gateway().await;
+    for path in [
+        "/v1/plain/never",
+        "/v1/templated/never",
+        "/v1/proxy/never",
+        "/v1/s3/never",
+    ] {
+        for request in [
+            format!("GET {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n"),
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+            ),
+        ] {
+            let (raw, took) = exchange(&h, request.as_bytes()).await;
+            let r = parse(&raw);
+            assert_eq!(r.status, 504, "{request:?}: {}", String::from_utf8_lossy(&raw));
+            assert!(
+                String::from_utf8_lossy(&r.body).contains("Endpoint request timed out"),
+                "{request:?}"
+            );
+            assert!(took < Duration::from_secs(10), "{request:?}: took {took:?}");
+        }
     }
 }
 

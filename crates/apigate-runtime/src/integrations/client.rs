@@ -18,7 +18,7 @@
 use super::connector::Connector;
 use crate::body::{BackendFault, Body, BoxError};
 use apigate_http_server::coarse_timer::CoarseTimer;
-use http::header::PROXY_AUTHORIZATION;
+use http::header::{CONTENT_LENGTH, PROXY_AUTHORIZATION};
 use http::HeaderMap;
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
@@ -138,7 +138,22 @@ impl BackendClient {
                 parts.headers.insert(PROXY_AUTHORIZATION, auth);
             }
         }
-        let (body, uploaded) = Outbound::new(body);
+        // hyper writes as many body bytes as a Content-Length says, else the body's own known
+        // length; a GET, HEAD or CONNECT of unknown length goes without its body.
+        let length = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .or_else(|| http_body::Body::size_hint(&body).exact())
+            .or_else(|| {
+                matches!(
+                    parts.method,
+                    http::Method::GET | http::Method::HEAD | http::Method::CONNECT
+                )
+                .then_some(0)
+            });
+        let (body, uploaded) = Outbound::new(body, length);
         let client = if insecure_tls {
             &self.insecure
         } else {
@@ -230,16 +245,24 @@ impl Deadline {
 struct Outbound {
     inner: Option<Body>,
     uploaded: Option<Arc<Notify>>,
+    /// Bytes still to send when the body's length is known: hyper stops polling a body of
+    /// known length once that many bytes are written, without waiting for its end.
+    remaining: Option<u64>,
 }
 
 impl Outbound {
-    /// The body to send, and what is notified once it is sent (`None`: nothing to send).
-    fn new(body: Body) -> (Outbound, Option<Arc<Notify>>) {
-        if crate::body::is_empty(&body) {
+    /// The body to send, `length` bytes of it when hyper will write that many, and what is
+    /// notified once it is sent (`None`: nothing to send).
+    fn new(body: Body, length: Option<u64>) -> (Outbound, Option<Arc<Notify>>) {
+        let remaining = length;
+        // hyper never polls a body it writes 0 bytes of, so it would never report itself sent:
+        // it counts as nothing to send.
+        if crate::body::is_empty(&body) || remaining == Some(0) {
             return (
                 Outbound {
                     inner: None,
                     uploaded: None,
+                    remaining: None,
                 },
                 None,
             );
@@ -249,6 +272,7 @@ impl Outbound {
             Outbound {
                 inner: Some(body),
                 uploaded: Some(uploaded.clone()),
+                remaining,
             },
             Some(uploaded),
         )
@@ -276,8 +300,17 @@ impl http_body::Body for Outbound {
         let polled = Pin::new(&mut *inner).poll_frame(cx);
         match &polled {
             Poll::Ready(None) => this.sent(),
-            // hyper stops polling once the body says it has ended.
-            Poll::Ready(Some(Ok(_))) if inner.is_end_stream() => this.sent(),
+            Poll::Ready(Some(Ok(frame))) => {
+                let len = frame.data_ref().map_or(0, |d| d.len() as u64);
+                if let Some(remaining) = this.remaining.as_mut() {
+                    *remaining = remaining.saturating_sub(len);
+                }
+                // hyper stops polling once the body says it has ended, or once a body of
+                // known length has been written whole.
+                if inner.is_end_stream() || this.remaining == Some(0) {
+                    this.sent();
+                }
+            }
             _ => {}
         }
         polled
