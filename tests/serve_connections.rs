@@ -160,6 +160,36 @@ async fn partial_h2c_prefaces_and_heads_are_closed() {
     assert_eq!(frame[3], 0x4, "a SETTINGS frame first");
 }
 
+/// Between requests a keep-alive connection is idle, not slow: it outlives the header-read
+/// timeout and is closed at the idle timeout. A head begun between requests must still
+/// complete within the header-read timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_connections_wait_for_the_idle_timeout_not_the_head_timeout() {
+    let h = gateway(&["--header-read-timeout", "1", "--idle-timeout", "4"]).await;
+    let mut kept = connect(&h).await;
+    assert_eq!(get(&mut kept, "first").await, 200);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        get(&mut kept, "after-two-idle-seconds").await,
+        200,
+        "still open past the 1 s head timeout"
+    );
+    let (took, sent) = closed_within(&mut kept, Duration::from_secs(15)).await;
+    assert!(took >= Duration::from_millis(3500), "closed after {took:?}");
+    assert!(sent.is_empty(), "{:?}", String::from_utf8_lossy(&sent));
+
+    let mut slow = connect(&h).await;
+    assert_eq!(get(&mut slow, "first").await, 200);
+    slow.write_all(b"GET /v1/proxy/x HTTP/1.1\r\nHost: gw\r\n")
+        .await
+        .unwrap();
+    let (took, _) = closed_within(&mut slow, Duration::from_secs(15)).await;
+    assert!(
+        took < Duration::from_millis(3000),
+        "a half-sent head is closed at the head timeout, not the idle one: {took:?}"
+    );
+}
+
 /// With `--max-connections 4` a fifth connection waits (no answer, nothing refused) while
 /// the four are served, and is served as soon as one of them closes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

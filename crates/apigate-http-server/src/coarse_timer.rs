@@ -1,9 +1,9 @@
-//! The timer behind hyper's header-read timeout and the backend client's deadlines
-//! (`apigate_runtime::integrations::client`): deadlines kept to a quarter of a second, without tokio's timer
-//! wheel.
+//! The timer behind the connection watchdogs, hyper's own timers and the backend client's
+//! deadlines (`apigate_runtime::integrations::client`): deadlines kept to a quarter of a
+//! second, without tokio's timer wheel.
 //!
-//! hyper starts a new sleep each time a keep-alive connection waits for its next request
-//! head and drops it when the head arrives — one timer per request. Through tokio's wheel
+//! hyper's header-read timeout (off now: the watchdogs time heads) started a new sleep each
+//! time a keep-alive connection waited for its next request head — one timer per request. Through tokio's wheel
 //! that costs a registration and a removal under a lock shared by every worker thread,
 //! and often a wake-up of the thread parked on the I/O driver: 1 KiB GETs through MyS3
 //! went 10–20% faster without it (README, Benchmarks). Here a sleep costs an allocation

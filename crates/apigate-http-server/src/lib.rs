@@ -10,9 +10,10 @@
 //!   are served;
 //! - failed accepts (out of file descriptors, …) back off, doubling up to a second, with
 //!   one log line per streak of failures rather than one per attempt;
-//! - timeouts on the [`coarse_timer`]: a request head (hyper's header-read timeout, and a
-//!   connection's first request, h2c preface included), an idle connection, a response
-//!   write that makes no progress (`watch`);
+//! - timeouts on the [`coarse_timer`], kept by a watchdog per connection (`watch`): a
+//!   connection's first request (h2c preface included) and every later HTTP/1 head once
+//!   begun, an idle connection (keep-alive ones included), a response write that makes no
+//!   progress;
 //! - graceful shutdown: stop accepting, let requests in flight finish within
 //!   [`Limits::shutdown_grace`];
 //! - [`join_the_batch`], which both servers' services await before handing a response to
@@ -63,12 +64,14 @@ impl Server {
     pub fn new(name: &'static str, limits: Limits) -> Server {
         let timer = CoarseTimer::start();
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        // A client that never finishes a request head does not hold a connection forever
-        // (a coarse timer: hyper starts one per request, see `coarse_timer`).
+        // Request heads are timed by each connection's watchdog (`watch`), not by hyper:
+        // hyper's head timer also runs while a keep-alive connection waits for its next
+        // request, so it would close idle connections at the head timeout instead of the
+        // idle timeout, and it costs a timer per request.
         builder
             .http1()
             .timer(timer.clone())
-            .header_read_timeout(limits.header_read_timeout);
+            .header_read_timeout(None);
         Server {
             builder,
             timer,

@@ -5,9 +5,10 @@ use std::time::Duration;
 /// The limits a [`crate::Server`] applies to every connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// How long a connection may take to send a request head: hyper's header-read timeout
-    /// for every HTTP/1 head, and for the first request of any connection (an HTTP/1 head
-    /// or the h2c preface and first stream) counted from the accept.
+    /// How long a connection may take to send a request head: the first request of any
+    /// connection (an HTTP/1 head or the h2c preface and first stream) counted from the
+    /// accept, and a later HTTP/1 head counted from its first byte. A keep-alive connection
+    /// that sends nothing between requests is idle, not slow (`idle_timeout`).
     pub header_read_timeout: Duration,
     /// How long a connection with no request in flight may stay silent (no byte either way)
     /// before it is closed.

@@ -33,6 +33,12 @@ pub(crate) struct Activity {
     in_flight: AtomicUsize,
     /// A request has started on this connection.
     requested: AtomicBool,
+    /// Bytes were read since the last request started: with no request in flight, the
+    /// beginning of a request head that has not completed yet.
+    unclaimed: AtomicBool,
+    /// The connection speaks HTTP/2 (its first bytes were the client preface): frames
+    /// between requests (pings, settings) are not partial heads.
+    h2: AtomicBool,
 }
 
 /// Sets `flag` unless it is set already (a load is cheaper than a store to a shared line).
@@ -71,6 +77,13 @@ impl<I: AsyncRead> AsyncRead for Watched<I> {
         let polled = this.io.poll_read(cx, buf);
         if buf.filled().len() > before {
             raise(&this.activity.moved);
+            raise(&this.activity.unclaimed);
+            if before == 0
+                && !this.activity.requested.load(Ordering::Relaxed)
+                && buf.filled().starts_with(b"PRI ")
+            {
+                raise(&this.activity.h2);
+            }
         }
         polled
     }
@@ -140,6 +153,7 @@ where
 
     fn call(&self, req: R) -> Self::Future {
         raise(&self.activity.requested);
+        lower(&self.activity.unclaimed);
         self.activity.in_flight.fetch_add(1, Ordering::Relaxed);
         InFlight {
             inner: self.inner.call(req),
@@ -154,6 +168,8 @@ struct Guard(Arc<Activity>);
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        // Bytes read while the request ran were its body, not the next head.
+        lower(&self.0.unclaimed);
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -196,7 +212,7 @@ pub(crate) fn watch<I, S>(io: I, service: S) -> (Watched<I>, Tracked<S>, Arc<Act
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
     /// No request began within the header-read timeout (nothing sent, or a partial head or
-    /// h2c preface).
+    /// h2c preface), or a later HTTP/1 request head, once begun, did not complete in time.
     NoRequest,
     /// No request in flight and no byte either way for the idle timeout.
     Idle,
@@ -227,6 +243,7 @@ pub(crate) async fn watchdog(
     let period = period(&limits);
     let mut silent = Duration::ZERO;
     let mut stalled = Duration::ZERO;
+    let mut partial = Duration::ZERO;
     loop {
         tokio::select! {
             _ = &mut ended => return None,
@@ -252,7 +269,22 @@ pub(crate) async fn watchdog(
         {
             return Some(Verdict::NoRequest);
         }
-        if silent >= limits.idle_timeout && activity.in_flight.load(Ordering::Relaxed) == 0 {
+        // A head begun between requests (HTTP/1 keep-alive) must complete in time; an idle
+        // keep-alive connection that sends nothing is left to the idle timeout.
+        let in_flight = activity.in_flight.load(Ordering::Relaxed);
+        partial = if in_flight == 0
+            && activity.requested.load(Ordering::Relaxed)
+            && !activity.h2.load(Ordering::Relaxed)
+            && activity.unclaimed.load(Ordering::Relaxed)
+        {
+            partial + period
+        } else {
+            Duration::ZERO
+        };
+        if partial >= limits.header_read_timeout {
+            return Some(Verdict::NoRequest);
+        }
+        if silent >= limits.idle_timeout && in_flight == 0 {
             return Some(Verdict::Idle);
         }
     }
