@@ -280,3 +280,50 @@ async fn the_embedded_store_closes_slow_heads() {
         String::from_utf8_lossy(&sent)
     );
 }
+
+/// Out of file descriptors (`ulimit -n 64`, a connection limit above it): accepting fails
+/// with EMFILE, the loop backs off with one log line for the whole streak instead of one per
+/// attempt, an established connection is still served, and once connections close new ones
+/// are accepted again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_descriptors_backs_off_quietly_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gateway.log");
+    let backend = echo::start_echo().await;
+    let h = start(
+        Options::new("tests/serve/http.yaml", Store::Embedded)
+            .arg("--stage-variable")
+            .arg(&format!("backend={backend}"))
+            .arg("--max-connections")
+            .arg("1000")
+            .fd_limit(64)
+            .log_to(&log),
+    )
+    .await;
+    let mut established = connect(&h).await;
+    assert_eq!(get(&mut established, "before").await, 200);
+    let mut flood = Vec::new();
+    for _ in 0..120 {
+        flood.push(connect(&h).await);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        get(&mut established, "during").await,
+        200,
+        "an established connection is served while accepts fail"
+    );
+    drop(flood);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut fresh = connect(&h).await;
+    let served = tokio::time::timeout(Duration::from_secs(10), get(&mut fresh, "after"))
+        .await
+        .expect("a new connection is served once descriptors are free again");
+    assert_eq!(served, 200);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let backing_off = text.matches("accept failed; backing off").count();
+    assert!(
+        (1..=3).contains(&backing_off),
+        "one warning per streak of failed accepts, not one per attempt: {backing_off}\n{text}"
+    );
+    assert!(text.contains("accepting again"), "{text}");
+}

@@ -181,3 +181,24 @@ async fn sigterm_stops_hostile_renders() {
         );
     }
 }
+
+/// A list or map that holds itself prints as Java prints it, and quickly; a longer cycle
+/// (`$a` holds `$b` holds `$a`), where Java's `toString` overflows its stack, answers 500.
+/// Before the fix the first grew memory without bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_that_hold_themselves_print_as_java_or_fail_bounded() {
+    let h = gateway(&[], None).await;
+    let c = client();
+    let r = c.get(h.url("/self-holding")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "[1, (this Collection), (this Collection)] \"[1, (this Collection), (this Collection)]\" {a=(this Map)}"
+    );
+    let r = c.get(h.url("/cycle")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Internal server error"}"#
+    );
+}

@@ -95,6 +95,8 @@ pub struct Options {
     pub log: Option<PathBuf>,
     /// Environment variables set for the gateway.
     pub env: Vec<(String, String)>,
+    /// The gateway's limit on open files (`ulimit -n`), when set.
+    pub fd_limit: Option<u32>,
 }
 
 impl Options {
@@ -106,7 +108,14 @@ impl Options {
             extra: Vec::new(),
             log: None,
             env: Vec::new(),
+            fd_limit: None,
         }
+    }
+
+    /// Starts the gateway with at most `n` open files.
+    pub fn fd_limit(mut self, n: u32) -> Options {
+        self.fd_limit = Some(n);
+        self
     }
 
     /// Writes the gateway's stderr (its log) to `path`.
@@ -174,7 +183,15 @@ pub async fn start(options: Options) -> Harness {
         (None, Store::Moto) => Some(start_moto().await),
         _ => None,
     };
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_apigate"));
+    let mut cmd = match options.fd_limit {
+        None => Command::new(env!("CARGO_BIN_EXE_apigate")),
+        Some(n) => {
+            let mut sh = Command::new("sh");
+            sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\"")])
+                .arg(env!("CARGO_BIN_EXE_apigate"));
+            sh
+        }
+    };
     cmd.arg("serve")
         .arg(&options.definition)
         .args(["--listen", "127.0.0.1:0", "--region", REGION])
