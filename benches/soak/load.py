@@ -208,6 +208,9 @@ def main():
     peak = max((r for _, r in samples), default=0)
     print(f"RSS (MiB): after {WARMUP:.0f} s warm-up {start_rss / 1024:.1f}, end {end_rss / 1024:.1f}, "
           f"peak {peak / 1024:.1f}")
+    step = max(1, int(SECONDS // 10))
+    series = [f"{t:.0f}s {r / 1024:.1f}" for t, r in samples[step - 1::step]]
+    print("RSS over time (MiB): " + ", ".join(series))
     bad = [u for u in unexpected]
     print(f"unexpected outcomes: {len(bad)}")
     for u in [u for u in bad if u][:50]:
