@@ -220,8 +220,9 @@ pub(crate) enum Verdict {
     WriteStalled,
 }
 
-/// How often a watchdog looks: a quarter of the shortest timeout (so each fires at most a
-/// quarter late), never more often than the coarse timer ticks.
+/// How often a watchdog looks: a quarter of the shortest timeout, never more often than the
+/// coarse timer ticks. Time is counted in whole periods, so a timeout fires within one period
+/// of when it is due, early or late.
 fn period(limits: &Limits) -> Duration {
     (limits
         .header_read_timeout
