@@ -1,12 +1,7 @@
 //! The `apigate` binary end to end: `validate` formats and exit codes, `routes`, `rules`,
 //! and AWS's published sample definitions.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -7,12 +7,7 @@
 //! (CONVERT_TO_BINARY). Stored bytes are read from the backend directly, not through the
 //! gateway, so each cell checks one conversion.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 

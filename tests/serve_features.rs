@@ -4,12 +4,7 @@
 //! its mock routes (gateway responses, literal and VTL templates, response overrides, what
 //! fails closed) are data-driven serve cases under `tests/serve/cases/`, run in-process.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 

@@ -3,12 +3,7 @@
 //! Template behaviour in front of the same backend runs in-process:
 //! `crates/apigate-runtime/tests/http_templates.rs` and the serve cases (`tests/serve/cases/`).
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 

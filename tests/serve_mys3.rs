@@ -2,12 +2,7 @@
 //! `apigate serve` binary on loopback, against two independent S3 implementations — the
 //! embedded store (s3s) and moto's server. Every tutorial scenario runs against both.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 

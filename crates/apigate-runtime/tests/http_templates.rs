@@ -3,12 +3,7 @@
 //! backend the echo server (`tests/support/echo.rs` at the repository's root) on a loopback
 //! socket. Definitions: `tests/serve/passthrough.yaml`, `tests/serve/http.yaml`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used)]
 
 mod support;
 

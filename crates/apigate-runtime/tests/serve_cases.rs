@@ -7,12 +7,7 @@
 //! `store: true` for the embedded S3 store. Adding a case is adding a file; the format is
 //! `tests/serve/cases/README.md`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 

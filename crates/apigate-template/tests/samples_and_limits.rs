@@ -1,12 +1,7 @@
 //! The request templates of AWS's sample APIs (../shared/aws-samples) and the developer
 //! guide's examples, parse-error positions, limits, and a no-panic check over garbage input.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;
 

@@ -15,13 +15,7 @@
 //! assert_eq!(reply.status, 418);
 //! ```
 
-#![allow(
-    dead_code,
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(dead_code, clippy::expect_used, clippy::panic)]
 
 use apigate_core::LoadOptions;
 use apigate_runtime::auth::sigv4::CallerKeys;
