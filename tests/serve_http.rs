@@ -92,7 +92,7 @@ async fn http_proxy_passes_the_request_through() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    // §10.4 response direction.
+    // docs/SEMANTICS.md §10.4, response direction.
     assert_eq!(r.headers()["x-custom"], "kept");
     assert_eq!(r.headers()["x-amzn-remapped-server"], "echo/1");
     assert_eq!(
