@@ -129,7 +129,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
 
     let (api, warnings) = definition::load_api(&args.file, options)?;
     let settings = gateway_setup::settings(&api, &args.backend, options);
-    let region = settings.region.clone();
+    let region = options.import_variables.region.clone();
     let stage = settings.stage.clone();
     let iam_methods = api
         .methods()

@@ -73,14 +73,14 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
     let (api, _) = definition::load_api(&args.file, options)?;
     let settings = gateway_setup::settings(&api, &args.backend, options);
     let request = build_request(args, settings.stage.as_deref())?;
+    let region = options.import_variables.region.clone();
     let backends = gateway_setup::backends(
         &args.backend,
-        &settings.region,
+        &region,
         1,
         apigate_http_server::Limits::default(),
     )
     .await?;
-    let region = settings.region.clone();
     let gateway = Gateway {
         api,
         settings,
