@@ -1,12 +1,7 @@
 //! The `apigate` binary end to end: `validate` formats and exit codes, `routes`, `rules`,
 //! and AWS's published sample definitions.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -286,4 +281,62 @@ fn rules_markdown_matches_docs() {
         docs,
         "docs/RULES.md is stale: run `apigate rules --markdown > docs/RULES.md`"
     );
+}
+
+/// `serve`, `test-invoke` and `routes` load a definition as `validate` does and print its
+/// diagnostics exactly as `validate`'s text format (to stderr): a problem of the whole document
+/// reads `(at the document root)`, hints follow their line, warnings print beside errors.
+/// Then the command stops with 1; an unreadable file stops it with 2 and the same message.
+#[test]
+fn every_command_prints_diagnostics_as_validate_does() {
+    for file in [
+        "tests/validate/missing-field.json",
+        "tests/validate/openapi-31.yaml",
+        "tests/validate/request-validator-unknown.yaml",
+        "tests/validate/lambda-not-post.json",
+    ] {
+        let validate = apigate(&["validate", file]);
+        assert_eq!(validate.status.code(), Some(1), "{file}");
+        let out = stdout(&validate);
+        let (diagnostics, summary) = out.trim_end().rsplit_once('\n').unwrap();
+        assert!(summary.starts_with("1 file checked"), "{out}");
+        assert!(
+            diagnostics.contains("(at the document root)") || diagnostics.contains("\n  hint: "),
+            "{file} shows a root-level diagnostic or a hint: {diagnostics}"
+        );
+        for command in [
+            vec!["serve", file, "--listen", "127.0.0.1:0"],
+            vec!["test-invoke", file, "GET", "/"],
+            vec!["routes", file],
+        ] {
+            let o = apigate(&command);
+            assert_eq!(o.status.code(), Some(1), "{command:?}");
+            assert!(o.stdout.is_empty(), "{command:?}: nothing served or listed");
+            let stderr = String::from_utf8(o.stderr).unwrap();
+            assert!(
+                stderr.starts_with(&format!("{diagnostics}\n")),
+                "{command:?}\n--- validate\n{diagnostics}\n--- {}\n{stderr}",
+                command[0]
+            );
+            let rest = &stderr[diagnostics.len() + 1..];
+            assert_eq!(
+                rest.lines().count(),
+                1,
+                "{command:?}: one line after the diagnostics: {rest}"
+            );
+            assert!(rest.contains(&format!("{file} has ")), "{rest}");
+        }
+    }
+    for command in [
+        vec!["serve", "no/such/file.yaml"],
+        vec!["test-invoke", "no/such/file.yaml", "GET", "/"],
+        vec!["routes", "no/such/file.yaml"],
+    ] {
+        let o = apigate(&command);
+        assert_eq!(o.status.code(), Some(2), "{command:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("no/such/file.yaml: cannot read"),
+            "{command:?}"
+        );
+    }
 }

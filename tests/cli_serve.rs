@@ -2,12 +2,7 @@
 //! configuration, then the README's tutorial steps with real `curl --aws-sigv4` calls, then
 //! SIGTERM.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,12 +1,7 @@
 //! `apigate test-invoke`: the printed execution log and the exit codes, on MyS3 (embedded
 //! store) and on a mock API.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

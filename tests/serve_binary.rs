@@ -1,18 +1,14 @@
 //! Binary support, byte for byte, through the real `apigate serve` binary: every cell of the
-//! request (§8.2) and response (§8.3) conversion tables, with a real PNG, against S3 (the
-//! embedded store) and against an http backend (the echo server's object store).
+//! request (docs/SEMANTICS.md §8.2) and response (§8.3) conversion tables, with a real PNG,
+//! against S3 (the embedded store) and against an http backend (the echo server's object
+//! store).
 //!
 //! Each API is generated here (binary media types `image/png`, or none) with three routes that
 //! differ only in `contentHandling`: `/raw` (unset), `/text` (CONVERT_TO_TEXT) and `/bin`
 //! (CONVERT_TO_BINARY). Stored bytes are read from the backend directly, not through the
 //! gateway, so each cell checks one conversion.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 

@@ -1,5 +1,5 @@
-//! Compression (`x-amazon-apigateway-minimum-compression-size`, semantics §9) through the real
-//! `apigate serve` binary: compressed request bodies are decoded before they reach S3,
+//! Compression (`x-amazon-apigateway-minimum-compression-size`, docs/SEMANTICS.md §9) through
+//! the real `apigate serve` binary: compressed request bodies are decoded before they reach S3,
 //! responses are compressed when the client accepts it and they are large enough.
 
 #![allow(

@@ -1,13 +1,10 @@
 //! Gateway features beyond MyS3 through the real `apigate serve` binary (embedded store):
-//! parameter mappings both ways, request validation, customised gateway responses, mock
-//! integrations, and the features that fail closed. Definition: `tests/serve/features.yaml`.
+//! parameter mappings both ways to S3 and back, stage variables from `--stage-variable`,
+//! request validation, template-driven S3 requests. Definition: `tests/serve/features.yaml`;
+//! its mock routes (gateway responses, literal and VTL templates, response overrides, what
+//! fails closed) are data-driven serve cases under `tests/serve/cases/`, run in-process.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
@@ -125,85 +122,6 @@ async fn query_mapping_and_parameter_validation() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn customised_missing_authentication_token() {
-    let (h, c) = features().await;
-    let r = c.delete(h.url("/nowhere/at/all")).send().await.unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::NOT_FOUND,
-        "the API sets statusCode 404"
-    );
-    // The type's own entry wins over DEFAULT_4XX entirely.
-    assert!(r.headers().get("access-control-allow-origin").is_none());
-    assert_eq!(
-        r.text().await.unwrap(),
-        r#"{"message": "no route for DELETE /nowhere/at/all"}"#
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mock_integrations_with_literal_templates() {
-    let (h, c) = features().await;
-    let r = c
-        .request(reqwest::Method::OPTIONS, h.url("/cors"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()["access-control-allow-origin"], "*");
-    assert_eq!(r.headers()["access-control-allow-methods"], "GET,OPTIONS");
-    assert_eq!(r.text().await.unwrap(), "");
-
-    let r = c.get(h.url("/teapot")).send().await.unwrap();
-    assert_eq!(
-        r.status().as_u16(),
-        418,
-        "the template's statusCode selects the response"
-    );
-    assert_eq!(r.text().await.unwrap(), r#"{"short": "and stout"}"#);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unsupported_features_fail_closed() {
-    let (h, c) = features().await;
-    for (method, path) in [("POST", "/lambda"), ("GET", "/undeclared")] {
-        let r = c
-            .request(method.parse().unwrap(), h.url(path))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
-        assert!(r.headers().contains_key("x-amzn-requestid"));
-        assert_eq!(
-            r.text().await.unwrap(),
-            r#"{"message":"Internal server error"}"#,
-            "{path}"
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn vtl_templates_select_and_shape_responses() {
-    let (h, c) = features().await;
-    let r = c.get(h.url("/vtl")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(
-        r.text().await.unwrap(),
-        "{\"items\": [\"A\", \"B\", \"C\"], \"stage\": \"test-stage\"}\n"
-    );
-    let r = c.get(h.url("/vtl?code=404")).send().await.unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::NOT_FOUND,
-        "the mock template's statusCode"
-    );
-    assert_eq!(
-        r.text().await.unwrap(),
-        r#"{"missing": "404", "resource": "/vtl"}"#
-    );
-}
-
 /// A template-driven S3 request: the request template builds the object and sets a header
 /// override; the response template answers with its own status.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,36 +149,4 @@ async fn template_driven_s3_request() {
         .await
         .unwrap();
     assert_eq!(r.headers()["x-by"], "template", "requestOverride.header");
-}
-
-/// `$context.responseOverride` in a mock's response template: status and headers win over
-/// the selected response and its header mappings; a list makes a multi-value header.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn response_overrides_from_a_mock_template() {
-    let (h, c) = features().await;
-    let r = c.get(h.url("/overrides")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()["x-flavour"], "mapped");
-    assert!(r.headers().get("x-extra").is_none());
-    assert_eq!(r.text().await.unwrap().trim(), r#"{"flavour": ""}"#);
-
-    let r = c
-        .get(h.url("/overrides?flavour=mint"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 202, "responseOverride.status");
-    assert_eq!(
-        r.headers()["x-flavour"],
-        "mint",
-        "override beats the mapping"
-    );
-    let extra: Vec<&str> = r
-        .headers()
-        .get_all("x-extra")
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .collect();
-    assert_eq!(extra, ["a", "b"]);
-    assert_eq!(r.text().await.unwrap().trim(), r#"{"flavour": "mint"}"#);
 }

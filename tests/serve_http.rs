@@ -1,12 +1,9 @@
 //! `http` and `http_proxy` integrations through the real `apigate serve` binary, in front of
 //! an echo backend started here (`tests/support/echo.rs`). Definition: `tests/serve/http.yaml`.
+//! Template behaviour in front of the same backend runs in-process:
+//! `crates/apigate-runtime/tests/http_templates.rs` and the serve cases (`tests/serve/cases/`).
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
@@ -95,7 +92,7 @@ async fn http_proxy_passes_the_request_through() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    // §10.4 response direction.
+    // docs/SEMANTICS.md §10.4, response direction.
     assert_eq!(r.headers()["x-custom"], "kept");
     assert_eq!(r.headers()["x-amzn-remapped-server"], "echo/1");
     assert_eq!(
@@ -177,141 +174,4 @@ async fn http_proxy_returns_backend_redirects_unfollowed() {
         assert_eq!(body["method"], "GET", "the backend's own answer: {body}");
         assert!(body["path"].as_str().unwrap().ends_with("/moved"), "{body}");
     }
-}
-
-/// Every cell of the passthroughBehavior table (§6.2): templated, passed through, or 415.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn passthrough_behaviour_table() {
-    let backend = echo::start_echo().await;
-    let options = Options::new("tests/serve/passthrough.yaml", Store::Embedded)
-        .arg("--stage-variable")
-        .arg(&format!("backend={backend}"));
-    let h = start(options).await;
-    let c = Client::new();
-    let body = "raw payload";
-    let templated = "{\"templated\": true}".len();
-    // (route, Content-Type, expected: Some(body length the backend sees) or None = 415)
-    let cells = [
-        ("match-t", "application/json", Some(templated)),
-        ("templates-t", "application/json", Some(templated)),
-        ("never-t", "application/json", Some(templated)),
-        ("match-t", "text/plain", Some(body.len())),
-        ("templates-t", "text/plain", None),
-        ("never-t", "text/plain", None),
-        ("match-n", "text/plain", Some(body.len())),
-        ("templates-n", "text/plain", Some(body.len())),
-        ("never-n", "text/plain", None),
-    ];
-    for (route, ct, expected) in cells {
-        let r = c
-            .post(h.url(&format!("/pt/{route}")))
-            .header("content-type", ct)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        match expected {
-            Some(len) => {
-                assert_eq!(r.status(), StatusCode::OK, "{route} {ct}");
-                let seen: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
-                assert_eq!(seen["body_len"], len, "{route} {ct}");
-            }
-            None => {
-                assert_eq!(
-                    r.status(),
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "{route} {ct}"
-                );
-                assert_eq!(
-                    r.text().await.unwrap(),
-                    r#"{"message":"Unsupported Media Type"}"#
-                );
-            }
-        }
-    }
-}
-
-/// Response templates chosen by the first Accept type, then application/json, then the first.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn response_template_selection_by_accept() {
-    let backend = echo::start_echo().await;
-    let options = Options::new("tests/serve/passthrough.yaml", Store::Embedded)
-        .arg("--stage-variable")
-        .arg(&format!("backend={backend}"));
-    let h = start(options).await;
-    let c = Client::new();
-    for (path, accept, expected) in [
-        ("/accept", Some("application/xml"), "<kind>xml</kind>"),
-        (
-            "/accept",
-            Some("application/xml;q=0.9, application/json"),
-            "<kind>xml</kind>",
-        ),
-        ("/accept", Some("text/plain"), "{\"kind\": \"json\"}"),
-        ("/accept", None, "{\"kind\": \"json\"}"),
-        ("/accept-first", Some("image/png"), "kind,csv"),
-        ("/accept-first", Some("application/xml"), "<kind>xml</kind>"),
-    ] {
-        let mut rb = c.get(h.url(path));
-        if let Some(a) = accept {
-            rb = rb.header("accept", a);
-        }
-        let r = rb.send().await.unwrap();
-        assert_eq!(
-            r.text().await.unwrap(),
-            expected,
-            "{path} Accept {accept:?}"
-        );
-    }
-}
-
-/// `$input`, `$util` and `$context` in a request template (its output stored by the backend)
-/// and in a response template (reading the stored document back), over HTTP.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn template_functions_over_http() {
-    let (h, c, backend) = gateway().await;
-    let body = r#"{"pet": {"name": "Rex", "age": 3}, "tags": ["a", "b"], "quote": "say \"hi\"", "raw": "a b&c=d/é"}"#;
-    let r = c
-        .put(h.url("/v1/functions/k1?q=dogs"))
-        .header("content-type", "application/json")
-        .header("X-Trace", "t-9")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let request_id = r.headers()["x-amzn-requestid"]
-        .to_str()
-        .unwrap()
-        .to_string();
-
-    let r = c.get(h.url("/v1/functions/k1")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let back: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
-    let stored = &back["stored"];
-    assert_eq!(
-        stored["body"], body,
-        "$input.body, escapeJavaScript round-trips as JSON"
-    );
-    assert_eq!(stored["json"], serde_json::json!({"name": "Rex", "age": 3}));
-    assert_eq!(stored["name"], "Rex");
-    assert_eq!(stored["tagCount"], 2);
-    assert_eq!(stored["parsed"], "Rex b", "$util.parseJson");
-    assert_eq!(stored["params"], "k1|dogs|t-9");
-    assert_eq!(stored["allParams"], "k1 dogs t-9");
-    assert_eq!(stored["escaped"], r#"say "hi""#);
-    assert_eq!(stored["urlEncode"], "a+b%26c%3Dd%2F%C3%A9");
-    assert_eq!(stored["urlDecode"], "a b&c=d/é");
-    assert_eq!(stored["base64"], "YSBiJmM9ZC/DqQ==");
-    assert_eq!(stored["unbase64"], "hello, world");
-    assert_eq!(
-        stored["context"],
-        "PUT /functions/{key} v1 /v1/functions/k1 127.0.0.1 HTTP/1.1"
-    );
-    assert_eq!(stored["requestId"], request_id.as_str());
-    assert_eq!(stored["stageVariable"], backend.as_str());
-
-    assert_eq!(back["name"], "Rex", "$input.path('$') as a map");
-    assert_eq!(back["decoded"], "a b&c=d/é");
-    assert_eq!(back["keys"], 2);
 }

@@ -3,12 +3,7 @@
 //! their client goes away or the server stops. Definition: `tests/serve/limits.yaml`, whose
 //! `/hostile` template base64-encodes its body a million times.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 

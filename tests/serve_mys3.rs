@@ -2,12 +2,7 @@
 //! `apigate serve` binary on loopback, against two independent S3 implementations — the
 //! embedded store (s3s) and moto's server. Every tutorial scenario runs against both.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod support;
 
@@ -324,8 +319,8 @@ async fn aws_sample_swagger2_walkthrough(store: Store) {
     assert!(h.stop().success());
 }
 
-/// AWS's OpenAPI 3.0 export has no security (see semantics §15.1) and no binary media types:
-/// text round-trips, and bytes that are not UTF-8 are replaced with U+FFFD, as API Gateway does.
+/// AWS's OpenAPI 3.0 export has no security (see docs/SEMANTICS.md §15.1) and no binary media
+/// types: text round-trips, and bytes that are not UTF-8 are replaced with U+FFFD, as API Gateway does.
 async fn aws_sample_oas30_walkthrough(store: Store) {
     let Some(sample) = aws_sample("mys3-oas30.json") else {
         return;

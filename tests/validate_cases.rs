@@ -3,12 +3,7 @@
 //! one per line. Adding a case is adding two files; `BLESS=1 cargo test --test validate_cases`
 //! writes the `.expect` files for review.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::expect_used)]
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -11,12 +11,7 @@
 //! `VTL_ORACLE_SHOW=N` (default 200, `all` for every one) caps the mismatches printed.
 //! Regenerate the data with `tests/vtl/gen_cases.py && tests/vtl/oracle/run.sh`.
 
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -1,6 +1,6 @@
-//! What `serve` and `test-invoke` share: loading the definition (diagnostics to stderr,
-//! errors stop), and the backends — the S3 side (`--s3-endpoint`, else the embedded store)
-//! and the HTTP clients.
+//! What `serve` and `test-invoke` share besides loading the definition
+//! ([`crate::definition`]): the gateway's settings and the backends — the S3 side
+//! (`--s3-endpoint`, else the embedded store) and the HTTP clients.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -75,34 +75,6 @@ pub struct BackendArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub backend_idle_timeout: u64,
-}
-
-/// Loads `file`; diagnostics go to stderr, errors stop. Returns the API and its warning count.
-pub fn load_api(file: &Path, options: &LoadOptions) -> Result<(Api, usize), Failure> {
-    let name = file.display().to_string();
-    let text =
-        std::fs::read_to_string(file).map_err(|e| fail(2, format!("cannot read {name}: {e}")))?;
-    let loaded = apigate_core::load(&name, &text, options);
-    let errors = loaded.diagnostics.error_count();
-    for d in loaded.diagnostics.iter() {
-        eprintln!(
-            "{}:{}:{}: {}[{}]: {} (at {})",
-            name,
-            d.pos.line,
-            d.pos.col,
-            d.severity.as_str(),
-            d.rule,
-            d.message,
-            d.pointer
-        );
-    }
-    match loaded.api {
-        Some(api) if errors == 0 => Ok((api, loaded.diagnostics.warning_count())),
-        _ => Err(fail(
-            1,
-            format!("{name} has {errors} error(s); fix them first (apigate validate {name})"),
-        )),
-    }
 }
 
 /// The gateway's settings for `api`.

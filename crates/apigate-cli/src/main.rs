@@ -11,6 +11,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod definition;
 mod gateway_setup;
 mod report;
 mod routes_cmd;

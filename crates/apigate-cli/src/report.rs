@@ -1,29 +1,18 @@
 //! `apigate validate`: load each file and print its diagnostics as text, JSON or GitHub
 //! annotations.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use apigate_core::{Diagnostic, LoadOptions, Severity};
 
+use crate::definition;
 use crate::Format;
 
 /// One file's outcome.
 struct FileReport {
     file: String,
     diagnostics: Vec<Diagnostic>,
-}
-
-/// Reads a definition file; the error is already worded for the user.
-pub fn read(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "{}: not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 pub fn validate(
@@ -35,20 +24,16 @@ pub fn validate(
     let mut reports = Vec::new();
     let mut unreadable = false;
     for path in files {
-        let text = match read(path) {
-            Ok(t) => t,
+        match definition::load(path, options) {
+            Ok(d) => reports.push(FileReport {
+                file: d.name,
+                diagnostics: d.loaded.diagnostics.into_vec(),
+            }),
             Err(msg) => {
                 eprintln!("error: {msg}");
                 unreadable = true;
-                continue;
             }
-        };
-        let name = path.display().to_string();
-        let loaded = apigate_core::load(&name, &text, options);
-        reports.push(FileReport {
-            file: name,
-            diagnostics: loaded.diagnostics.into_vec(),
-        });
+        }
     }
     let errors: usize = reports
         .iter()
@@ -83,14 +68,11 @@ pub fn validate(
 }
 
 fn print_text(reports: &[FileReport], errors: usize, warnings: usize) {
+    let mut out = std::io::stdout().lock();
     for r in reports {
-        for d in &r.diagnostics {
-            println!("{}", text_line(&r.file, d));
-            if let Some(h) = &d.hint {
-                println!("  hint: {h}");
-            }
-        }
+        definition::write_text(&mut out, &r.file, &r.diagnostics);
     }
+    drop(out);
     let files = reports.len();
     println!(
         "{files} file{} checked: {errors} error{}, {warnings} warning{}",
@@ -106,23 +88,6 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// `FILE:LINE:COL: error[RULE]: message (at /pointer)`.
-pub fn text_line(file: &str, d: &Diagnostic) -> String {
-    let at = if d.pointer.is_empty() {
-        String::from("(at the document root)")
-    } else {
-        format!("(at {})", d.pointer)
-    };
-    format!(
-        "{file}:{}:{}: {}[{}]: {} {at}",
-        d.pos.line,
-        d.pos.col,
-        d.severity.as_str(),
-        d.rule,
-        d.message
-    )
 }
 
 fn print_json(reports: &[FileReport], errors: usize, warnings: usize) {

@@ -5,31 +5,19 @@ use std::process::ExitCode;
 
 use apigate_core::model::{Api, Target};
 use apigate_core::uri::AwsAction;
-use apigate_core::{LoadOptions, Method, Severity};
+use apigate_core::{LoadOptions, Method};
 
-use crate::report::{read, text_line};
+use crate::definition;
+use crate::gateway_setup::Failure;
 use crate::Format;
 
 pub fn routes(path: &Path, format: Format, options: &LoadOptions) -> ExitCode {
-    let text = match read(path) {
-        Ok(t) => t,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return ExitCode::from(2);
+    let api = match definition::load_api(path, options) {
+        Ok((api, _)) => api,
+        Err(Failure { message, code }) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(code);
         }
-    };
-    let name = path.display().to_string();
-    let loaded = apigate_core::load(&name, &text, options);
-    for d in loaded
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-    {
-        eprintln!("{}", text_line(&name, d));
-    }
-    let Some(api) = loaded.api else {
-        eprintln!("error: {name} has errors; run `apigate validate {name}` for details");
-        return ExitCode::from(1);
     };
     let rows: Vec<Row> = api.methods().map(|m| Row::new(&api, m)).collect();
     match format {

@@ -18,6 +18,7 @@ use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::Gateway;
 use clap::Args;
 
+use crate::definition;
 use crate::gateway_setup::{self, fail, BackendArgs, Failure};
 
 #[derive(Debug, Args)]
@@ -126,9 +127,9 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 
-    let (api, warnings) = gateway_setup::load_api(&args.file, options)?;
+    let (api, warnings) = definition::load_api(&args.file, options)?;
     let settings = gateway_setup::settings(&api, &args.backend, options);
-    let region = settings.region.clone();
+    let region = options.import_variables.region.clone();
     let stage = settings.stage.clone();
     let iam_methods = api
         .methods()

@@ -17,6 +17,7 @@ use apigate_runtime::{body, lifecycle, Gateway};
 use clap::{Args, ValueEnum};
 use http_body_util::BodyExt;
 
+use crate::definition;
 use crate::gateway_setup::{self, fail, BackendArgs, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,17 +70,17 @@ pub fn test_invoke(args: &TestInvokeArgs, options: &LoadOptions) -> ExitCode {
 
 /// Runs the request; returns the method response status.
 async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failure> {
-    let (api, _) = gateway_setup::load_api(&args.file, options)?;
+    let (api, _) = definition::load_api(&args.file, options)?;
     let settings = gateway_setup::settings(&api, &args.backend, options);
     let request = build_request(args, settings.stage.as_deref())?;
+    let region = options.import_variables.region.clone();
     let backends = gateway_setup::backends(
         &args.backend,
-        &settings.region,
+        &region,
         1,
         apigate_http_server::Limits::default(),
     )
     .await?;
-    let region = settings.region.clone();
     let gateway = Gateway {
         api,
         settings,

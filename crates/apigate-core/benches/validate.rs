@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench -p apigate-core --bench validate`.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use apigate_core::{load, LoadOptions};
 use criterion::{criterion_group, criterion_main, Criterion};

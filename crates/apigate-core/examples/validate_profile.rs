@@ -9,7 +9,7 @@
 //! `json` / `yaml` run the whole `load`; `parse-json` / `parse-yaml` only build the spanned
 //! tree; `events` only drains saphyr-parser's event stream (the scanner's share).
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use apigate_core::source::{parse_with_facts, Format};
 use apigate_core::{load, LoadOptions};

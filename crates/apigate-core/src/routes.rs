@@ -255,20 +255,12 @@ impl RouteTable {
         })
     }
 
-    /// Resource paths in order, with or without methods.
-    pub fn resource_paths(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.resources.iter().map(|r| r.path.as_str()).collect();
-        v.sort_unstable();
-        v
-    }
-
     pub fn method_count(&self) -> usize {
         self.methods.len()
     }
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::model::*;

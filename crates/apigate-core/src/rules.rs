@@ -115,11 +115,6 @@ rules! {
     FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (API keys, resource policies, body validation): requests that reach it answer 500 with the reason.");
 }
 
-/// Looks a rule up by id.
-pub fn by_id(id: &str) -> Option<&'static Rule> {
-    ALL.iter().find(|r| r.id == id)
-}
-
 /// The catalogue as a Markdown table (the content of `docs/RULES.md`).
 pub fn markdown() -> String {
     let mut s = String::from(

@@ -283,7 +283,6 @@ pub fn parse_http_uri(uri: &str) -> Result<HttpUri, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,4 +1,4 @@
-//! Payload compression (`x-amazon-apigateway-minimum-compression-size`, semantics §9).
+//! Payload compression (`x-amazon-apigateway-minimum-compression-size`, docs/SEMANTICS.md §9).
 //!
 //! Only when the API enables it: a request body with `Content-Encoding: gzip | deflate |
 //! identity` is decompressed before mapping (anything else, or corrupt data → 415); a response

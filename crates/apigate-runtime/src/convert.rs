@@ -1,5 +1,6 @@
 //! Payload conversions of binary support (`contentHandling`, binary media types): which one
-//! applies (the tables of AWS's docs, semantics §8.2/§8.3) and the body transforms themselves.
+//! applies (the tables of AWS's docs, docs/SEMANTICS.md §8.2/§8.3) and the body transforms
+//! themselves.
 //! Pass-through, lossy UTF-8 and base64 encoding stream chunk by chunk; base64 decoding buffers
 //! because a decode failure must still become a 500 before any byte is sent.
 

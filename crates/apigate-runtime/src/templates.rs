@@ -1,5 +1,5 @@
-//! Mapping templates at run time: selection (semantics §6.1/§6.2) and rendering with the VTL
-//! engine (`apigate-template`, or its Handlebars adapter where the definition opts in),
+//! Mapping templates at run time: selection (docs/SEMANTICS.md §6.1/§6.2) and rendering with
+//! the VTL engine (`apigate-template`, or its Handlebars adapter where the definition opts in),
 //! templates having been compiled at load time.
 
 use crate::context::RequestContext;

@@ -2,7 +2,7 @@
 //!
 //! Run: `cargo bench -p apigate-template --bench render`.
 
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use apigate_template::{Limits, RenderInput, Template};
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -348,7 +348,6 @@ impl Reader {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::value::to_json;
 

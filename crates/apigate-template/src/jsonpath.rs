@@ -546,7 +546,6 @@ impl PathParser {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::value::to_json;
 

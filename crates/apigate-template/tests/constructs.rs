@@ -1,12 +1,7 @@
 //! One test per VTL construct, with outputs as Apache Velocity 1.7 + API Gateway render them
 //! (checked against the Velocity oracle corpus in tests/vtl/ where it covers the construct).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::panic)]
 
 use std::collections::BTreeMap;
 

@@ -1,12 +1,7 @@
 //! The request templates of AWS's sample APIs (../shared/aws-samples) and the developer
 //! guide's examples, parse-error positions, limits, and a no-panic check over garbage input.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;
 
@@ -535,20 +530,30 @@ fn garbage_never_panics_and_stays_bounded() {
         max_output_bytes: 1 << 16,
         max_steps: 20_000,
     };
+    // The bounds the name promises: no render writes more than `max_output_bytes`, none runs
+    // for long (20,000 steps take milliseconds; 10 s is a generous bound on a loaded machine),
+    // and the step and output limits are what stops the runaway ones.
+    let bounded = |template: &str, body: &str| {
+        let started = Instant::now();
+        let result = render_with(template, body, &[("p", "1")], &[], &[], &limits);
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(10), "{template:?} took {took:?}");
+        if let Ok(out) = &result {
+            assert!(
+                out.len() <= limits.max_output_bytes,
+                "{template:?} wrote {} bytes",
+                out.len()
+            );
+        }
+        result
+    };
     for _ in 0..3000 {
         let n = (rng.next() % 30) as usize;
         let mut t = String::new();
         for _ in 0..n {
             t.push_str(rng.pick(&pieces));
         }
-        let _ = render_with(
-            &t,
-            r#"{"a": [1, {"b": 2}]}"#,
-            &[("p", "1")],
-            &[],
-            &[],
-            &limits,
-        );
+        let _ = bounded(&t, r#"{"a": [1, {"b": 2}]}"#);
     }
     // Deep nesting is refused or handled, never a stack overflow.
     for deep in [
@@ -559,26 +564,39 @@ fn garbage_never_panics_and_stays_bounded() {
         "\"$a.b(\"".repeat(2000),
         format!("$input.json('{}')", "$".repeat(10)),
     ] {
-        let _ = render_with(&deep, "[".repeat(5000).as_str(), &[], &[], &[], &limits);
+        let _ = bounded(&deep, "[".repeat(5000).as_str());
     }
-    let _ = render_with(
-        "$input.path('$')",
-        &"[".repeat(100_000),
-        &[],
-        &[],
-        &[],
-        &limits,
-    );
-    let _ = render_with(
+    let _ = bounded("$input.path('$')", &"[".repeat(100_000));
+    let _ = bounded(
         "$input.path('$..*')",
         &"[".repeat(400)
             .to_string()
             .chars()
             .chain("]".repeat(400).chars())
             .collect::<String>(),
-        &[],
-        &[],
-        &[],
-        &limits,
+    );
+    // Runaway templates meet the limits rather than running on.
+    for (runaway, limit) in [
+        (
+            "#foreach($i in [1..40])#foreach($j in [1..40])#foreach($k in [1..40])$i#end#end#end",
+            Limit::Steps,
+        ),
+        (
+            "#set($s = 'xxxxxxxxxxxxxxxx')#foreach($i in [1..20])#set($s = \"$s$s\")#end$s",
+            Limit::OutputBytes,
+        ),
+    ] {
+        assert_eq!(
+            bounded(runaway, "{}"),
+            Err(RenderError::LimitExceeded(limit)),
+            "{runaway}"
+        );
+    }
+    assert!(
+        matches!(
+            bounded("#macro(m)#m()#end#m()", "{}"),
+            Err(RenderError::MacroDepth { .. })
+        ),
+        "unbounded macro recursion"
     );
 }

@@ -175,7 +175,6 @@ fn path_segments(cx: &mut Cx<'_>, key: &crate::source::Key, item: &At<'_>) -> Op
     ok.then_some(segments)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn path_item(
     cx: &mut Cx<'_>,
     table: &mut RouteTable,

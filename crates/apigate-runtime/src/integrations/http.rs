@@ -1,5 +1,6 @@
 //! `type: http` and `type: http_proxy` integrations: render the URL template, send the request
-//! unsigned, stream the bodies. What reaches the backend differs (semantics §5.1, §10.4):
+//! unsigned, stream the bodies. What reaches the backend differs (docs/SEMANTICS.md §5.1,
+//! §10.4):
 //!
 //! - `http`: only mapped query strings and headers (plus the headers API Gateway adds itself);
 //! - `http_proxy`: the client's query string and headers pass, minus the hop-by-hop and

@@ -88,7 +88,7 @@ pub fn encode_query(s: &str) -> percent_encoding::PercentEncode<'_> {
 
 /// Renders a URI template: literals as written, `${stageVariables.N}` as the value, and
 /// placeholders from `integration.request.path.N` percent-encoded (keeping `/` when
-/// `keep_slash`). A placeholder without a value fails closed (semantics §5.1, `[I]`).
+/// `keep_slash`). A placeholder without a value fails closed (docs/SEMANTICS.md §5.1, `[I]`).
 pub fn render(
     template: &Template,
     path: &BTreeMap<String, String>,

@@ -4,12 +4,7 @@
 #![allow(dead_code)]
 // each test binary uses a different part of the harness
 // Test support code: failing loudly is what it should do.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::time::{Duration, SystemTime};
 
