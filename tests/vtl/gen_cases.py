@@ -969,6 +969,83 @@ def gen_cycles():
         case("cycle", "self", t, body='{"arr": [1, 2]}')
 
 
+# ---------------------------------------------------------------------------------------------
+# Unresolvable references: API Gateway's Velocity resolves every reference it cannot resolve
+# (undefined variable, missing property or key, method returning null or void, JSON null) to
+# "" -- in every position a reference can take -- and compares them as such.
+# ---------------------------------------------------------------------------------------------
+
+UNRESOLVED_SOURCES = [
+    "$nope", "${nope}", "$m.missing", "$m.get('missing')", "$s.nosuch", "$s.nosuch()",
+    "$nope.deeper.chain()", "$input.path('$.missing')", "$input.path('$.d')",
+    "$input.path('$').missing", "$m.put('fresh', 1)", "$m.putAll({})", "$l.clear()",
+    "$context.authorizer.principalId", "$context.nope", "$input.params().header.nope",
+    "$stageVariables.nope", "$foreach.hasNext", "$util.parseJson('null')",
+]
+
+UNRESOLVED_POSITIONS = [
+    "<X>", "<Q>", "<\\X>", "<X.length()>", "<X.toString()>",
+    "#if(X)T#{else}F#end", "#if(!X)T#{else}F#end", "#if(X && true)T#{else}F#end",
+    "#if(X || false)T#{else}F#end", "#if(X == $null)T#{else}F#end", "#if(X == '')T#{else}F#end",
+    "#if(X != '')T#{else}F#end", "#if(X == 'null')T#{else}F#end", "#if(X == $nope2)T#{else}F#end",
+    "#if(X == 0)T#{else}F#end", "#if(X < 1)T#{else}F#end",
+    "#set($r = 'was')#set($r = X)[$r]", "#set($a = [X, 1])$a $a.size()",
+    "#set($h = {'k': X})$h $h.size() [$h.k]", "#set($q = 'a' + X + 'b')$q",
+    "#set($q = X + 1)[$q]", "#set($q = \"a${X}b\")$q".replace("${X}", "X"),
+    "$util.urlEncode(X)|$util.escapeJavaScript(X)|$util.base64Encode(X)",
+    "#foreach($i in X)[$i]#end|", "$s.concat(X)|$s.contains(X)",
+]
+
+
+def gen_unresolved():
+    body = BODIES["flat"]
+    for src in UNRESOLVED_SOURCES:
+        quiet = src.replace("$", "$!", 1)
+        for pos in UNRESOLVED_POSITIONS:
+            t = pos.replace("Q", quiet) if "Q" in pos and "X" not in pos else pos
+            t = t.replace("X", src)
+            case("unresolved", "ref", SETUP + t, body=body)
+    # null and empty values that are resolved, compared with unresolvable ones
+    for t in [
+        "#set($r = $input.path('$.empty'))[$r]#if($r == '')E#end#if($r == $null)N#end#if($r)T#end",
+        "#set($r = $input.path('$.nullstr'))[$r]#if($r == 'null')S#end#if($r == $null)N#end",
+        "#set($r = $input.json('$.missing'))[$r]#if($r == '')E#end#if($r == 'null')S#end",
+        "#set($r = $input.json('$.d'))[$r]#if($r == '')E#end#if($r == 'null')S#end",
+        "#set($r = $input.path('$.list'))[$r]#if($r == '')E#end#if($r == $null)N#end#if($r.isEmpty())Z#end",
+        "#set($r = $input.path('$.obj'))[$r]#if($r == '')E#end#if($r == $null)N#end[$r.nested]",
+        "#set($r = $input.path('$.missing')){\"body\": $r, \"nested\": $r.nested, \"isNull\": "
+        "#if($r == $null)\"true\"#else\"false\"#end, \"isEmpty\": #if($r == \"\")\"true\"#else\"false\"#end}",
+        "#set($r = $input.path('$.list')){\"body\": $r, \"nested\": $r.nested, \"isNull\": "
+        "#if($r == $null)\"true\"#else\"false\"#end, \"isEmpty\": #if($r == \"\")\"true\"#else\"false\"#end}",
+        "#if($input.path('$.obj.stuff') != '')set#{else}unset#end",
+        "#set($x = $input.path('$.obj'))#if($x.missing.stuff != '')set#{else}unset#end",
+        "\\$nope|\\$!nope|\\${nope}|\\\\$nope",
+        "#set($n = $null)[$n]#set($n = $nope.x)[$n]#if($null == $nope)eq#end",
+    ]:
+        case("unresolved", "value", t,
+             body='{"empty": "", "nullstr": "null", "d": null, "list": [], "obj": {}}')
+    # void methods give "" (a real string: the chain goes on)
+    for t in [
+        "[$m.putAll({'z': 1})][$m.putAll({}).length()][$m.size()]",
+        "[$l.clear()][$l.clear().length()][$l.size()]",
+        "[$m.clear()][$m.clear().isEmpty()]",
+        "[$l.add(0, 'z')][$l.add(1, 'y').length()]$l",
+        "#set($r = $l.add(0, 'z'))[$r]#if($r == '')E#end",
+    ]:
+        case("unresolved", "void", SETUP + t)
+    # the objects API Gateway nests in $context print as nothing but work as maps
+    for t in [
+        "[$context.identity]", "[$context.get('identity')]", "[$context.requestOverride]",
+        "[$context.requestOverride.header]", "[$context.responseOverride.header]",
+        "#foreach($k in $context.identity.keySet())$k=[$context.identity.get($k)];#end",
+        "[$context.identity.size()][$context.identity.sourceIp][$context.identity.isEmpty()]",
+        "#set($i = $context.identity)#if($i == '')E#end#if($i)T#end[$i.toString()]",
+        "#set($d = $context.requestOverride.header.put('X-A', 'a'))[$context.requestOverride.header.size()]",
+    ]:
+        case("unresolved", "context", t)
+        case("unresolved", "context-auth", t.replace("identity", "authorizer"), context=AUTH_CONTEXT)
+
+
 def dump_line(c):
     """One case as a JSON line: UTF-8 text, but DEL, U+2028/9 and U+FEFF escaped so that every
     JSON reader (and every editor) sees the same characters."""
@@ -1008,6 +1085,7 @@ def main():
     gen_overrides()
     gen_misc()
     gen_cycles()
+    gen_unresolved()
     ids = set()
     out = os.path.join(HERE, "cases.jsonl")
     with open(out, "w", encoding="utf-8", newline="\n") as f:

@@ -98,6 +98,10 @@ pub struct JList {
 pub struct JMap {
     /// Entries in insertion order.
     pub entries: Vec<(Value, Value)>,
+    /// Prints as the empty string (`toString()` is `""`) while working as a map in every
+    /// other way: the objects API Gateway nests in `$context` (`identity`, `authorizer`,
+    /// `requestOverride.header`, ...), recorded on AWS as rendering nothing when printed whole.
+    pub opaque: bool,
 }
 
 impl JMap {
@@ -162,7 +166,10 @@ impl Value {
 
     /// A new `LinkedHashMap`.
     pub fn map(entries: Vec<(Value, Value)>) -> Value {
-        Value::Map(Rc::new(RefCell::new(JMap { entries })))
+        Value::Map(Rc::new(RefCell::new(JMap {
+            entries,
+            opaque: false,
+        })))
     }
 
     /// An `Integer` (or wider) from an integer.
@@ -340,6 +347,9 @@ impl<'m, 'a> Printer<'m, 'a> {
                     self.out.push_str("(this Map)");
                     return Ok(());
                 };
+                if map.opaque {
+                    return Ok(());
+                }
                 self.enter(Rc::as_ptr(m).cast())?;
                 self.out.push('{');
                 for (i, (k, val)) in map.entries.iter().enumerate() {

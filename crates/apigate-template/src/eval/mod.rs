@@ -117,6 +117,20 @@ pub(crate) fn from_serde(v: &serde_json::Value) -> Value {
     }
 }
 
+/// Marks the maps API Gateway nests in `$context` (at any depth) as printing empty
+/// ([`crate::value::JMap::opaque`]). `$context` itself prints as a map.
+fn mark_opaque(v: &Value, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    if let Value::Map(m) = v {
+        m.borrow_mut().opaque = true;
+        for (_, x) in &m.borrow().entries {
+            mark_opaque(x, depth + 1);
+        }
+    }
+}
+
 fn string_map(pairs: &[(String, String)]) -> Value {
     let m = new_map();
     for (k, v) in pairs {
@@ -154,6 +168,9 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         context
             .borrow_mut()
             .put(Value::str("responseOverride"), response);
+        for (_, v) in &context.borrow().entries {
+            mark_opaque(v, 0);
+        }
         let stage = new_map();
         for (k, v) in input.stage_variables {
             stage
@@ -711,15 +728,20 @@ impl<'t, 'i> Evaluator<'t, 'i> {
 
     // ---- references ----
 
+    /// A reference's value. One that cannot be resolved -- an undefined variable, a missing
+    /// property or key, a method that returns null (void methods included), a JSON `null` -- is
+    /// the empty string, as API Gateway's Velocity answers (its invalid-reference handler;
+    /// docs/PARITY.md, "Unresolvable references"). The chain stops at the first link that
+    /// cannot be resolved: `$nope.length()` is `""`, not `0`.
     fn reference(&mut self, r: &'t Reference) -> R<Value> {
         let mut cur = self.lookup(&r.root)?;
         for seg in &r.chain {
             if cur.is_null() {
-                return Ok(Value::Null);
+                break;
             }
             cur = self.segment(cur, seg)?;
         }
-        Ok(cur)
+        Ok(if cur.is_null() { Value::str("") } else { cur })
     }
 
     fn segment(&mut self, obj: Value, seg: &'t Segment) -> R<Value> {
