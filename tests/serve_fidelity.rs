@@ -1,0 +1,76 @@
+//! Answers recorded on real AWS (issue 13), through the real `apigate serve` binary: each test
+//! is named after the behaviour and the definition (`tests/serve/fidelity.yaml`) names the
+//! recording. The VTL corpus (`tests/vtl/`) covers the same behaviours construct by construct.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "support/echo.rs"]
+mod echo;
+mod support;
+
+use reqwest::{Client, StatusCode};
+use support::*;
+
+/// The gateway in front of an echo backend, and a client.
+async fn gateway() -> (Harness, Client) {
+    let backend = echo::start_echo().await;
+    let options = Options::new("tests/serve/fidelity.yaml", Store::Embedded)
+        .arg("--stage-variable")
+        .arg(&format!("backend={backend}"));
+    (start(options).await, Client::new())
+}
+
+async fn text(r: reqwest::Response) -> (StatusCode, String) {
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_input_path_renders_empty_and_equals_null_and_empty() {
+    let (h, c) = gateway().await;
+    let r = c
+        .post(h.url("/v1/unresolved/input-path"))
+        .send()
+        .await
+        .unwrap();
+    // Byte for byte what AWS answered for the same template.
+    assert_eq!(
+        text(r).await,
+        (
+            StatusCode::OK,
+            r#"{"body": , "nested": , "isNull": "true", "isEmptyString": "true"}"#.to_string()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unresolvable_references_are_the_empty_string_in_every_position() {
+    let (h, c) = gateway().await;
+    let r = c
+        .get(h.url("/v1/unresolved/positions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        text(r).await,
+        (
+            StatusCode::OK,
+            "[unset] [$undefined][][] [][][eq][{a=1}]".to_string()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maps_nested_in_context_print_empty_but_work_as_maps() {
+    let (h, c) = gateway().await;
+    let r = c.get(h.url("/v1/unresolved/context")).send().await.unwrap();
+    assert_eq!(
+        text(r).await,
+        (StatusCode::OK, "[][][] [][true] [127.0.0.1]".to_string())
+    );
+}
