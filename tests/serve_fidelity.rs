@@ -74,3 +74,13 @@ async fn maps_nested_in_context_print_empty_but_work_as_maps() {
         (StatusCode::OK, "[][][] [][true] [127.0.0.1]".to_string())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_path_objects_are_live_parts_of_one_parsed_payload() {
+    let (h, c) = gateway().await;
+    let r = c.get(h.url("/v1/live/input-path")).send().await.unwrap();
+    assert_eq!(
+        text(r).await,
+        (StatusCode::OK, r#""yes"|1|GET"#.to_string())
+    );
+}

@@ -1046,6 +1046,36 @@ def gen_unresolved():
         case("unresolved", "context-auth", t.replace("identity", "authorizer"), context=AUTH_CONTEXT)
 
 
+# ---------------------------------------------------------------------------------------------
+# The payload is parsed once per render: what $input.path hands out is live, so changes made
+# through it show in later $input.path / $input.json calls.
+# ---------------------------------------------------------------------------------------------
+
+
+def gen_live():
+    body = '{"l": [1, 2, 3], "m": {"a": 1, "n": {"x": "y"}}, "s": "str", "arr": [{"k": 1}, {"k": 2}]}'
+    for t in [
+        "#set($l = $input.path('$.l'))#set($d = $l.set(0, 'x'))$input.path('$.l')|$input.json('$.l')",
+        "#set($l = $input.path('$.l'))#set($d = $l.add(4))$input.path('$.l').size()|$input.json('$')",
+        "#set($m = $input.path('$.m'))#set($d = $m.put('b', 2))$input.path('$.m')|$input.json('$.m.b')",
+        "#set($m = $input.path('$.m'))#set($d = $m.remove('a'))$input.path('$.m.a')|$input.json('$.m')",
+        "#set($n = $input.path('$.m.n'))#set($d = $n.put('x', 'z'))$input.path('$.m')|$input.path('$.m.n.x')",
+        "#set($r = $input.path('$'))#set($d = $r.put('new', [1]))$input.json('$.new')|$input.path('$.new[0]')",
+        "#set($r = $input.path('$'))#set($d = $r.clear())$input.json('$')|[$input.path('$.l')]",
+        "#set($a = $input.path('$.arr[0]'))#set($d = $a.put('k', 9))$input.json('$.arr')",
+        "#set($ks = $input.path('$.arr[*].k'))#set($d = $ks.add(7))$input.json('$.arr[*].k')|$ks",
+        "#set($a = $input.path('$.l'))#set($b = $input.path('$.l'))#set($d = $a.add(9))$b",
+        "#set($l = $input.path('$.l'))#set($d = $l.set(0, $l))$input.path('$.l').size()",
+        "#set($m = $input.path('$.m'))#set($d = $m.put('self', $m))$input.path('$.m').size()",
+        "#foreach($x in $input.path('$.arr'))#set($d = $x.put('seen', true))#end$input.json('$.arr')",
+        "#set($s = $input.path('$.s'))#set($s = 'changed')$input.path('$.s')",
+        "#set($m = $input.path('$.m'))#set($m.a = 5)$input.path('$.m.a')|$input.json('$.m')",
+        "#set($l = $input.path('$.l'))#set($l[1] = 'q')$input.json('$.l')",
+        "$input.body|#set($m = $input.path('$.m'))#set($d = $m.put('b', 2))$input.body",
+    ]:
+        case("input-live", "path", t, body=body)
+
+
 def dump_line(c):
     """One case as a JSON line: UTF-8 text, but DEL, U+2028/9 and U+FEFF escaped so that every
     JSON reader (and every editor) sees the same characters."""
@@ -1086,6 +1116,7 @@ def main():
     gen_misc()
     gen_cycles()
     gen_unresolved()
+    gen_live()
     ids = set()
     out = os.path.join(HERE, "cases.jsonl")
     with open(out, "w", encoding="utf-8", newline="\n") as f:

@@ -195,36 +195,38 @@ impl Value {
     }
 }
 
-/// A deep copy of lists and maps (what re-parsing a JSON document would give).
-pub fn deep_clone(v: &Value) -> Value {
-    deep_clone_depth(v, 0)
-}
-
-fn deep_clone_depth(v: &Value, depth: usize) -> Value {
-    if depth > 1024 {
-        return Value::Null;
-    }
-    match v {
-        Value::List(l) => {
-            let l = l.borrow();
-            let items = l
-                .items
-                .iter()
-                .map(|x| deep_clone_depth(x, depth + 1))
-                .collect();
-            Value::List(Rc::new(RefCell::new(JList {
-                items,
-                json: l.json,
-            })))
+/// Empties a container and every container reachable from it (iteratively: no recursion
+/// however deep the nesting, and each container is emptied once, so cycles end).
+pub fn clear_deep(v: &Value) {
+    let mut stack = vec![v.clone()];
+    while let Some(v) = stack.pop() {
+        match &v {
+            Value::List(l) => {
+                if let Ok(mut l) = l.try_borrow_mut() {
+                    let items = std::mem::take(&mut l.items);
+                    drop(l);
+                    stack.extend(
+                        items
+                            .into_iter()
+                            .filter(|x| matches!(x, Value::List(_) | Value::Map(_))),
+                    );
+                }
+            }
+            Value::Map(m) => {
+                if let Ok(mut m) = m.try_borrow_mut() {
+                    let entries = std::mem::take(&mut m.entries);
+                    drop(m);
+                    for (k, x) in entries {
+                        for part in [k, x] {
+                            if matches!(part, Value::List(_) | Value::Map(_)) {
+                                stack.push(part);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
-        Value::Map(m) => Value::map(
-            m.borrow()
-                .entries
-                .iter()
-                .map(|(k, x)| (k.clone(), deep_clone_depth(x, depth + 1)))
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::{method_error, Evaluator, R};
 use crate::number::{compare, Num};
-use crate::value::{deep_clone, java_equals, to_json, ForeachScope, Value};
+use crate::value::{java_equals, to_json, ForeachScope, Value};
 use crate::{json_smart, jsonpath, Limit, RenderError};
 
 impl Evaluator<'_, '_> {
@@ -195,8 +195,10 @@ impl Evaluator<'_, '_> {
                 if name == "json" {
                     Ok(Value::str(to_json(&found, false)?))
                 } else {
-                    // Each call reads the payload afresh: hand out a copy.
-                    Ok(deep_clone(&found))
+                    // The payload is parsed once per render and what is handed out is live:
+                    // a change made through it shows in later `$input.path`/`$input.json`
+                    // calls, as in API Gateway (issue 13).
+                    Ok(found)
                 }
             }
             ("toString", []) => Ok(Value::str("")),

@@ -9,7 +9,8 @@ use std::rc::Rc;
 use crate::ast::{BinOp, Expr, Node, Reference, Segment};
 use crate::number::{arith, compare, ArithOp, Num};
 use crate::value::{
-    clear_container, java_equals, same_class_family, BlockRef, ForeachScope, MapRef, Printer, Value,
+    clear_container, clear_deep, java_equals, same_class_family, BlockRef, ForeachScope, MapRef,
+    Printer, Value,
 };
 use crate::{
     json_smart, Interrupt, Interruption, Limit, Limits, Overrides, RenderError, RenderInput,
@@ -962,6 +963,11 @@ impl Drop for Evaluator<'_, '_> {
     fn drop(&mut self) {
         for v in std::mem::take(&mut self.created) {
             clear_container(&v);
+        }
+        // The payload's objects are live (a template can make one hold itself): empty them
+        // all so no cycle outlives the render.
+        if let Some(Ok(doc)) = self.document.take() {
+            clear_deep(&doc);
         }
     }
 }
