@@ -84,3 +84,30 @@ async fn input_path_objects_are_live_parts_of_one_parsed_payload() {
         (StatusCode::OK, r#""yes"|1|GET"#.to_string())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn velocity_details_follow_velocity_1_7() {
+    let (h, c) = gateway().await;
+    let r = c.get(h.url("/v1/details/velocity")).send().await.unwrap();
+    assert_eq!(
+        text(r).await,
+        (
+            StatusCode::OK,
+            "4|{a={b=1, c=2}}|1|5|--|_x__z_|4".to_string()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn include_and_parse_fail_the_render() {
+    let (h, c) = gateway().await;
+    let r = c.get(h.url("/v1/details/include")).send().await.unwrap();
+    // (x-amzn-ErrorType on this 500 is issue 13's point 8.)
+    assert_eq!(
+        text(r).await,
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            r#"{"message":"Internal server error"}"#.to_string()
+        )
+    );
+}

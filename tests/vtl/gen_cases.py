@@ -1076,6 +1076,63 @@ def gen_live():
         case("input-live", "path", t, body=body)
 
 
+# ---------------------------------------------------------------------------------------------
+# Velocity 1.7 details: unicode escapes in string literals, index notation in #set targets,
+# Java overload resolution on String methods, regex methods with empty matches, #include and
+# #parse (no template resources: the render fails).
+# ---------------------------------------------------------------------------------------------
+
+
+def gen_details():
+    for t in [
+        "#set($s = \"caf\\u00e9\")$s|$s.length()", "#set($s = 'caf\\u00e9')$s|$s.length()",
+        "#set($s = \"\\u0041\\u0042\")$s", "#set($s = \"\\u00\")$s", "#set($s = \"x\\uZZZZ\")$s",
+        "#set($s = \"\\u2603 snow\")$s", "#set($s = \"\\ud83d\\ude00\")$s.length()",
+        "#set($s = \"tab\\tnl\\n\")$s", "#set($s = 'it''s \\u0041')$s", "$util.escapeJavaScript(\"\\u00e9\")",
+        "#set($s = \"\\\\u0041\")$s",
+    ]:
+        case("details", "unicode-escape", t)
+    for t in [
+        "#set($m = {})#set($m['a'] = {})#set($m['a']['b'] = 1)$m",
+        "#set($m = {'a': {}})#set($m.a['b'] = 2)$m",
+        "#set($m = {'a': {}})#set($m['a'].b = 3)$m",
+        "#set($l = [[1, 2], [3]])#set($l[0][1] = 'x')$l",
+        "#set($m = {'l': [1, 2]})#set($m.l[1] = 'y')$m",
+        "#set($m = {'l': [1, 2]})#set($m['l'][0] = 'z')$m",
+        "#set($k = 'key')#set($m = {})#set($m[$k] = 'v')#set($m[\"${k}2\"] = 'w')$m",
+        "#set($m = {'a': {'b': {}}})#set($m.a.b['c'] = 4)$m",
+        "#set($m = {})#set($m['missing']['b'] = 1)$m",
+        "#set($l = [1])#set($l[0][0] = 2)$l",
+        "#set($m = $input.path('$'))#set($m['g']['h'] = 'j')$input.json('$.g')",
+    ]:
+        case("details", "set-index", t, body=BODIES["flat"])
+    for t in [
+        "#set($s = 'abcabc')$s.indexOf(98)|$s.indexOf('b')|$s.indexOf(98, 2)|$s.lastIndexOf(99)",
+        "#set($s = 'aXb')$s.indexOf(88)|$s.contains('X')|$s.indexOf('X', 0)",
+        "#set($s = 'abc')$s.charAt(1)|$s.codePointAt(1)|$s.indexOf(1.0)",
+        "#set($s = 'a,b,,c')#foreach($p in $s.split(','))[$p]#end|$s.split(',').size()|$s.split(',', -1).size()|#foreach($p in $s.split(',', 2))[$p]#end",
+        "#set($s = 'hello')$s.substring(1)|$s.substring(1, 3)|$s.startsWith('l', 2)|$s.endsWith('lo')",
+        "#set($s = 'Hello')$s.replace('l', 'L')|$s.replace(108, 76)|$s.compareTo('Help')|$s.equalsIgnoreCase('HELLO')",
+        "#set($s = 'x')$s.concat(5)|$s.matches('x')|$s.valueOf(5)|$s.valueOf($nope)|$s.valueOf([1])", "#set($s = 'x')$s.format('%s-%s', 'a', 'b')",
+    ]:
+        case("details", "overload", t)
+    for t in [
+        "#set($s = 'aaa')$s.replaceAll('a*', '-')", "#set($s = 'abc')$s.replaceAll('', '-')",
+        "#set($s = 'abc')$s.replaceFirst('', '-')", "#set($s = 'abc')$s.replaceAll('x*', '-')",
+        "#set($s = 'aXbX')$s.replaceAll('X?', '.')", "#set($s = 'abc')$s.split('').size()|#foreach($p in $s.split(''))[$p]#end|$s.split('', -1).size()",
+        "#set($s = 'a1b2')#foreach($p in $s.split('\\d'))[$p]#end|$s.split('\\d').size()|$s.split('\\d', -1).size()", "#set($s = ',a,')$s.split(',').size()",
+        "#set($s = 'aaa')$s.replaceFirst('a*', '-')", "#set($s = 'ab')$s.replaceAll('(?=b)', '-')",
+        "#set($s = 'a b  c')#foreach($p in $s.split(' +'))[$p]#end|#foreach($p in $s.split(' '))[$p]#end", "#set($s = '')$s.split(',').size()",
+        "#set($s = 'xyz')$s.replaceAll('y|', '_')",
+    ]:
+        case("details", "regex-empty", t)
+    for t in [
+        "a#include('x.vm')b", "a#parse('x.vm')b", "#include()", "#set($f = 'f.vm')#parse($f)",
+        "#if(false)#include('x.vm')#end ok", "#evaluate('#set($a = 1)$a')",
+    ]:
+        case("details", "include", t)
+
+
 def dump_line(c):
     """One case as a JSON line: UTF-8 text, but DEL, U+2028/9 and U+FEFF escaped so that every
     JSON reader (and every editor) sees the same characters."""
@@ -1117,6 +1174,7 @@ def main():
     gen_cycles()
     gen_unresolved()
     gen_live()
+    gen_details()
     ids = set()
     out = os.path.join(HERE, "cases.jsonl")
     with open(out, "w", encoding="utf-8", newline="\n") as f:

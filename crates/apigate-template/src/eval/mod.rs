@@ -681,6 +681,23 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         Ok(flow)
     }
 
+    /// `#include(..)` / `#parse(..)`: API Gateway gives templates no resources to load, so one
+    /// that runs fails the render (Velocity's `ResourceNotFoundException`); `#include()` with
+    /// no argument renders nothing, as in Velocity.
+    fn include(&mut self, name: &str, args: &'t [Expr]) -> R<Flow> {
+        let Some(first) = args.first() else {
+            if name == "include" {
+                return Ok(Flow::Normal);
+            }
+            return Err(method_error("#parse() requires exactly one argument"));
+        };
+        let resource = self.value(first)?;
+        let resource = self.stringify(&resource)?;
+        Err(method_error(format!(
+            "ResourceNotFoundException: Unable to find resource '{resource}'"
+        )))
+    }
+
     fn call_macro(
         &mut self,
         name: &str,
@@ -689,6 +706,9 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         body: Option<usize>,
     ) -> R<Flow> {
         let Some(def) = self.tpl.parsed.macros.iter().find(|m| m.name == name) else {
+            if matches!(name, "include" | "parse") {
+                return self.include(name, args);
+            }
             self.write(literal)?;
             return Ok(Flow::Normal);
         };
