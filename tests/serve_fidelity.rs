@@ -111,3 +111,31 @@ async fn include_and_parse_fail_the_render() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resource_without_the_verb_falls_back_to_a_greedy_sibling() {
+    let (h, c) = gateway().await;
+    for (verb, path, message) in [
+        ("OPTIONS", "/v1/route/test", "OPTIONS"),
+        ("POST", "/v1/route/test", "POST"),
+        ("OPTIONS", "/v1/route/test/any", "ANY"),
+        ("GET", "/v1/route/test/any", "ANY"),
+    ] {
+        let r = c
+            .request(verb.parse().unwrap(), h.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            text(r).await,
+            (
+                StatusCode::OK,
+                format!(r#"{{"message": "{message} request"}}"#)
+            ),
+            "{verb} {path}"
+        );
+    }
+    // No sibling has GET for /route/test: AWS's 403.
+    let r = c.get(h.url("/v1/route/test")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
