@@ -969,6 +969,170 @@ def gen_cycles():
         case("cycle", "self", t, body='{"arr": [1, 2]}')
 
 
+# ---------------------------------------------------------------------------------------------
+# Unresolvable references: API Gateway's Velocity resolves every reference it cannot resolve
+# (undefined variable, missing property or key, method returning null or void, JSON null) to
+# "" -- in every position a reference can take -- and compares them as such.
+# ---------------------------------------------------------------------------------------------
+
+UNRESOLVED_SOURCES = [
+    "$nope", "${nope}", "$m.missing", "$m.get('missing')", "$s.nosuch", "$s.nosuch()",
+    "$nope.deeper.chain()", "$input.path('$.missing')", "$input.path('$.d')",
+    "$input.path('$').missing", "$m.put('fresh', 1)", "$m.putAll({})", "$l.clear()",
+    "$context.authorizer.principalId", "$context.nope", "$input.params().header.nope",
+    "$stageVariables.nope", "$foreach.hasNext", "$util.parseJson('null')",
+]
+
+UNRESOLVED_POSITIONS = [
+    "<X>", "<Q>", "<\\X>", "<X.length()>", "<X.toString()>",
+    "#if(X)T#{else}F#end", "#if(!X)T#{else}F#end", "#if(X && true)T#{else}F#end",
+    "#if(X || false)T#{else}F#end", "#if(X == $null)T#{else}F#end", "#if(X == '')T#{else}F#end",
+    "#if(X != '')T#{else}F#end", "#if(X == 'null')T#{else}F#end", "#if(X == $nope2)T#{else}F#end",
+    "#if(X == 0)T#{else}F#end", "#if(X < 1)T#{else}F#end",
+    "#set($r = 'was')#set($r = X)[$r]", "#set($a = [X, 1])$a $a.size()",
+    "#set($h = {'k': X})$h $h.size() [$h.k]", "#set($q = 'a' + X + 'b')$q",
+    "#set($q = X + 1)[$q]", "#set($q = \"a${X}b\")$q".replace("${X}", "X"),
+    "$util.urlEncode(X)|$util.escapeJavaScript(X)|$util.base64Encode(X)",
+    "#foreach($i in X)[$i]#end|", "$s.concat(X)|$s.contains(X)",
+]
+
+
+def gen_unresolved():
+    body = BODIES["flat"]
+    for src in UNRESOLVED_SOURCES:
+        quiet = src.replace("$", "$!", 1)
+        for pos in UNRESOLVED_POSITIONS:
+            t = pos.replace("Q", quiet) if "Q" in pos and "X" not in pos else pos
+            t = t.replace("X", src)
+            case("unresolved", "ref", SETUP + t, body=body)
+    # null and empty values that are resolved, compared with unresolvable ones
+    for t in [
+        "#set($r = $input.path('$.empty'))[$r]#if($r == '')E#end#if($r == $null)N#end#if($r)T#end",
+        "#set($r = $input.path('$.nullstr'))[$r]#if($r == 'null')S#end#if($r == $null)N#end",
+        "#set($r = $input.json('$.missing'))[$r]#if($r == '')E#end#if($r == 'null')S#end",
+        "#set($r = $input.json('$.d'))[$r]#if($r == '')E#end#if($r == 'null')S#end",
+        "#set($r = $input.path('$.list'))[$r]#if($r == '')E#end#if($r == $null)N#end#if($r.isEmpty())Z#end",
+        "#set($r = $input.path('$.obj'))[$r]#if($r == '')E#end#if($r == $null)N#end[$r.nested]",
+        "#set($r = $input.path('$.missing')){\"body\": $r, \"nested\": $r.nested, \"isNull\": "
+        "#if($r == $null)\"true\"#else\"false\"#end, \"isEmpty\": #if($r == \"\")\"true\"#else\"false\"#end}",
+        "#set($r = $input.path('$.list')){\"body\": $r, \"nested\": $r.nested, \"isNull\": "
+        "#if($r == $null)\"true\"#else\"false\"#end, \"isEmpty\": #if($r == \"\")\"true\"#else\"false\"#end}",
+        "#if($input.path('$.obj.stuff') != '')set#{else}unset#end",
+        "#set($x = $input.path('$.obj'))#if($x.missing.stuff != '')set#{else}unset#end",
+        "\\$nope|\\$!nope|\\${nope}|\\\\$nope",
+        "#set($n = $null)[$n]#set($n = $nope.x)[$n]#if($null == $nope)eq#end",
+    ]:
+        case("unresolved", "value", t,
+             body='{"empty": "", "nullstr": "null", "d": null, "list": [], "obj": {}}')
+    # void methods give "" (a real string: the chain goes on)
+    for t in [
+        "[$m.putAll({'z': 1})][$m.putAll({}).length()][$m.size()]",
+        "[$l.clear()][$l.clear().length()][$l.size()]",
+        "[$m.clear()][$m.clear().isEmpty()]",
+        "[$l.add(0, 'z')][$l.add(1, 'y').length()]$l",
+        "#set($r = $l.add(0, 'z'))[$r]#if($r == '')E#end",
+    ]:
+        case("unresolved", "void", SETUP + t)
+    # the objects API Gateway nests in $context print as nothing but work as maps
+    for t in [
+        "[$context.identity]", "[$context.get('identity')]", "[$context.requestOverride]",
+        "[$context.requestOverride.header]", "[$context.responseOverride.header]",
+        "#foreach($k in $context.identity.keySet())$k=[$context.identity.get($k)];#end",
+        "[$context.identity.size()][$context.identity.sourceIp][$context.identity.isEmpty()]",
+        "#set($i = $context.identity)#if($i == '')E#end#if($i)T#end[$i.toString()]",
+        "#set($d = $context.requestOverride.header.put('X-A', 'a'))[$context.requestOverride.header.size()]",
+    ]:
+        case("unresolved", "context", t)
+        case("unresolved", "context-auth", t.replace("identity", "authorizer"), context=AUTH_CONTEXT)
+
+
+# ---------------------------------------------------------------------------------------------
+# The payload is parsed once per render: what $input.path hands out is live, so changes made
+# through it show in later $input.path / $input.json calls.
+# ---------------------------------------------------------------------------------------------
+
+
+def gen_live():
+    body = '{"l": [1, 2, 3], "m": {"a": 1, "n": {"x": "y"}}, "s": "str", "arr": [{"k": 1}, {"k": 2}]}'
+    for t in [
+        "#set($l = $input.path('$.l'))#set($d = $l.set(0, 'x'))$input.path('$.l')|$input.json('$.l')",
+        "#set($l = $input.path('$.l'))#set($d = $l.add(4))$input.path('$.l').size()|$input.json('$')",
+        "#set($m = $input.path('$.m'))#set($d = $m.put('b', 2))$input.path('$.m')|$input.json('$.m.b')",
+        "#set($m = $input.path('$.m'))#set($d = $m.remove('a'))$input.path('$.m.a')|$input.json('$.m')",
+        "#set($n = $input.path('$.m.n'))#set($d = $n.put('x', 'z'))$input.path('$.m')|$input.path('$.m.n.x')",
+        "#set($r = $input.path('$'))#set($d = $r.put('new', [1]))$input.json('$.new')|$input.path('$.new[0]')",
+        "#set($r = $input.path('$'))#set($d = $r.clear())$input.json('$')|[$input.path('$.l')]",
+        "#set($a = $input.path('$.arr[0]'))#set($d = $a.put('k', 9))$input.json('$.arr')",
+        "#set($ks = $input.path('$.arr[*].k'))#set($d = $ks.add(7))$input.json('$.arr[*].k')|$ks",
+        "#set($a = $input.path('$.l'))#set($b = $input.path('$.l'))#set($d = $a.add(9))$b",
+        "#set($l = $input.path('$.l'))#set($d = $l.set(0, $l))$input.path('$.l').size()",
+        "#set($m = $input.path('$.m'))#set($d = $m.put('self', $m))$input.path('$.m').size()",
+        "#foreach($x in $input.path('$.arr'))#set($d = $x.put('seen', true))#end$input.json('$.arr')",
+        "#set($s = $input.path('$.s'))#set($s = 'changed')$input.path('$.s')",
+        "#set($m = $input.path('$.m'))#set($m.a = 5)$input.path('$.m.a')|$input.json('$.m')",
+        "#set($l = $input.path('$.l'))#set($l[1] = 'q')$input.json('$.l')",
+        "$input.body|#set($m = $input.path('$.m'))#set($d = $m.put('b', 2))$input.body",
+    ]:
+        case("input-live", "path", t, body=body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Velocity 1.7 details: unicode escapes in string literals, index notation in #set targets,
+# Java overload resolution on String methods, regex methods with empty matches, #include and
+# #parse (no template resources: the render fails).
+# ---------------------------------------------------------------------------------------------
+
+
+def gen_details():
+    for t in [
+        "#set($s = \"caf\\u00e9\")$s|$s.length()", "#set($s = 'caf\\u00e9')$s|$s.length()",
+        "#set($s = \"\\u0041\\u0042\")$s", "#set($s = \"\\u00\")$s", "#set($s = \"x\\uZZZZ\")$s",
+        "#set($s = \"\\u2603 snow\")$s", "#set($s = \"\\ud83d\\ude00\")$s.length()",
+        "#set($s = \"tab\\tnl\\n\")$s", "#set($s = 'it''s \\u0041')$s", "$util.escapeJavaScript(\"\\u00e9\")",
+        "#set($s = \"\\\\u0041\")$s",
+    ]:
+        case("details", "unicode-escape", t)
+    for t in [
+        "#set($m = {})#set($m['a'] = {})#set($m['a']['b'] = 1)$m",
+        "#set($m = {'a': {}})#set($m.a['b'] = 2)$m",
+        "#set($m = {'a': {}})#set($m['a'].b = 3)$m",
+        "#set($l = [[1, 2], [3]])#set($l[0][1] = 'x')$l",
+        "#set($m = {'l': [1, 2]})#set($m.l[1] = 'y')$m",
+        "#set($m = {'l': [1, 2]})#set($m['l'][0] = 'z')$m",
+        "#set($k = 'key')#set($m = {})#set($m[$k] = 'v')#set($m[\"${k}2\"] = 'w')$m",
+        "#set($m = {'a': {'b': {}}})#set($m.a.b['c'] = 4)$m",
+        "#set($m = {})#set($m['missing']['b'] = 1)$m",
+        "#set($l = [1])#set($l[0][0] = 2)$l",
+        "#set($m = $input.path('$'))#set($m['g']['h'] = 'j')$input.json('$.g')",
+    ]:
+        case("details", "set-index", t, body=BODIES["flat"])
+    for t in [
+        "#set($s = 'abcabc')$s.indexOf(98)|$s.indexOf('b')|$s.indexOf(98, 2)|$s.lastIndexOf(99)",
+        "#set($s = 'aXb')$s.indexOf(88)|$s.contains('X')|$s.indexOf('X', 0)",
+        "#set($s = 'abc')$s.charAt(1)|$s.codePointAt(1)|$s.indexOf(1.0)",
+        "#set($s = 'a,b,,c')#foreach($p in $s.split(','))[$p]#end|$s.split(',').size()|$s.split(',', -1).size()|#foreach($p in $s.split(',', 2))[$p]#end",
+        "#set($s = 'hello')$s.substring(1)|$s.substring(1, 3)|$s.startsWith('l', 2)|$s.endsWith('lo')",
+        "#set($s = 'Hello')$s.replace('l', 'L')|$s.replace(108, 76)|$s.compareTo('Help')|$s.equalsIgnoreCase('HELLO')",
+        "#set($s = 'x')$s.concat(5)|$s.matches('x')|$s.valueOf(5)|$s.valueOf($nope)|$s.valueOf([1])", "#set($s = 'x')$s.format('%s-%s', 'a', 'b')",
+    ]:
+        case("details", "overload", t)
+    for t in [
+        "#set($s = 'aaa')$s.replaceAll('a*', '-')", "#set($s = 'abc')$s.replaceAll('', '-')",
+        "#set($s = 'abc')$s.replaceFirst('', '-')", "#set($s = 'abc')$s.replaceAll('x*', '-')",
+        "#set($s = 'aXbX')$s.replaceAll('X?', '.')", "#set($s = 'abc')$s.split('').size()|#foreach($p in $s.split(''))[$p]#end|$s.split('', -1).size()",
+        "#set($s = 'a1b2')#foreach($p in $s.split('\\d'))[$p]#end|$s.split('\\d').size()|$s.split('\\d', -1).size()", "#set($s = ',a,')$s.split(',').size()",
+        "#set($s = 'aaa')$s.replaceFirst('a*', '-')", "#set($s = 'ab')$s.replaceAll('(?=b)', '-')",
+        "#set($s = 'a b  c')#foreach($p in $s.split(' +'))[$p]#end|#foreach($p in $s.split(' '))[$p]#end", "#set($s = '')$s.split(',').size()",
+        "#set($s = 'xyz')$s.replaceAll('y|', '_')",
+    ]:
+        case("details", "regex-empty", t)
+    for t in [
+        "a#include('x.vm')b", "a#parse('x.vm')b", "#include()", "#set($f = 'f.vm')#parse($f)",
+        "#if(false)#include('x.vm')#end ok", "#evaluate('#set($a = 1)$a')",
+    ]:
+        case("details", "include", t)
+
+
 def dump_line(c):
     """One case as a JSON line: UTF-8 text, but DEL, U+2028/9 and U+FEFF escaped so that every
     JSON reader (and every editor) sees the same characters."""
@@ -1008,6 +1172,9 @@ def main():
     gen_overrides()
     gen_misc()
     gen_cycles()
+    gen_unresolved()
+    gen_live()
+    gen_details()
     ids = set()
     out = os.path.join(HERE, "cases.jsonl")
     with open(out, "w", encoding="utf-8", newline="\n") as f:

@@ -1,8 +1,9 @@
 //! The route table: API Gateway's resource tree and how a request path finds its method.
 //!
 //! Precedence at each level is static segment > `{param}` > `{greedy+}`; when a more specific
-//! branch cannot match the rest of the path, the next one is tried. A resource answers with the
-//! method for the request's verb, else its `ANY` method. Paths are split at `/` while still
+//! branch cannot match the rest of the path, or its resource has no method for the request's
+//! verb, the next one is tried. A resource answers with the method for the request's verb, else
+//! its `ANY` method. Paths are split at `/` while still
 //! percent-encoded, and each segment is decoded before matching, so `test%2Ftest.txt` is one
 //! segment whose value is `test/test.txt`. Decoding follows [`crate::path_safety`]: a segment
 //! with a malformed escape, bytes that are not UTF-8, or a `.`/`..` segment (raw, `%2e`, or
@@ -190,17 +191,15 @@ impl RouteTable {
                 .map_err(RouteError::BadPath)?
         };
         let mut bound = Vec::new();
-        let res = self
-            .walk(0, &segments, 0, &mut bound)
-            .ok_or(RouteError::NoResource)?;
-        let resource = self.resources.get(res).ok_or(RouteError::NoResource)?;
-        let method_id = resource
-            .methods
-            .iter()
-            .find(|(v, _)| *v == verb)
-            .or_else(|| resource.methods.iter().find(|(v, _)| *v == HttpMethod::Any))
-            .map(|(_, id)| *id)
-            .ok_or(RouteError::NoMethod)?;
+        let Some(method_id) = self.walk(0, &segments, 0, &mut bound, Some(verb)) else {
+            // Nothing serves this verb here: tell a path with no resource from a resource
+            // without the method (both answer 403 Missing Authentication Token).
+            let mut unused = Vec::new();
+            return Err(match self.walk(0, &segments, 0, &mut unused, None) {
+                Some(_) => RouteError::NoMethod,
+                None => RouteError::NoResource,
+            });
+        };
         let method = self.methods.get(method_id).ok_or(RouteError::NoMethod)?;
         Ok(RouteMatch {
             method,
@@ -208,37 +207,57 @@ impl RouteTable {
         })
     }
 
-    /// Depth-first search in precedence order over decoded segments; `bound` collects
-    /// (name, value).
+    /// The method resource `at` has for `verb` (else its `ANY` method); with no verb, any
+    /// method at all, or `usize::MAX` for a resource without methods (used only to tell the
+    /// two 403s apart).
+    fn method_of(&self, at: usize, verb: Option<HttpMethod>) -> Option<usize> {
+        let res = self.resources.get(at)?;
+        let Some(verb) = verb else {
+            return Some(res.methods.first().map_or(usize::MAX, |(_, id)| *id));
+        };
+        res.methods
+            .iter()
+            .find(|(v, _)| *v == verb)
+            .or_else(|| res.methods.iter().find(|(v, _)| *v == HttpMethod::Any))
+            .map(|(_, id)| *id)
+    }
+
+    /// Depth-first search in precedence order over decoded segments for a resource with a
+    /// method for `verb`; `bound` collects (name, value). A branch whose resource lacks the
+    /// verb counts as a dead end, so a static resource without the verb falls back to a
+    /// `{param}` or `{greedy+}` sibling that has it (recorded on AWS: `OPTIONS /test` is
+    /// served by `/{proxy+}` when `/test` defines only POST).
     fn walk<'a>(
         &'a self,
         at: usize,
         segs: &[Cow<'_, str>],
         i: usize,
         bound: &mut Vec<(&'a str, String)>,
+        verb: Option<HttpMethod>,
     ) -> Option<usize> {
         let res = self.resources.get(at)?;
         let Some(seg) = segs.get(i) else {
-            return Some(at);
+            return self.method_of(at, verb);
         };
         if let Some((_, child)) = res.statics.iter().find(|(name, _)| name == seg) {
-            if let Some(found) = self.walk(*child, segs, i + 1, bound) {
+            if let Some(found) = self.walk(*child, segs, i + 1, bound, verb) {
                 return Some(found);
             }
         }
         match &res.variable {
             Some((Segment::Param(name), child)) if !seg.is_empty() => {
                 bound.push((name.as_str(), seg.to_string()));
-                if let Some(found) = self.walk(*child, segs, i + 1, bound) {
+                if let Some(found) = self.walk(*child, segs, i + 1, bound, verb) {
                     return Some(found);
                 }
                 bound.pop();
                 None
             }
             Some((Segment::Greedy(name), child)) => {
+                let found = self.method_of(*child, verb)?;
                 let rest = segs.get(i..).unwrap_or_default().join("/");
                 bound.push((name.as_str(), rest));
-                Some(*child)
+                Some(found)
             }
             _ => None,
         }
@@ -371,6 +390,36 @@ mod tests {
             hit(&t, Get, "/a%20b/c").1,
             vec![("proxy".into(), "a b/c".into())]
         );
+    }
+
+    /// Recorded on AWS (LocalStack's `test_proxy_routing_with_hardcoded_resource_sibling`,
+    /// validated against AWS): a resource that lacks the verb falls back to a sibling that
+    /// has it, `ANY` included.
+    #[test]
+    fn a_resource_without_the_verb_falls_back_to_a_sibling_that_has_it() {
+        use HttpMethod::*;
+        let t = table(&[
+            ("/test", Post),
+            ("/test/any", Any),
+            ("/{proxy+}", Options),
+            ("/pets/mine", Get),
+            ("/pets/{id}", Delete),
+        ]);
+        assert_eq!(hit(&t, Options, "/test").0, "/{proxy+}");
+        assert_eq!(hit(&t, Post, "/test").0, "/test");
+        assert_eq!(hit(&t, Options, "/test/any").0, "/test/any");
+        assert_eq!(hit(&t, Get, "/test/any").0, "/test/any");
+        assert_eq!(
+            hit(&t, Delete, "/pets/mine"),
+            ("/pets/{id}".into(), vec![("id".into(), "mine".into())])
+        );
+        // No sibling has it: the resource exists, the method does not.
+        assert_eq!(t.lookup(Get, "/test").unwrap_err(), RouteError::NoMethod);
+        assert_eq!(
+            t.lookup(Put, "/pets/mine").unwrap_err(),
+            RouteError::NoMethod
+        );
+        assert_eq!(t.lookup(Get, "/a/b").unwrap_err(), RouteError::NoMethod);
     }
 
     #[test]

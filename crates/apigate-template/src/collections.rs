@@ -7,6 +7,13 @@ use std::rc::Rc;
 use crate::value::{java_equals, IterState, ListRef, MapRef, Value};
 use crate::RenderError;
 
+/// What a call of a `void` Java method gives: Velocity 1.7 answers `""` for it (its method
+/// wrapper returns an empty string when the return type is `void`), so `$m.putAll($x)` renders
+/// nothing and `$l.clear().length()` is `0`.
+fn void() -> Value {
+    Value::str("")
+}
+
 /// A `Map` method; unknown methods (or wrong argument counts) give null, as Velocity does.
 pub fn map_method(m: &MapRef, name: &str, args: Vec<Value>) -> Value {
     let mut args = args.into_iter();
@@ -44,14 +51,14 @@ pub fn map_method(m: &MapRef, name: &str, args: Vec<Value>) -> Value {
         ),
         ("clear", None, None) => {
             m.borrow_mut().entries.clear();
-            Value::Null
+            void()
         }
         ("putAll", Some(Value::Map(other)), None) => {
             let entries = other.borrow().entries.clone();
             for (k, v) in entries {
                 m.borrow_mut().put(k, v);
             }
-            Value::Null
+            void()
         }
         ("toString", None, None) => Value::str(Value::Map(Rc::clone(m)).to_java_string()),
         ("equals", Some(o), None) => Value::Bool(java_equals(&Value::Map(Rc::clone(m)), &o)),
@@ -101,7 +108,7 @@ pub fn list_method(l: &ListRef, name: &str, args: Vec<Value>) -> Result<Value, R
             Some(i) => {
                 let idx = checked(i, len + 1)?;
                 l.borrow_mut().items.insert(idx, v);
-                Value::Null
+                void()
             }
             None => Value::Null,
         },
@@ -156,7 +163,7 @@ pub fn list_method(l: &ListRef, name: &str, args: Vec<Value>) -> Result<Value, R
         }
         ("clear", None, None) => {
             l.borrow_mut().items.clear();
-            Value::Null
+            void()
         }
         ("subList", Some(x), Some(y)) => match (as_index(&x), as_index(&y)) {
             (Some(x), Some(y)) => {

@@ -72,6 +72,15 @@ pub fn index_of(s: &str, needle: &str, from: i64) -> i64 {
 }
 
 /// `s.lastIndexOf(needle, from)` in UTF-16 units.
+/// `String.valueOf(codePoint)` for `indexOf(int)` / `lastIndexOf(int)`: the character a code
+/// point names (`None` for a value that is not one, which Java never finds).
+pub fn code_point_string(cp: i64) -> Option<String> {
+    u32::try_from(cp)
+        .ok()
+        .and_then(char::from_u32)
+        .map(String::from)
+}
+
 pub fn last_index_of(s: &str, needle: &str, from: Option<i64>) -> i64 {
     let h = utf16(s);
     let n = utf16(needle);
@@ -225,11 +234,32 @@ fn expand(
     Ok(())
 }
 
+/// The matches `java.util.regex.Matcher.find()` returns one after another: each search starts
+/// where the previous match ended, and only after an empty match one character further on. So
+/// unlike `Regex::captures_iter`, an empty match right after a non-empty one counts
+/// (`"aaa".replaceAll("a*", "-")` is `--` in Java).
+pub fn java_matches<'h>(re: &'h Regex, s: &'h str) -> impl Iterator<Item = regex::Captures<'h>> {
+    let mut next = Some(0usize);
+    std::iter::from_fn(move || {
+        let at = next?;
+        let caps = re.captures_at(s, at)?;
+        let m = caps.get(0)?;
+        next = if m.start() == m.end() {
+            s.get(m.end()..)
+                .and_then(|rest| rest.chars().next())
+                .map(|c| m.end() + c.len_utf8())
+        } else {
+            Some(m.end())
+        };
+        Some(caps)
+    })
+}
+
 /// `replaceAll` / `replaceFirst`.
 pub fn replace_regex(s: &str, re: &Regex, repl: &str, all: bool) -> Result<String, JavaException> {
     let mut out = String::new();
     let mut last = 0;
-    for caps in re.captures_iter(s) {
+    for caps in java_matches(re, s) {
         let Some(m) = caps.get(0) else { continue };
         out.push_str(s.get(last..m.start()).unwrap_or(""));
         expand(&caps, re, repl, &mut out)?;
@@ -242,28 +272,29 @@ pub fn replace_regex(s: &str, re: &Regex, repl: &str, all: bool) -> Result<Strin
     Ok(out)
 }
 
-/// Java's `String.split(regex, limit)`.
+/// Java's `String.split(regex, limit)` (`Pattern.split`): the pieces between the matches
+/// `Matcher.find()` returns, no empty leading piece for a zero-width match at the start, at
+/// most `limit` pieces when it is positive, trailing empty pieces dropped when it is 0.
 pub fn split(s: &str, re: &Regex, limit: i64) -> Vec<String> {
+    let limited = limit > 0;
+    let cap = usize::try_from(limit.saturating_sub(1)).unwrap_or(0);
     let mut parts: Vec<String> = Vec::new();
-    let mut last = 0;
-    for m in re.find_iter(s) {
-        if limit > 0 && i64::try_from(parts.len()).unwrap_or(i64::MAX) >= limit - 1 {
+    let mut index = 0;
+    for caps in java_matches(re, s) {
+        let Some(m) = caps.get(0) else { continue };
+        if limited && parts.len() >= cap {
             break;
         }
-        if m.end() == 0 {
-            // A zero-width match at the start never yields a leading empty string.
+        if index == 0 && m.start() == 0 && m.end() == 0 {
             continue;
         }
-        if m.start() == m.end() && m.start() >= s.len() {
-            continue;
-        }
-        parts.push(s.get(last..m.start()).unwrap_or("").to_string());
-        last = m.end();
+        parts.push(s.get(index..m.start()).unwrap_or("").to_string());
+        index = m.end();
     }
-    if parts.is_empty() && last == 0 {
+    if index == 0 {
         return vec![s.to_string()];
     }
-    parts.push(s.get(last..).unwrap_or("").to_string());
+    parts.push(s.get(index..).unwrap_or("").to_string());
     if limit == 0 {
         while parts.last().is_some_and(String::is_empty) {
             parts.pop();

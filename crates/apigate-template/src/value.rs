@@ -98,6 +98,10 @@ pub struct JList {
 pub struct JMap {
     /// Entries in insertion order.
     pub entries: Vec<(Value, Value)>,
+    /// Prints as the empty string (`toString()` is `""`) while working as a map in every
+    /// other way: the objects API Gateway nests in `$context` (`identity`, `authorizer`,
+    /// `requestOverride.header`, ...), recorded on AWS as rendering nothing when printed whole.
+    pub opaque: bool,
 }
 
 impl JMap {
@@ -162,7 +166,10 @@ impl Value {
 
     /// A new `LinkedHashMap`.
     pub fn map(entries: Vec<(Value, Value)>) -> Value {
-        Value::Map(Rc::new(RefCell::new(JMap { entries })))
+        Value::Map(Rc::new(RefCell::new(JMap {
+            entries,
+            opaque: false,
+        })))
     }
 
     /// An `Integer` (or wider) from an integer.
@@ -188,36 +195,38 @@ impl Value {
     }
 }
 
-/// A deep copy of lists and maps (what re-parsing a JSON document would give).
-pub fn deep_clone(v: &Value) -> Value {
-    deep_clone_depth(v, 0)
-}
-
-fn deep_clone_depth(v: &Value, depth: usize) -> Value {
-    if depth > 1024 {
-        return Value::Null;
-    }
-    match v {
-        Value::List(l) => {
-            let l = l.borrow();
-            let items = l
-                .items
-                .iter()
-                .map(|x| deep_clone_depth(x, depth + 1))
-                .collect();
-            Value::List(Rc::new(RefCell::new(JList {
-                items,
-                json: l.json,
-            })))
+/// Empties a container and every container reachable from it (iteratively: no recursion
+/// however deep the nesting, and each container is emptied once, so cycles end).
+pub fn clear_deep(v: &Value) {
+    let mut stack = vec![v.clone()];
+    while let Some(v) = stack.pop() {
+        match &v {
+            Value::List(l) => {
+                if let Ok(mut l) = l.try_borrow_mut() {
+                    let items = std::mem::take(&mut l.items);
+                    drop(l);
+                    stack.extend(
+                        items
+                            .into_iter()
+                            .filter(|x| matches!(x, Value::List(_) | Value::Map(_))),
+                    );
+                }
+            }
+            Value::Map(m) => {
+                if let Ok(mut m) = m.try_borrow_mut() {
+                    let entries = std::mem::take(&mut m.entries);
+                    drop(m);
+                    for (k, x) in entries {
+                        for part in [k, x] {
+                            if matches!(part, Value::List(_) | Value::Map(_)) {
+                                stack.push(part);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
-        Value::Map(m) => Value::map(
-            m.borrow()
-                .entries
-                .iter()
-                .map(|(k, x)| (k.clone(), deep_clone_depth(x, depth + 1)))
-                .collect(),
-        ),
-        other => other.clone(),
     }
 }
 
@@ -340,6 +349,9 @@ impl<'m, 'a> Printer<'m, 'a> {
                     self.out.push_str("(this Map)");
                     return Ok(());
                 };
+                if map.opaque {
+                    return Ok(());
+                }
                 self.enter(Rc::as_ptr(m).cast())?;
                 self.out.push('{');
                 for (i, (k, val)) in map.entries.iter().enumerate() {

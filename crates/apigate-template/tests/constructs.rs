@@ -85,7 +85,8 @@ fn references() {
 fn escapes() {
     assert_eq!(
         r("#set($s = 'x')\\$s|\\\\$s|\\$nope|\\\\$nope"),
-        "$s|\\x|\\$nope|\\"
+        // API Gateway's Velocity resolves $nope to "", so `\$nope` escapes a defined reference.
+        "$s|\\x|$nope|\\"
     );
     assert_eq!(r("\\#if(true)x\\#end"), "#if(true)x#end");
     assert_eq!(r("\\#foo \\ plain"), "\\#foo \\ plain");
@@ -127,10 +128,7 @@ fn arithmetic() {
     );
     assert_eq!(r("#set($x = 2147483647 + 1)$x"), "2147483648");
     assert_eq!(r("#set($x = 1 / 0)[$x]#set($y = 1 % 0)[$y]"), "[][]");
-    assert_eq!(
-        r("#set($x = 7 + '4')$x|#set($y = 'a' + $nope)$y"),
-        "74|a$nope"
-    );
+    assert_eq!(r("#set($x = 7 + '4')$x|#set($y = 'a' + $nope)$y"), "74|a");
     assert_eq!(r("#set($x = 'a' - 1)[$x]"), "[]");
     assert_eq!(r("#set($x = 0.1 + 0.2)$x"), "0.30000000000000004");
 }
@@ -147,8 +145,9 @@ fn comparisons_and_logic() {
         "xy"
     );
     assert_eq!(
+        // An unresolvable reference is "" (API Gateway), and "" is true in Velocity 1.7.
         r("#if(!$nope && true)x#end#if($nope || false)y#{else}z#end"),
-        "xz"
+        "y"
     );
     assert_eq!(
         r("#set($e = '')#if($e)ref-true#end#if('')lit#end#if(1)one#end"),
@@ -158,7 +157,9 @@ fn comparisons_and_logic() {
 
 #[test]
 fn set_semantics() {
-    assert_eq!(r("#set($a = 1)#set($a = $nope)$a"), "1");
+    // $nope is "" (API Gateway), not null, so the #set happens.
+    assert_eq!(r("#set($a = 1)#set($a = $nope)$a"), "");
+    assert_eq!(r("#set($a = 1)#set($a = 1 / 0)$a"), "1");
     assert_eq!(
         r("#set($m = {})#set($m.k = 'v')#set($m['j'] = 2)$m"),
         "{k=v, j=2}"

@@ -108,7 +108,9 @@ fn kinesis_sample_templates() {
         ),
         "{\n    \"StreamName\": \"s1\",\n    \"Data\": \"InNvbWUgZGF0YSI=\",\n    \"PartitionKey\": \"pk\"\n}"
     );
-    // PutRecords as published in the sample (its #foreach line is missing, so $elem is null).
+    // PutRecords as published in the sample (its #foreach line is missing): $elem and
+    // $foreach.hasNext are unresolvable, so both are "" -- and "" is true in `#if`, so the
+    // comma is written, as API Gateway's Velocity does.
     assert_eq!(
         render(
             "{\n    \"StreamName\": \"$input.params('stream-name')\",\n    \"Records\": [\n          {\n            \"Data\": \"$util.base64Encode($elem.data)\",\n            \"PartitionKey\": \"$elem.partition-key\"\n          }#if($foreach.hasNext),#end\n    ]\n}",
@@ -116,7 +118,7 @@ fn kinesis_sample_templates() {
             &name,
             &[]
         ),
-        "{\n    \"StreamName\": \"s1\",\n    \"Records\": [\n          {\n            \"Data\": \"\",\n            \"PartitionKey\": \"\"\n          }    ]\n}"
+        "{\n    \"StreamName\": \"s1\",\n    \"Records\": [\n          {\n            \"Data\": \"\",\n            \"PartitionKey\": \"\"\n          },    ]\n}"
     );
     // PutRecords as the developer guide writes it, with the loop (each `#end` line consumes
     // its newline; the indentation before it is kept).

@@ -16,7 +16,10 @@ import java.util.TreeMap;
 import org.apache.velocity.VelocityContext;
 import org.apache.velocity.app.VelocityEngine;
 import org.apache.velocity.app.event.EventCartridge;
+import org.apache.velocity.app.event.InvalidReferenceEventHandler;
 import org.apache.velocity.app.event.ReferenceInsertionEventHandler;
+import org.apache.velocity.context.Context;
+import org.apache.velocity.util.introspection.Info;
 
 import net.minidev.json.JSONValue;
 import net.minidev.json.parser.JSONParser;
@@ -34,6 +37,60 @@ public class Oracle {
         public Object referenceInsert(String reference, Object value) {
             return value == null ? "" : value;
         }
+    }
+
+    /**
+     * API Gateway's Velocity resolves every reference it cannot resolve -- an undefined variable,
+     * a missing property, a method that returns null (void methods included) -- to the empty
+     * string. Recorded on AWS: `#set($r = $input.path('$.missing'))` then `$r`, `$r.nested`
+     * render nothing and `$r == $null`, `$r == ""` are both true (LocalStack's snapshot
+     * test_input_path_template_formatting, recorded 2025-06-18). Velocity's mechanism for this is
+     * an InvalidReferenceEventHandler whose answer replaces the unresolved value.
+     */
+    public static class InvalidAsEmpty implements InvalidReferenceEventHandler {
+        public Object invalidGetMethod(Context context, String reference, Object object,
+                String property, Info info) {
+            return "";
+        }
+
+        public boolean invalidSetMethod(Context context, String leftreference,
+                String rightreference, Info info) {
+            return false;
+        }
+
+        public Object invalidMethod(Context context, String reference, Object object,
+                String method, Info info) {
+            return "";
+        }
+    }
+
+    /**
+     * The objects API Gateway nests in $context (identity, authorizer, requestOverride.header,
+     * ...) work as maps but print as nothing: recorded on AWS, `$context.get('identity')`,
+     * `$context.get('requestOverride')` and `$context.requestOverride.get('header')` render ""
+     * (LocalStack's snapshot test_sqs_amz_json_protocol, recorded 2025-05-20); the developer
+     * guide says `$context.authorizer.claims` "returns null", i.e. prints nothing.
+     */
+    public static class OpaqueMap extends LinkedHashMap<String, Object> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public String toString() {
+            return "";
+        }
+    }
+
+    /** A copy of `m` whose nested maps (at any depth) are OpaqueMaps. */
+    @SuppressWarnings("unchecked")
+    static Object opaque(Object v) {
+        if (!(v instanceof Map)) {
+            return v;
+        }
+        OpaqueMap out = new OpaqueMap();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) v).entrySet()) {
+            out.put(e.getKey(), opaque(e.getValue()));
+        }
+        return out;
     }
 
     static VelocityEngine engine() throws Exception {
@@ -83,6 +140,9 @@ public class Oracle {
         respOv.put("header", new LinkedHashMap<String, Object>());
         context.put("requestOverride", reqOv);
         context.put("responseOverride", respOv);
+        for (Map.Entry<String, Object> e : context.entrySet()) {
+            e.setValue(opaque(e.getValue()));
+        }
 
         VelocityContext vc = new VelocityContext();
         vc.put("input", input);
@@ -91,6 +151,7 @@ public class Oracle {
         vc.put("stageVariables", new LinkedHashMap<String, String>(strings(c.get("stageVariables"))));
         EventCartridge ec = new EventCartridge();
         ec.addEventHandler(new NullAsEmpty());
+        ec.addEventHandler(new InvalidAsEmpty());
         ec.attachToContext(vc);
 
         StringWriter out = new StringWriter();

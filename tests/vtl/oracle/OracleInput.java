@@ -70,8 +70,17 @@ public class OracleInput {
         return "";
     }
 
+    /**
+     * The payload, parsed once per render (on first use): the objects $input.path hands out
+     * are live parts of it, so a template that changes one (`$l.set(0, 'x')`, `$m.put(..)`)
+     * sees the change in later $input.path / $input.json calls, as API Gateway does (issue 13).
+     */
+    private Object document;
+
     private Object evaluate(String path) throws ParseException {
-        Object document = parse(body);
+        if (document == null) {
+            document = parse(body);
+        }
         if (path == null) {
             return null;
         }

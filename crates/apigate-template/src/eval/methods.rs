@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::{method_error, Evaluator, R};
 use crate::number::{compare, Num};
-use crate::value::{deep_clone, java_equals, to_json, ForeachScope, Value};
+use crate::value::{java_equals, to_json, ForeachScope, Value};
 use crate::{json_smart, jsonpath, Limit, RenderError};
 
 impl Evaluator<'_, '_> {
@@ -195,8 +195,10 @@ impl Evaluator<'_, '_> {
                 if name == "json" {
                     Ok(Value::str(to_json(&found, false)?))
                 } else {
-                    // Each call reads the payload afresh: hand out a copy.
-                    Ok(deep_clone(&found))
+                    // The payload is parsed once per render and what is handed out is live:
+                    // a change made through it shows in later `$input.path`/`$input.json`
+                    // calls, as in API Gateway (issue 13).
+                    Ok(found)
                 }
             }
             ("toString", []) => Ok(Value::str("")),
@@ -308,6 +310,34 @@ impl Evaluator<'_, '_> {
                 Some(f) => Value::int(i128::from(js::index_of(s, o, f))),
                 None => Value::Null,
             },
+            // Java's overloads taking a code point (`indexOf(int ch[, int from])`).
+            ("indexOf", [Value::Num(c)]) if c.as_i128().is_some() => Value::int(i128::from(
+                js::code_point_string(i64::from(c.as_i32())).map_or(-1, |o| js::index_of(s, &o, 0)),
+            )),
+            ("indexOf", [Value::Num(c), from]) if c.as_i128().is_some() => match int(from) {
+                Some(f) => Value::int(i128::from(
+                    js::code_point_string(i64::from(c.as_i32()))
+                        .map_or(-1, |o| js::index_of(s, &o, f)),
+                )),
+                None => Value::Null,
+            },
+            ("lastIndexOf", [Value::Num(c)]) if c.as_i128().is_some() => Value::int(i128::from(
+                js::code_point_string(i64::from(c.as_i32()))
+                    .map_or(-1, |o| js::last_index_of(s, &o, None)),
+            )),
+            ("lastIndexOf", [Value::Num(c), from]) if c.as_i128().is_some() => match int(from) {
+                Some(f) => Value::int(i128::from(
+                    js::code_point_string(i64::from(c.as_i32()))
+                        .map_or(-1, |o| js::last_index_of(s, &o, Some(f))),
+                )),
+                None => Value::Null,
+            },
+            // The static `String.valueOf(Object)`, called through an instance.
+            ("valueOf", [x]) => Value::str(if x.is_null() {
+                "null".to_string()
+            } else {
+                self.stringify(x)?
+            }),
             ("lastIndexOf", [Value::Str(o)]) => {
                 Value::int(i128::from(js::last_index_of(s, o, None)))
             }

@@ -9,7 +9,8 @@ use std::rc::Rc;
 use crate::ast::{BinOp, Expr, Node, Reference, Segment};
 use crate::number::{arith, compare, ArithOp, Num};
 use crate::value::{
-    clear_container, java_equals, same_class_family, BlockRef, ForeachScope, MapRef, Printer, Value,
+    clear_container, clear_deep, java_equals, same_class_family, BlockRef, ForeachScope, MapRef,
+    Printer, Value,
 };
 use crate::{
     json_smart, Interrupt, Interruption, Limit, Limits, Overrides, RenderError, RenderInput,
@@ -117,6 +118,20 @@ pub(crate) fn from_serde(v: &serde_json::Value) -> Value {
     }
 }
 
+/// Marks the maps API Gateway nests in `$context` (at any depth) as printing empty
+/// ([`crate::value::JMap::opaque`]). `$context` itself prints as a map.
+fn mark_opaque(v: &Value, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    if let Value::Map(m) = v {
+        m.borrow_mut().opaque = true;
+        for (_, x) in &m.borrow().entries {
+            mark_opaque(x, depth + 1);
+        }
+    }
+}
+
 fn string_map(pairs: &[(String, String)]) -> Value {
     let m = new_map();
     for (k, v) in pairs {
@@ -154,6 +169,9 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         context
             .borrow_mut()
             .put(Value::str("responseOverride"), response);
+        for (_, v) in &context.borrow().entries {
+            mark_opaque(v, 0);
+        }
         let stage = new_map();
         for (k, v) in input.stage_variables {
             stage
@@ -663,6 +681,23 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         Ok(flow)
     }
 
+    /// `#include(..)` / `#parse(..)`: API Gateway gives templates no resources to load, so one
+    /// that runs fails the render (Velocity's `ResourceNotFoundException`); `#include()` with
+    /// no argument renders nothing, as in Velocity.
+    fn include(&mut self, name: &str, args: &'t [Expr]) -> R<Flow> {
+        let Some(first) = args.first() else {
+            if name == "include" {
+                return Ok(Flow::Normal);
+            }
+            return Err(method_error("#parse() requires exactly one argument"));
+        };
+        let resource = self.value(first)?;
+        let resource = self.stringify(&resource)?;
+        Err(method_error(format!(
+            "ResourceNotFoundException: Unable to find resource '{resource}'"
+        )))
+    }
+
     fn call_macro(
         &mut self,
         name: &str,
@@ -671,6 +706,9 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         body: Option<usize>,
     ) -> R<Flow> {
         let Some(def) = self.tpl.parsed.macros.iter().find(|m| m.name == name) else {
+            if matches!(name, "include" | "parse") {
+                return self.include(name, args);
+            }
             self.write(literal)?;
             return Ok(Flow::Normal);
         };
@@ -711,15 +749,20 @@ impl<'t, 'i> Evaluator<'t, 'i> {
 
     // ---- references ----
 
+    /// A reference's value. One that cannot be resolved -- an undefined variable, a missing
+    /// property or key, a method that returns null (void methods included), a JSON `null` -- is
+    /// the empty string, as API Gateway's Velocity answers (its invalid-reference handler;
+    /// docs/PARITY.md, "Unresolvable references"). The chain stops at the first link that
+    /// cannot be resolved: `$nope.length()` is `""`, not `0`.
     fn reference(&mut self, r: &'t Reference) -> R<Value> {
         let mut cur = self.lookup(&r.root)?;
         for seg in &r.chain {
             if cur.is_null() {
-                return Ok(Value::Null);
+                break;
             }
             cur = self.segment(cur, seg)?;
         }
-        Ok(cur)
+        Ok(if cur.is_null() { Value::str("") } else { cur })
     }
 
     fn segment(&mut self, obj: Value, seg: &'t Segment) -> R<Value> {
@@ -940,6 +983,11 @@ impl Drop for Evaluator<'_, '_> {
     fn drop(&mut self) {
         for v in std::mem::take(&mut self.created) {
             clear_container(&v);
+        }
+        // The payload's objects are live (a template can make one hold itself): empty them
+        // all so no cycle outlives the render.
+        if let Some(Ok(doc)) = self.document.take() {
+            clear_deep(&doc);
         }
     }
 }

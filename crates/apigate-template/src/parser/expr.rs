@@ -255,7 +255,13 @@ impl Parser {
                 }
             }
         }
-        if quote == '"' && (content.contains('$') || content.contains('#')) {
+        // Velocity decides on interpolation from the literal as written, then decodes its
+        // `\uXXXX` escapes (double-quoted literals only), then interpolates.
+        let interpolate = quote == '"' && (content.contains('$') || content.contains('#'));
+        if quote == '"' {
+            content = unescape_unicode(&content).map_err(|m| self.error_at(start, m))?;
+        }
+        if interpolate {
             let mut sub = Parser {
                 chars: content.chars().collect(),
                 i: 0,
@@ -337,4 +343,40 @@ impl Parser {
             }
         }
     }
+}
+
+/// Velocity 1.7's `ASTStringLiteral.unescape`: each `\u` followed by four characters becomes the
+/// UTF-16 unit they spell in hex (`Integer.parseInt(.., 16)` cast to `char`, so a sign is
+/// accepted and the value truncated); a `\u` with fewer than four characters after it, or ones
+/// that are not hex, fails the template, as Java throws there. Nothing else is unescaped.
+fn unescape_unicode(s: &str) -> Result<String, String> {
+    if !s.contains("\\u") {
+        return Ok(s.to_string());
+    }
+    let units: Vec<u16> = s.encode_utf16().collect();
+    let mut out: Vec<u16> = Vec::with_capacity(units.len());
+    let mut i = 0;
+    while let Some(&c) = units.get(i) {
+        if c == u16::from(b'\\') && units.get(i + 1) == Some(&u16::from(b'u')) {
+            let Some(hex) = units.get(i + 2..i + 6) else {
+                return Err(format!(
+                    "StringIndexOutOfBoundsException: begin {}, end {}, length {}",
+                    i + 2,
+                    i + 6,
+                    units.len()
+                ));
+            };
+            let text = String::from_utf16_lossy(hex);
+            let value = i32::from_str_radix(&text, 16).map_err(|_| {
+                format!("NumberFormatException: For input string: \"{text}\" under radix 16")
+            })?;
+            // Java's `(char) int`: the low 16 bits.
+            out.push(u16::try_from(value & 0xFFFF).unwrap_or(0));
+            i += 6;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    Ok(String::from_utf16_lossy(&out))
 }
