@@ -12,7 +12,8 @@ use crate::error::{GatewayError, ResponseType};
 use bytes::{Bytes, BytesMut};
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
-use http::HeaderMap;
+use http::header::{HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH};
+use http::{HeaderMap, Response};
 use http_body::{Body as _, Frame, SizeHint};
 use http_body_util::BodyExt;
 use std::io::{Read, Write};
@@ -41,7 +42,7 @@ fn unsupported(detail: String) -> GatewayError {
 
 /// The request body's coding: `None` for none/identity; 415 for any other.
 pub fn request_coding(headers: &HeaderMap) -> Result<Option<Coding>, GatewayError> {
-    let Some(value) = headers.get(http::header::CONTENT_ENCODING) else {
+    let Some(value) = headers.get(CONTENT_ENCODING) else {
         return Ok(None);
     };
     let value = String::from_utf8_lossy(value.as_bytes())
@@ -59,7 +60,7 @@ pub fn request_coding(headers: &HeaderMap) -> Result<Option<Coding>, GatewayErro
 pub async fn decompress(body: Body, coding: Coding, limit: u64) -> Result<Bytes, GatewayError> {
     let compressed = body::collect(body, limit)
         .await
-        .map_err(|e| crate::lifecycle::collect_error(e, "compressed request body"))?;
+        .map_err(|e| e.into_gateway_error("compressed request body"))?;
     let reader: Box<dyn Read> = match coding {
         Coding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&compressed[..])),
         Coding::Deflate => Box::new(flate2::read::ZlibDecoder::new(&compressed[..])),
@@ -70,10 +71,9 @@ pub async fn decompress(body: Body, coding: Coding, limit: u64) -> Result<Bytes,
         .read_to_end(&mut out)
         .map_err(|e| unsupported(format!("corrupt {} request body: {e}", coding.as_str())))?;
     if out.len() as u64 > limit {
-        return Err(crate::lifecycle::collect_error(
-            CollectError::TooLarge { limit },
-            "decompressed request body",
-        ));
+        return Err(
+            CollectError::TooLarge { limit }.into_gateway_error("decompressed request body")
+        );
     }
     Ok(Bytes::from(out))
 }
@@ -101,6 +101,41 @@ pub fn response_coding(accept_encoding: Option<&str>) -> Option<Coding> {
         }
     }
     best
+}
+
+/// The compression stage: compresses the method response when the client accepts a coding
+/// (`accept_encoding`), the response has a body (not HEAD, 204 or 304) without a
+/// `Content-Encoding` of its own, and it is at least `minimum` bytes.
+pub async fn compress_response(
+    response: Response<Body>,
+    request_method: &http::Method,
+    accept_encoding: Option<&str>,
+    minimum: u64,
+) -> Response<Body> {
+    let Some(coding) = response_coding(accept_encoding) else {
+        return response;
+    };
+    let (mut head, body) = response.into_parts();
+    let no_body = request_method == http::Method::HEAD
+        || matches!(head.status.as_u16(), 204 | 304)
+        || head.headers.contains_key(CONTENT_ENCODING);
+    if no_body {
+        return Response::from_parts(head, body);
+    }
+    match compress_if_large(body, coding, minimum).await {
+        Ok((body, true)) => {
+            head.headers.remove(CONTENT_LENGTH);
+            head.headers
+                .insert(CONTENT_ENCODING, HeaderValue::from_static(coding.as_str()));
+            Response::from_parts(head, body)
+        }
+        Ok((body, false)) => Response::from_parts(head, body),
+        Err(e) => {
+            // The head is decided: the body is cut off, never sent as complete and empty.
+            tracing::warn!(error = %e, "reading the response to compress it failed");
+            Response::from_parts(head, body::failed(e))
+        }
+    }
 }
 
 /// Compresses `body` with `coding` if it has at least `minimum` bytes. A body of unknown size

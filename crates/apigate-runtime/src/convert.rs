@@ -3,7 +3,8 @@
 //! Pass-through, lossy UTF-8 and base64 encoding stream chunk by chunk; base64 decoding buffers
 //! because a decode failure must still become a 500 before any byte is sent.
 
-use crate::body::{Body, BoxError};
+use crate::body::{Body, BoxError, CollectError};
+use crate::error::GatewayError;
 use apigate_core::model::ContentHandling;
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
@@ -64,9 +65,21 @@ pub fn delivers_binary(accept_binary: bool, handling: Option<ContentHandling>) -
 #[derive(Debug)]
 pub enum ConvertError {
     NotBase64,
-    TooLarge { limit: u64 },
-    Read(BoxError),
-    Backend(crate::body::BackendFault),
+    /// Reading the body to decode it failed.
+    Collect(CollectError),
+}
+
+impl ConvertError {
+    /// The gateway error of a conversion of the `what` body that failed: a payload that is not
+    /// base64 is a 500 (AWS's "unable to base64-decode"), a failed read is [`CollectError`]'s.
+    pub fn into_gateway_error(self, what: &str) -> GatewayError {
+        match self {
+            ConvertError::NotBase64 => GatewayError::configuration(format!(
+                "Execution failed: unable to base64-decode the {what}"
+            )),
+            ConvertError::Collect(e) => e.into_gateway_error(what),
+        }
+    }
 }
 
 /// Applies `conversion` to `body`. Only `Base64Decode` reads the body here (up to `limit`).
@@ -83,13 +96,7 @@ pub async fn apply(conversion: Conversion, body: Body, limit: u64) -> Result<Bod
         Conversion::Base64Decode => {
             let bytes = crate::body::collect(body, limit)
                 .await
-                .map_err(|e| match e {
-                    crate::body::CollectError::TooLarge { limit } => {
-                        ConvertError::TooLarge { limit }
-                    }
-                    crate::body::CollectError::Read(e) => ConvertError::Read(e),
-                    crate::body::CollectError::Backend(f) => ConvertError::Backend(f),
-                })?;
+                .map_err(ConvertError::Collect)?;
             crate::body::full(decode_base64(&bytes)?)
         }
     })

@@ -25,13 +25,17 @@ pub mod context;
 pub mod convert;
 pub mod error;
 pub mod gateway_response;
+pub mod hooks;
 pub mod integrations;
 pub mod lifecycle;
+pub mod map_request;
+pub mod map_response;
 pub mod params;
 pub mod request;
 pub mod server;
 pub mod template_runner;
 pub mod templates;
 pub mod trace;
+pub mod validate;
 
 pub use lifecycle::{Gateway, Settings};

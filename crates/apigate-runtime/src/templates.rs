@@ -10,6 +10,7 @@ use apigate_core::media::essence;
 use apigate_core::model::{MappingTemplate, Passthrough};
 use apigate_template::{RenderError, RenderInput, Rendered};
 use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -162,6 +163,22 @@ fn title_case(name: &str) -> String {
         upper = c == '-';
     }
     out
+}
+
+/// Applies a template's `requestOverride.header` or `responseOverride.header` values: each
+/// named header is replaced by the values given (a list gives several); names or values that
+/// are not valid HTTP are skipped.
+pub fn override_headers(headers: &mut HeaderMap, overrides: &[(String, Vec<String>)]) {
+    for (name, values) in overrides {
+        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+            headers.remove(&name);
+            for v in values {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    headers.append(name.clone(), v);
+                }
+            }
+        }
+    }
 }
 
 /// The integration-response selector of a mock integration: the `statusCode` of the rendered
