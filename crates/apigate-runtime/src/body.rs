@@ -4,11 +4,9 @@
 
 use crate::error::{GatewayError, ResponseType};
 use bytes::{Bytes, BytesMut};
-use http_body::{Body as _, Frame, SizeHint};
+use http_body::Body as _;
 use http_body_util::{BodyExt, Empty, Full};
-use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -158,43 +156,14 @@ pub fn watch(body: Body) -> (Body, Watch) {
         return (body, Watch::default());
     }
     let seen = Arc::new(OnceLock::new());
-    let watched = Watched {
-        inner: body,
-        seen: Arc::clone(&seen),
-    };
-    (watched.boxed_unsync(), Watch(Some(seen)))
-}
-
-struct Watched {
-    inner: Body,
-    seen: Arc<OnceLock<GatewayError>>,
-}
-
-impl http_body::Body for Watched {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Err(e))) = &polled {
-            if let Some(Refused(refusal)) = e.downcast_ref::<Refused>() {
-                let _ = this.seen.set(refusal.clone());
-            }
+    let noted = Arc::clone(&seen);
+    let watched = body.map_err(move |e: BoxError| {
+        if let Some(Refused(refusal)) = e.downcast_ref::<Refused>() {
+            let _ = noted.set(refusal.clone());
         }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
+        e
+    });
+    (watched.boxed_unsync(), Watch(Some(seen)))
 }
 
 /// Reads the whole body, refusing more than `limit` bytes (checked against the declared size

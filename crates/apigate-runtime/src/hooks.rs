@@ -94,13 +94,13 @@ impl Hooks for Arc<Trace> {
         ));
     }
 
-    fn method_request(
+    async fn method_request(
         &self,
         request: &MethodRequest<'_>,
         headers: &HeaderMap,
         body: Body,
         limit: u64,
-    ) -> impl Future<Output = Body> + Send {
+    ) -> Body {
         self.log(format!(
             "Method request path: {}",
             trace::pairs(request.path_params.iter().map(|(k, v)| (*k, v.as_str())))
@@ -113,12 +113,8 @@ impl Hooks for Arc<Trace> {
             "Method request headers: {}",
             trace::headers(headers)
         ));
-        log_body(
-            self,
-            "Method request body before transformations",
-            body,
-            limit,
-        )
+        let label = "Method request body before transformations";
+        log_body(self, label, body, limit).await
     }
 
     async fn endpoint_request(&self, request: EndpointRequest, limit: u64) -> EndpointRequest {

@@ -315,31 +315,11 @@ async fn integrate(
 ) -> Result<EndpointResponse, GatewayError> {
     let (body, watch) = body::watch(request.body);
     let request = EndpointRequest { body, ..request };
-    let answered = send(gw, method, parts, request, caller).await;
-    match watch.refusal() {
-        Some(refusal) => Err(refusal),
-        None => answered,
-    }
-}
-
-/// Hands the endpoint request to the integration's backend.
-async fn send(
-    gw: &Gateway,
-    method: &Method,
-    parts: &Parts,
-    request: EndpointRequest,
-    caller: Option<&CallerCredentials>,
-) -> Result<EndpointResponse, GatewayError> {
     let integration = &method.integration;
     let stage_variables = &gw.settings.stage_variables;
-    match &integration.target {
+    let answered = match &integration.target {
         Target::Http(uri) => {
-            let proxy =
-                (integration.kind == IntegrationType::HttpProxy).then(|| ProxyPassthrough {
-                    raw_query: parts.uri.query(),
-                    headers: &parts.headers,
-                    drop_authorization: method.authorization == Authorization::AwsIam,
-                });
+            let proxy = proxy_passthrough(method, parts);
             let insecure = integration.tls_insecure_skip_verification;
             gw.http
                 .send(uri, request, proxy, insecure, stage_variables)
@@ -355,7 +335,18 @@ async fn send(
         _ => Err(GatewayError::configuration(
             "integration without a usable target",
         )),
-    }
+    };
+    watch.refusal().map_or(answered, Err)
+}
+
+/// What an `http_proxy` integration passes of the method request (§10.4): its query string
+/// and headers, without the caller's SigV4 `Authorization`.
+fn proxy_passthrough<'p>(method: &Method, parts: &'p Parts) -> Option<ProxyPassthrough<'p>> {
+    (method.integration.kind == IntegrationType::HttpProxy).then(|| ProxyPassthrough {
+        raw_query: parts.uri.query(),
+        headers: &parts.headers,
+        drop_authorization: method.authorization == Authorization::AwsIam,
+    })
 }
 
 /// An `http_proxy` response: the backend's status, headers per §10.4, body streamed;

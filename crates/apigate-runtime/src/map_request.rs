@@ -143,22 +143,10 @@ async fn render(
     request: &MethodRequest<'_>,
     scope: Scope<'_>,
 ) -> Result<apigate_template::Rendered, GatewayError> {
-    let limit = gw.settings.buffer_limit;
-    let converted = convert::apply(conversion, body, limit)
+    let converted = convert::apply(conversion, body, gw.settings.buffer_limit)
         .await
         .map_err(|e| e.into_gateway_error("request body"))?;
-    let bytes = body::collect(converted, limit)
-        .await
-        .map_err(|e| e.into_gateway_error("request body"))?;
-    templates::render(
-        &gw.settings.templates,
-        template,
-        &bytes,
-        request,
-        scope.context,
-        &gw.settings.stage_variables,
-    )
-    .await
+    templates::render_body(gw, template, converted, "request body", request, scope).await
 }
 
 /// The endpoint request's path, query and header values.

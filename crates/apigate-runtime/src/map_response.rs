@@ -121,18 +121,9 @@ pub async fn map_response(
     let body = match template {
         None => converted,
         Some(template) => {
-            let bytes = body::collect(converted, limit)
-                .await
-                .map_err(|e| e.into_gateway_error("integration response body"))?;
-            let rendered = templates::render(
-                &gw.settings.templates,
-                template,
-                &bytes,
-                request,
-                scope.context,
-                &gw.settings.stage_variables,
-            )
-            .await?;
+            let what = "integration response body";
+            let rendered =
+                templates::render_body(gw, template, converted, what, request, scope).await?;
             let overrides = &rendered.response_override;
             if let Some(s) = overrides.status {
                 status = s;

@@ -2,8 +2,11 @@
 //! engine (`apigate-template`, or its Handlebars adapter where the definition opts in),
 //! templates having been compiled at load time.
 
+use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
+use crate::lifecycle::Gateway;
+use crate::params::Scope;
 use crate::request::MethodRequest;
 use crate::template_runner::{OwnedInput, TemplateRunner};
 use apigate_core::media::essence;
@@ -139,6 +142,30 @@ pub async fn render(
         .render_on_pool(Arc::clone(compiled), owned, started)
         .await
         .map_err(fail)
+}
+
+/// Reads `body` whole (within the buffer limit; `what` names it in errors) and renders
+/// `template` over it.
+pub async fn render_body(
+    gw: &Gateway,
+    template: &MappingTemplate,
+    body: Body,
+    what: &str,
+    request: &MethodRequest<'_>,
+    scope: Scope<'_>,
+) -> Result<Rendered, GatewayError> {
+    let bytes = crate::body::collect(body, gw.settings.buffer_limit)
+        .await
+        .map_err(|e| e.into_gateway_error(what))?;
+    render(
+        &gw.settings.templates,
+        template,
+        &bytes,
+        request,
+        scope.context,
+        scope.stage_variables,
+    )
+    .await
 }
 
 /// AWS answers a template that fails while rendering with a 500 (its execution log names the
