@@ -166,8 +166,8 @@ async fn execute<H: Hooks>(
         context: cx,
         stage_variables: &gw.settings.stage_variables,
     };
-    let (endpoint, selector) = match map_request(gw, method, request, parts, payload, scope).await?
-    {
+    let mapped = map_request(gw, method, request, parts, payload, scope).await?;
+    let (endpoint, selector) = match mapped {
         Mapped::Mock { selector } => mock(selector, hooks),
         Mapped::Backend(endpoint_request) => {
             let endpoint_request = hooks.endpoint_request(endpoint_request, limit).await;
