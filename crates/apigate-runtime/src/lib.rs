@@ -38,6 +38,7 @@ pub mod server;
 pub mod template_runner;
 pub mod templates;
 pub mod trace;
+pub mod transform;
 pub mod validate;
 
 pub use lifecycle::{Gateway, Settings};

@@ -11,15 +11,13 @@ pub mod sigv4;
 
 use crate::body::{self, Body, BoxError, Refused};
 use crate::error::{GatewayError, ResponseType};
+use crate::transform::{self, Transform};
 use apigate_core::model::Authorization;
 use bytes::Bytes;
 use http::request::Parts;
-use http_body::{Frame, SizeHint};
-use http_body_util::BodyExt;
+use http_body::SizeHint;
 use sha2::{Digest, Sha256};
 use sigv4::{AuthFailure, Caller, CallerKeys};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 /// Whether AWS_IAM methods verify signatures.
@@ -101,12 +99,11 @@ impl Authorizer {
         let (hash, body) = match declared {
             Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 let checked = HashChecked {
-                    inner: body,
-                    hasher: Some(Sha256::new()),
-                    held: None,
+                    hasher: Sha256::new(),
+                    held: Bytes::new(),
                     expected: h.to_ascii_lowercase(),
                 };
-                (h.to_ascii_lowercase(), checked.boxed_unsync())
+                (h.to_ascii_lowercase(), transform::apply(body, checked))
             }
             Some(other) => {
                 return Err(failure(AuthFailure::Incomplete(format!(
@@ -161,55 +158,37 @@ pub fn payload_mismatch() -> GatewayError {
     )
 }
 
-/// Streams a body through SHA-256, holding back its last frame until the digest is known: a
+/// Streams a body through SHA-256, holding back its last chunk until the digest is known: a
 /// body that does not match the declared hash fails before its final bytes leave, so the
 /// backend never sees a complete request. The failure is a [`Refused`] carrying
 /// [`payload_mismatch`], which the stage reading the body answers with.
 struct HashChecked {
-    inner: Body,
-    /// `None` once the inner body has ended.
-    hasher: Option<Sha256>,
-    held: Option<Bytes>,
+    hasher: Sha256,
+    held: Bytes,
     expected: String,
 }
 
-impl http_body::Body for HashChecked {
-    type Data = Bytes;
-    type Error = BoxError;
+impl Transform for HashChecked {
+    /// Trailers are not forwarded.
+    const FORWARDS_TRAILERS: bool = false;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.get_mut();
-        loop {
-            let Some(hasher) = this.hasher.as_mut() else {
-                return Poll::Ready(this.held.take().map(|b| Ok(Frame::data(b))));
-            };
-            match Pin::new(&mut this.inner).poll_frame(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue; // trailers are not forwarded
-                    };
-                    hasher.update(&data);
-                    if let Some(previous) = this.held.replace(data) {
-                        return Poll::Ready(Some(Ok(Frame::data(previous))));
-                    }
-                }
-                Poll::Ready(None) => {
-                    let digest = this.hasher.take().map(|h| hex::encode(h.finalize()));
-                    if digest.as_deref() != Some(this.expected.as_str()) {
-                        this.held = None;
-                        return Poll::Ready(Some(Err(Box::new(Refused(payload_mismatch())))));
-                    }
-                }
-            }
+    fn chunk(&mut self, data: Bytes) -> Result<Bytes, BoxError> {
+        self.hasher.update(&data);
+        Ok(std::mem::replace(&mut self.held, data))
+    }
+
+    fn finish(&mut self) -> Result<Bytes, BoxError> {
+        let digest = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        let last = std::mem::take(&mut self.held);
+        if digest == self.expected {
+            Ok(last)
+        } else {
+            Err(Box::new(Refused(payload_mismatch())))
         }
     }
 
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+    /// As long as the body it checks: a checked empty body stays recognisably empty.
+    fn size_hint(&self, inner: SizeHint) -> SizeHint {
+        inner
     }
 }
