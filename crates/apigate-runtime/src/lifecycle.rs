@@ -205,17 +205,10 @@ fn route<'g>(
     let raw = parts.uri.path();
     let rest = match &gw.settings.stage {
         Some(stage) => {
-            let after = raw
-                .strip_prefix('/')
-                .and_then(|p| p.strip_prefix(stage.as_str()))
-                .filter(|r| r.is_empty() || r.starts_with('/'))
+            let rest = below_stage(stage, raw)
                 .ok_or_else(|| missing(format!("no stage in {raw} (the API is at /{stage})")))?;
             cx.stage.clone_from(stage);
-            if after.is_empty() {
-                "/"
-            } else {
-                after
-            }
+            rest
         }
         None => raw,
     };
@@ -238,6 +231,15 @@ fn route<'g>(
         method,
         path_params,
     })
+}
+
+/// The resource path below `/{stage}` (`/` for the stage itself); `None` outside the stage.
+fn below_stage<'p>(stage: &str, raw: &'p str) -> Option<&'p str> {
+    let after = raw
+        .strip_prefix('/')?
+        .strip_prefix(stage)
+        .filter(|r| r.is_empty() || r.starts_with('/'))?;
+    Some(if after.is_empty() { "/" } else { after })
 }
 
 /// Authorization: AWS_IAM callers verified by SigV4 (`auth`); API keys and resource policies

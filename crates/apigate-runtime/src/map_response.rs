@@ -11,7 +11,7 @@ use crate::lifecycle::Gateway;
 use crate::params::{self, Scope};
 use crate::request::{header_text, MethodRequest};
 use crate::templates;
-use apigate_core::model::IntegrationResponse;
+use apigate_core::model::{IntegrationResponse, MappingTemplate};
 use apigate_core::Method;
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
@@ -71,32 +71,7 @@ pub async fn map_response(
         .iter()
         .any(|m| params::reads_response_body(&m.source));
     let accept = header_text(&parts.headers, ACCEPT);
-    let binary_types = &gw.api.binary_media_types;
-    let backend_type = backend_headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let binary = binary_types.iter().any(|r| r.matches(backend_type));
-    // Only the first Accept type counts; without Accept, application/json (as for
-    // response-template selection).
-    let first_accept = accept
-        .as_deref()
-        .and_then(|a| a.split(',').next())
-        .unwrap_or("application/json");
-    let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
-    let conversion = convert::for_response(binary, accept_binary, selected.content_handling);
-    // A binary payload delivered as binary is not templated: the bytes pass (AWS's binary
-    // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
-    // Text payloads (a mock's, an XML error) are still templated whatever the Accept.
-    let template = if binary && convert::delivers_binary(accept_binary, selected.content_handling) {
-        None
-    } else {
-        templates::response_template(
-            &selected.response_templates,
-            |t| t.content_type.as_str(),
-            accept.as_deref(),
-        )
-    };
+    let (conversion, template) = delivery(gw, selected, &backend_headers, accept.as_deref());
     // A body read whole must be complete within the integration timeout; a streamed one
     // is bounded by the client's idle timeout instead.
     let buffers = reads_body || template.is_some() || conversion == Conversion::Base64Decode;
@@ -143,6 +118,42 @@ pub async fn map_response(
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers;
     Ok(response)
+}
+
+/// How the backend's payload reaches the client (§8.3): the conversion, and the response
+/// template chosen by the first `Accept` type, if any applies.
+fn delivery<'s>(
+    gw: &Gateway,
+    selected: &'s IntegrationResponse,
+    backend_headers: &HeaderMap,
+    accept: Option<&str>,
+) -> (Conversion, Option<&'s MappingTemplate>) {
+    let binary_types = &gw.api.binary_media_types;
+    let backend_type = backend_headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let binary = binary_types.iter().any(|r| r.matches(backend_type));
+    // Only the first Accept type counts; without Accept, application/json (as for
+    // response-template selection).
+    let first_accept = accept
+        .and_then(|a| a.split(',').next())
+        .unwrap_or("application/json");
+    let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
+    let conversion = convert::for_response(binary, accept_binary, selected.content_handling);
+    // A binary payload delivered as binary is not templated: the bytes pass (AWS's binary
+    // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
+    // Text payloads (a mock's, an XML error) are still templated whatever the Accept.
+    let template = if binary && convert::delivers_binary(accept_binary, selected.content_handling) {
+        None
+    } else {
+        templates::response_template(
+            &selected.response_templates,
+            |t| t.content_type.as_str(),
+            accept,
+        )
+    };
+    (conversion, template)
 }
 
 /// The integration response's `responseParameters`, and `Content-Type: application/json`
