@@ -606,6 +606,98 @@ async fn declared_payload_hash_is_enforced_while_streaming() {
     assert!(h.stop().success());
 }
 
+/// An upload of unknown length (chunked, no Content-Length) is buffered for S3, which needs
+/// the length, within `--buffer-limit`: stored whole under it, 413 past it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunked_uploads_are_buffered_for_s3_within_the_limit() {
+    let options = Options::new("openapi/mys3.yaml", Store::Embedded)
+        .arg("--no-auth")
+        .arg("--buffer-limit")
+        .arg("1000");
+    let h = start(options).await;
+    let c = Client::new();
+    let r = c
+        .put(h.url("/S3/apigate-chunked"))
+        .body(bucket_config())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let chunked = |parts: Vec<Vec<u8>>| {
+        let frames = parts
+            .into_iter()
+            .map(Ok::<_, std::io::Error>)
+            .collect::<Vec<_>>();
+        reqwest::Body::wrap_stream(futures_util::stream::iter(frames))
+    };
+    let r = c
+        .put(h.url("/S3/apigate-chunked/small"))
+        .body(chunked(vec![
+            b"abc".to_vec(),
+            vec![b'd'; 500],
+            b"ef".to_vec(),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let r = c
+        .get(h.url("/S3/apigate-chunked/small"))
+        .send()
+        .await
+        .unwrap();
+    let stored = r.bytes().await.unwrap();
+    assert_eq!(stored.len(), 505);
+    assert!(stored.starts_with(b"abcd") && stored.ends_with(b"def"));
+
+    let r = c
+        .put(h.url("/S3/apigate-chunked/big"))
+        .body(chunked(vec![vec![b'x'; 600], vec![b'y'; 600]]))
+        .send()
+        .await;
+    match r {
+        Ok(r) => assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE),
+        // The gateway may answer and close before the upload is sent.
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e:?}"),
+    }
+    let r = c
+        .get(h.url("/S3/apigate-chunked/big"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "never stored");
+    assert!(h.stop().success());
+}
+
+/// `credentials: arn:aws:iam::*:user/*`: the integration calls S3 with the verified caller's
+/// own key (carried by the authorize stage), not the gateway's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integration_calls_s3_with_the_callers_key() {
+    let definition = "tests/serve/caller_credentials.yaml";
+    let c = Client::new();
+    // The store accepts the caller's key.
+    let options = Options::new(definition, Store::Embedded)
+        .env("AWS_ACCESS_KEY_ID", CALLER_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", CALLER_SECRET);
+    let h = start(options).await;
+    let r = call(&c, &h, "GET", "/", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("ListAllMyBucketsResult"));
+    assert!(h.stop().success());
+
+    // The store has a key of its own, which the gateway holds too: the caller's is refused.
+    let h = start(Options::new(definition, Store::Embedded)).await;
+    let r = call(&c, &h, "GET", "/", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(h.stop().success());
+
+    // Without a verified caller there is no key to call with.
+    let h = start(Options::new(definition, Store::Embedded).arg("--no-auth")).await;
+    let r = c.get(h.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(h.stop().success());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_backend_is_a_5xx_not_a_hang() {
     let mut options = Options::new("openapi/mys3.yaml", Store::Embedded).arg("--no-auth");

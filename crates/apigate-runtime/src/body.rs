@@ -2,9 +2,11 @@
 //! needs the whole payload (a signature hash without a declared payload hash, a conversion, a
 //! template), and then never beyond the configured limit.
 
+use crate::error::{GatewayError, ResponseType};
 use bytes::{Bytes, BytesMut};
 use http_body::Body as _;
 use http_body_util::{BodyExt, Empty, Full};
+use std::sync::{Arc, OnceLock};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -63,6 +65,20 @@ impl std::fmt::Display for BackendFault {
 
 impl std::error::Error for BackendFault {}
 
+/// A client body a stage refused while it streamed (auth's check of a declared payload hash):
+/// the error the body yields carries the gateway response the request becomes, so whichever
+/// stage reads the body recognises it by type ([`CollectError::Refused`], [`watch`]).
+#[derive(Debug)]
+pub struct Refused(pub GatewayError);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the request body was refused: {}", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// Why a body could not be buffered.
 #[derive(Debug)]
 pub enum CollectError {
@@ -72,17 +88,82 @@ pub enum CollectError {
     Read(BoxError),
     /// The backend's body failed ([`BackendFault`]).
     Backend(BackendFault),
+    /// A stage refused the client's body as it streamed ([`Refused`]).
+    Refused(GatewayError),
 }
 
 impl CollectError {
-    /// Sorts a body's read error by side: a [`BackendFault`] is the backend's, anything else
-    /// the client's.
+    /// Sorts a body's read error by side: a [`BackendFault`] is the backend's, a [`Refused`]
+    /// a stage's verdict on the client's body, anything else the client's.
     pub fn from_read(e: BoxError) -> CollectError {
-        match e.downcast::<BackendFault>() {
-            Ok(fault) => CollectError::Backend(*fault),
+        let e = match e.downcast::<BackendFault>() {
+            Ok(fault) => return CollectError::Backend(*fault),
+            Err(e) => e,
+        };
+        match e.downcast::<Refused>() {
+            Ok(refused) => CollectError::Refused(refused.0),
             Err(e) => CollectError::Read(e),
         }
     }
+
+    /// The gateway error of a buffered read of the `what` body that failed: 413 past the
+    /// limit; the client's body failing is a 400, the backend's a 504 (INTEGRATION_TIMEOUT or
+    /// INTEGRATION_FAILURE, the gateway-response table's default status for both); a refused
+    /// body is the refusal.
+    pub fn into_gateway_error(self, what: &str) -> GatewayError {
+        match self {
+            CollectError::TooLarge { limit } => GatewayError::with_message(
+                ResponseType::RequestTooLarge,
+                format!("HTTP content length exceeded {limit} bytes"),
+                format!("{what} over the buffer limit of {limit} bytes"),
+            ),
+            CollectError::Read(e) => GatewayError::with_message(
+                ResponseType::BadRequestBody,
+                "Invalid request body",
+                format!("reading the {what} failed: {e}"),
+            ),
+            CollectError::Backend(BackendFault::Timeout) => GatewayError::new(
+                ResponseType::IntegrationTimeout,
+                format!(
+                    "Execution failed: the {what} was not complete within the integration timeout"
+                ),
+            ),
+            CollectError::Backend(fault @ BackendFault::Failed(_)) => GatewayError::new(
+                ResponseType::IntegrationFailure,
+                format!("Execution failed due to a network error: the {what}: {fault}"),
+            ),
+            CollectError::Refused(e) => e,
+        }
+    }
+}
+
+/// What [`watch`] saw: the refusal a body yielded on its way to a backend, if any.
+#[derive(Debug, Default)]
+pub struct Watch(Option<Arc<OnceLock<GatewayError>>>);
+
+impl Watch {
+    /// The refusal, once the body has been read (or dropped).
+    pub fn refusal(&self) -> Option<GatewayError> {
+        self.0.as_ref().and_then(|seen| seen.get().cloned())
+    }
+}
+
+/// Notes a [`Refused`] error a body yields while a backend reads it: the backend sees a failed
+/// upload (and may still answer), the lifecycle answers with the refusal. An empty body is
+/// passed as it is (nothing to watch, nothing allocated).
+pub fn watch(body: Body) -> (Body, Watch) {
+    if is_empty(&body) {
+        return (body, Watch::default());
+    }
+    let seen = Arc::new(OnceLock::new());
+    let noted = Arc::clone(&seen);
+    let watched = body.map_err(move |e: BoxError| {
+        if let Some(Refused(refusal)) = e.downcast_ref::<Refused>() {
+            let _ = noted.set(refusal.clone());
+        }
+        e
+    });
+    (watched.boxed_unsync(), Watch(Some(seen)))
 }
 
 /// Reads the whole body, refusing more than `limit` bytes (checked against the declared size
@@ -126,5 +207,22 @@ mod tests {
             collect(client, 1024).await,
             Err(CollectError::Read(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn refusals_are_recognised_by_type() {
+        let refusal = || GatewayError::bad_request("refused");
+        let refused = failed(Box::new(Refused(refusal())));
+        let e = collect(refused, 1024).await.unwrap_err();
+        assert_eq!(e.into_gateway_error("request body").detail, "refused");
+
+        let (watched, seen) = watch(failed(Box::new(Refused(refusal()))));
+        assert!(seen.refusal().is_none());
+        assert!(collect(watched, 1024).await.is_err());
+        assert_eq!(seen.refusal().map(|e| e.detail).as_deref(), Some("refused"));
+
+        let (watched, seen) = watch(full("fine"));
+        assert_eq!(collect(watched, 1024).await.unwrap(), "fine");
+        assert!(seen.refusal().is_none());
     }
 }

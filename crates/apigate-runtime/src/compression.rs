@@ -9,15 +9,15 @@
 
 use crate::body::{self, Body, BoxError, CollectError};
 use crate::error::{GatewayError, ResponseType};
+use crate::transform::{self, Transform};
 use bytes::{Bytes, BytesMut};
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
-use http::HeaderMap;
-use http_body::{Body as _, Frame, SizeHint};
+use http::header::{HeaderValue, CONTENT_ENCODING, CONTENT_LENGTH};
+use http::{HeaderMap, Response};
+use http_body::Body as _;
 use http_body_util::BodyExt;
 use std::io::{Read, Write};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Coding {
@@ -41,7 +41,7 @@ fn unsupported(detail: String) -> GatewayError {
 
 /// The request body's coding: `None` for none/identity; 415 for any other.
 pub fn request_coding(headers: &HeaderMap) -> Result<Option<Coding>, GatewayError> {
-    let Some(value) = headers.get(http::header::CONTENT_ENCODING) else {
+    let Some(value) = headers.get(CONTENT_ENCODING) else {
         return Ok(None);
     };
     let value = String::from_utf8_lossy(value.as_bytes())
@@ -59,7 +59,7 @@ pub fn request_coding(headers: &HeaderMap) -> Result<Option<Coding>, GatewayErro
 pub async fn decompress(body: Body, coding: Coding, limit: u64) -> Result<Bytes, GatewayError> {
     let compressed = body::collect(body, limit)
         .await
-        .map_err(|e| crate::lifecycle::collect_error(e, "compressed request body"))?;
+        .map_err(|e| e.into_gateway_error("compressed request body"))?;
     let reader: Box<dyn Read> = match coding {
         Coding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&compressed[..])),
         Coding::Deflate => Box::new(flate2::read::ZlibDecoder::new(&compressed[..])),
@@ -70,10 +70,9 @@ pub async fn decompress(body: Body, coding: Coding, limit: u64) -> Result<Bytes,
         .read_to_end(&mut out)
         .map_err(|e| unsupported(format!("corrupt {} request body: {e}", coding.as_str())))?;
     if out.len() as u64 > limit {
-        return Err(crate::lifecycle::collect_error(
-            CollectError::TooLarge { limit },
-            "decompressed request body",
-        ));
+        return Err(
+            CollectError::TooLarge { limit }.into_gateway_error("decompressed request body")
+        );
     }
     Ok(Bytes::from(out))
 }
@@ -103,6 +102,41 @@ pub fn response_coding(accept_encoding: Option<&str>) -> Option<Coding> {
     best
 }
 
+/// The compression stage: compresses the method response when the client accepts a coding
+/// (`accept_encoding`), the response has a body (not HEAD, 204 or 304) without a
+/// `Content-Encoding` of its own, and it is at least `minimum` bytes.
+pub async fn compress_response(
+    response: Response<Body>,
+    request_method: &http::Method,
+    accept_encoding: Option<&str>,
+    minimum: u64,
+) -> Response<Body> {
+    let Some(coding) = response_coding(accept_encoding) else {
+        return response;
+    };
+    let (mut head, body) = response.into_parts();
+    let no_body = request_method == http::Method::HEAD
+        || matches!(head.status.as_u16(), 204 | 304)
+        || head.headers.contains_key(CONTENT_ENCODING);
+    if no_body {
+        return Response::from_parts(head, body);
+    }
+    match compress_if_large(body, coding, minimum).await {
+        Ok((body, true)) => {
+            head.headers.remove(CONTENT_LENGTH);
+            head.headers
+                .insert(CONTENT_ENCODING, HeaderValue::from_static(coding.as_str()));
+            Response::from_parts(head, body)
+        }
+        Ok((body, false)) => Response::from_parts(head, body),
+        Err(e) => {
+            // The head is decided: the body is cut off, never sent as complete and empty.
+            tracing::warn!(error = %e, "reading the response to compress it failed");
+            Response::from_parts(head, body::failed(e))
+        }
+    }
+}
+
 /// Compresses `body` with `coding` if it has at least `minimum` bytes. A body of unknown size
 /// is read until `minimum` bytes are seen (or it ends), then the rest streams.
 /// Returns the body and whether it was compressed.
@@ -114,7 +148,7 @@ pub async fn compress_if_large(
     if let Some(n) = body.size_hint().exact() {
         return Ok(if n >= minimum && n > 0 {
             (
-                Compressed::new(body, Bytes::new(), coding).boxed_unsync(),
+                transform::apply(body, Encoder::new(Bytes::new(), coding)),
                 true,
             )
         } else {
@@ -133,101 +167,70 @@ pub async fn compress_if_large(
         }
     }
     Ok((
-        Compressed::new(body, head.freeze(), coding).boxed_unsync(),
+        transform::apply(body, Encoder::new(head.freeze(), coding)),
         true,
     ))
 }
 
-enum Encoder {
+/// The compressing [`Transform`]; `head` is data already read from the body.
+struct Encoder {
+    head: Bytes,
+    state: Option<EncoderState>,
+}
+
+enum EncoderState {
     Gzip(GzEncoder<Vec<u8>>),
     Deflate(ZlibEncoder<Vec<u8>>),
 }
 
 impl Encoder {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<Bytes> {
-        let buf = match self {
-            Encoder::Gzip(e) => {
-                e.write_all(data)?;
+    fn new(head: Bytes, coding: Coding) -> Encoder {
+        let state = match coding {
+            Coding::Gzip => EncoderState::Gzip(GzEncoder::new(Vec::new(), Compression::fast())),
+            Coding::Deflate => {
+                EncoderState::Deflate(ZlibEncoder::new(Vec::new(), Compression::fast()))
+            }
+        };
+        Encoder {
+            head,
+            state: Some(state),
+        }
+    }
+}
+
+impl Transform for Encoder {
+    /// Trailers are dropped.
+    const FORWARDS_TRAILERS: bool = false;
+
+    fn start(&mut self) -> Result<Bytes, BoxError> {
+        let head = std::mem::take(&mut self.head);
+        if head.is_empty() {
+            return Ok(head);
+        }
+        self.chunk(head)
+    }
+
+    fn chunk(&mut self, data: Bytes) -> Result<Bytes, BoxError> {
+        let buf = match &mut self.state {
+            Some(EncoderState::Gzip(e)) => {
+                e.write_all(&data)?;
                 e.get_mut()
             }
-            Encoder::Deflate(e) => {
-                e.write_all(data)?;
+            Some(EncoderState::Deflate(e)) => {
+                e.write_all(&data)?;
                 e.get_mut()
             }
+            None => return Ok(Bytes::new()),
         };
         Ok(Bytes::from(std::mem::take(buf)))
     }
 
-    fn finish(self) -> std::io::Result<Bytes> {
-        Ok(Bytes::from(match self {
-            Encoder::Gzip(e) => e.finish()?,
-            Encoder::Deflate(e) => e.finish()?,
+    fn finish(&mut self) -> Result<Bytes, BoxError> {
+        Ok(Bytes::from(match self.state.take() {
+            Some(EncoderState::Gzip(e)) => e.finish()?,
+            Some(EncoderState::Deflate(e)) => e.finish()?,
+            None => Vec::new(),
         }))
-    }
-}
-
-/// A body compressed chunk by chunk; `head` is data already read from `inner`.
-struct Compressed {
-    inner: Body,
-    head: Option<Bytes>,
-    encoder: Option<Encoder>,
-}
-
-impl Compressed {
-    fn new(inner: Body, head: Bytes, coding: Coding) -> Compressed {
-        let encoder = match coding {
-            Coding::Gzip => Encoder::Gzip(GzEncoder::new(Vec::new(), Compression::fast())),
-            Coding::Deflate => Encoder::Deflate(ZlibEncoder::new(Vec::new(), Compression::fast())),
-        };
-        Compressed {
-            inner,
-            head: Some(head),
-            encoder: Some(encoder),
-        }
-    }
-}
-
-impl http_body::Body for Compressed {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.get_mut();
-        loop {
-            let Some(encoder) = this.encoder.as_mut() else {
-                return Poll::Ready(None);
-            };
-            if let Some(head) = this.head.take().filter(|h| !h.is_empty()) {
-                let out = encoder.write(&head)?;
-                if !out.is_empty() {
-                    return Poll::Ready(Some(Ok(Frame::data(out))));
-                }
-                continue;
-            }
-            match Pin::new(&mut this.inner).poll_frame(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(frame))) => {
-                    if let Ok(data) = frame.into_data() {
-                        let out = encoder.write(&data)?;
-                        if !out.is_empty() {
-                            return Poll::Ready(Some(Ok(Frame::data(out))));
-                        }
-                    }
-                }
-                Poll::Ready(None) => {
-                    let last = this.encoder.take().map(Encoder::finish).transpose()?;
-                    return Poll::Ready(last.filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b))));
-                }
-            }
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::default()
     }
 }
 

@@ -25,8 +25,6 @@ pub struct RequestContext {
     pub caller: Option<Caller>,
     /// Set when the request fails: (responseType, message).
     pub error: Option<(&'static str, String)>,
-    /// The execution log, when the request is traced (`apigate test-invoke`).
-    pub trace: Option<std::sync::Arc<crate::trace::Trace>>,
 }
 
 impl RequestContext {

@@ -4,14 +4,12 @@
 //! Pass-through, lossy UTF-8 and base64 encoding stream chunk by chunk; base64 decoding buffers
 //! because a decode failure must still become a 500 before any byte is sent.
 
-use crate::body::{Body, BoxError};
+use crate::body::{Body, BoxError, CollectError};
+use crate::error::GatewayError;
+use crate::transform::{self, Transform};
 use apigate_core::model::ContentHandling;
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
-use http_body::{Frame, SizeHint};
-use http_body_util::BodyExt;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conversion {
@@ -65,9 +63,21 @@ pub fn delivers_binary(accept_binary: bool, handling: Option<ContentHandling>) -
 #[derive(Debug)]
 pub enum ConvertError {
     NotBase64,
-    TooLarge { limit: u64 },
-    Read(BoxError),
-    Backend(crate::body::BackendFault),
+    /// Reading the body to decode it failed.
+    Collect(CollectError),
+}
+
+impl ConvertError {
+    /// The gateway error of a conversion of the `what` body that failed: a payload that is not
+    /// base64 is a 500 (AWS's "unable to base64-decode"), a failed read is [`CollectError`]'s.
+    pub fn into_gateway_error(self, what: &str) -> GatewayError {
+        match self {
+            ConvertError::NotBase64 => GatewayError::configuration(format!(
+                "Execution failed: unable to base64-decode the {what}"
+            )),
+            ConvertError::Collect(e) => e.into_gateway_error(what),
+        }
+    }
 }
 
 /// Applies `conversion` to `body`. Only `Base64Decode` reads the body here (up to `limit`).
@@ -79,18 +89,12 @@ pub async fn apply(conversion: Conversion, body: Body, limit: u64) -> Result<Bod
     }
     Ok(match conversion {
         Conversion::Pass => body,
-        Conversion::LossyUtf8 => Transformed::new(body, LossyUtf8::default()).boxed_unsync(),
-        Conversion::Base64Encode => Transformed::new(body, Base64Encode::default()).boxed_unsync(),
+        Conversion::LossyUtf8 => transform::apply(body, LossyUtf8::default()),
+        Conversion::Base64Encode => transform::apply(body, Base64Encode::default()),
         Conversion::Base64Decode => {
             let bytes = crate::body::collect(body, limit)
                 .await
-                .map_err(|e| match e {
-                    crate::body::CollectError::TooLarge { limit } => {
-                        ConvertError::TooLarge { limit }
-                    }
-                    crate::body::CollectError::Read(e) => ConvertError::Read(e),
-                    crate::body::CollectError::Backend(f) => ConvertError::Backend(f),
-                })?;
+                .map_err(ConvertError::Collect)?;
             crate::body::full(decode_base64(&bytes)?)
         }
     })
@@ -109,83 +113,16 @@ pub fn decode_base64(text: &[u8]) -> Result<Vec<u8>, ConvertError> {
         .map_err(|_| ConvertError::NotBase64)
 }
 
-/// A streaming byte transform with carry-over between chunks.
-trait Chunker: Send + Unpin + 'static {
-    fn chunk(&mut self, data: Bytes) -> Bytes;
-    fn finish(&mut self) -> Bytes;
-}
-
-struct Transformed<C> {
-    inner: Body,
-    chunker: C,
-    finished: bool,
-}
-
-impl<C: Chunker> Transformed<C> {
-    fn new(inner: Body, chunker: C) -> Transformed<C> {
-        Transformed {
-            inner,
-            chunker,
-            finished: false,
-        }
-    }
-}
-
-impl<C: Chunker> http_body::Body for Transformed<C> {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.get_mut();
-        loop {
-            if this.finished {
-                return Poll::Ready(None);
-            }
-            match Pin::new(&mut this.inner).poll_frame(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
-                    Ok(data) => {
-                        let out = this.chunker.chunk(data);
-                        if !out.is_empty() {
-                            return Poll::Ready(Some(Ok(Frame::data(out))));
-                        }
-                    }
-                    Err(trailers) => return Poll::Ready(Some(Ok(trailers))),
-                },
-                Poll::Ready(None) => {
-                    this.finished = true;
-                    let out = this.chunker.finish();
-                    if !out.is_empty() {
-                        return Poll::Ready(Some(Ok(Frame::data(out))));
-                    }
-                }
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.finished
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::default()
-    }
-}
-
 /// Replaces invalid UTF-8 with U+FFFD; a sequence split across chunks is carried over.
 #[derive(Default)]
 struct LossyUtf8 {
     carry: Vec<u8>,
 }
 
-impl Chunker for LossyUtf8 {
-    fn chunk(&mut self, data: Bytes) -> Bytes {
+impl Transform for LossyUtf8 {
+    fn chunk(&mut self, data: Bytes) -> Result<Bytes, BoxError> {
         if self.carry.is_empty() && std::str::from_utf8(&data).is_ok() {
-            return data;
+            return Ok(data);
         }
         let mut input = std::mem::take(&mut self.carry);
         input.extend_from_slice(&data);
@@ -214,15 +151,15 @@ impl Chunker for LossyUtf8 {
                 }
             }
         }
-        out.freeze()
+        Ok(out.freeze())
     }
 
-    fn finish(&mut self) -> Bytes {
+    fn finish(&mut self) -> Result<Bytes, BoxError> {
         if self.carry.is_empty() {
-            Bytes::new()
+            Ok(Bytes::new())
         } else {
             self.carry.clear();
-            Bytes::from_static("\u{fffd}".as_bytes())
+            Ok(Bytes::from_static("\u{fffd}".as_bytes()))
         }
     }
 }
@@ -233,27 +170,30 @@ struct Base64Encode {
     carry: Vec<u8>,
 }
 
-impl Chunker for Base64Encode {
-    fn chunk(&mut self, data: Bytes) -> Bytes {
+impl Transform for Base64Encode {
+    fn chunk(&mut self, data: Bytes) -> Result<Bytes, BoxError> {
         let mut input = std::mem::take(&mut self.carry);
         input.extend_from_slice(&data);
         let whole = input.len() / 3 * 3;
         let (now, later) = input.split_at(whole);
         self.carry = later.to_vec();
-        Bytes::from(base64::engine::general_purpose::STANDARD.encode(now))
+        Ok(Bytes::from(
+            base64::engine::general_purpose::STANDARD.encode(now),
+        ))
     }
 
-    fn finish(&mut self) -> Bytes {
-        Bytes::from(
+    fn finish(&mut self) -> Result<Bytes, BoxError> {
+        Ok(Bytes::from(
             base64::engine::general_purpose::STANDARD.encode(std::mem::take(&mut self.carry)),
-        )
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::StreamBody;
+    use http_body::Frame;
+    use http_body_util::{BodyExt, StreamBody};
 
     async fn run(conversion: Conversion, chunks: &[&[u8]]) -> Result<Vec<u8>, ConvertError> {
         let frames: Vec<Result<Frame<Bytes>, BoxError>> = chunks

@@ -5,8 +5,10 @@
 //! - [`server`]: the gateway's HTTP server — `apigate-http-server`'s accept loop (HTTP/1.1 +
 //!   h2c, TCP_NODELAY, connection limit, timeouts, graceful shutdown) with the lifecycle as
 //!   its service, responses written with their worker's batch;
-//! - [`lifecycle`]: one request, stage by stage — route → authorize → validate → map request
-//!   → integrate → select response → map response, failures → [`gateway_response`];
+//! - [`lifecycle`]: the spine, one request stage by stage — route → authorize → validate →
+//!   check → decompress → map request ([`map_request`]) → integrate → select and map response
+//!   ([`map_response`]) → compress, failures → [`gateway_response`]; observed through
+//!   [`hooks`] (the execution log of [`trace`] for `test-invoke`);
 //! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);
 //! - [`integrations`]: the backends — S3 (`type: aws`, SigV4-signed by `integrations::signer`
 //!   with `aws-sigv4`'s key derivation),
@@ -25,13 +27,18 @@ pub mod context;
 pub mod convert;
 pub mod error;
 pub mod gateway_response;
+pub mod hooks;
 pub mod integrations;
 pub mod lifecycle;
+pub mod map_request;
+pub mod map_response;
 pub mod params;
 pub mod request;
 pub mod server;
 pub mod template_runner;
 pub mod templates;
 pub mod trace;
+pub mod transform;
+pub mod validate;
 
 pub use lifecycle::{Gateway, Settings};

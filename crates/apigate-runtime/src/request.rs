@@ -12,6 +12,14 @@ use apigate_core::HttpMethod;
 use http::HeaderMap;
 use std::borrow::Cow;
 
+/// A header's value as text (lossy: the lifecycle reads `Accept`, `Content-Type` and the like
+/// before a request is known to be valid).
+pub fn header_text(headers: &HeaderMap, name: impl http::header::AsHeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
 #[derive(Debug)]
 pub struct MethodRequest<'a> {
     pub verb: HttpMethod,

@@ -2,14 +2,18 @@
 //! the VTL engine (`apigate-template`, or its Handlebars adapter where the definition opts in),
 //! templates having been compiled at load time.
 
+use crate::body::Body;
 use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
+use crate::lifecycle::Gateway;
+use crate::params::Scope;
 use crate::request::MethodRequest;
 use crate::template_runner::{OwnedInput, TemplateRunner};
 use apigate_core::media::essence;
 use apigate_core::model::{MappingTemplate, Passthrough};
 use apigate_template::{RenderError, RenderInput, Rendered};
 use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -140,6 +144,30 @@ pub async fn render(
         .map_err(fail)
 }
 
+/// Reads `body` whole (within the buffer limit; `what` names it in errors) and renders
+/// `template` over it.
+pub async fn render_body(
+    gw: &Gateway,
+    template: &MappingTemplate,
+    body: Body,
+    what: &str,
+    request: &MethodRequest<'_>,
+    scope: Scope<'_>,
+) -> Result<Rendered, GatewayError> {
+    let bytes = crate::body::collect(body, gw.settings.buffer_limit)
+        .await
+        .map_err(|e| e.into_gateway_error(what))?;
+    render(
+        &gw.settings.templates,
+        template,
+        &bytes,
+        request,
+        scope.context,
+        scope.stage_variables,
+    )
+    .await
+}
+
 /// AWS answers a template that fails while rendering with a 500 (its execution log names the
 /// cause).
 fn render_error(content_type: &str, e: &RenderError) -> GatewayError {
@@ -162,6 +190,22 @@ fn title_case(name: &str) -> String {
         upper = c == '-';
     }
     out
+}
+
+/// Applies a template's `requestOverride.header` or `responseOverride.header` values: each
+/// named header is replaced by the values given (a list gives several); names or values that
+/// are not valid HTTP are skipped.
+pub fn override_headers(headers: &mut HeaderMap, overrides: &[(String, Vec<String>)]) {
+    for (name, values) in overrides {
+        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+            headers.remove(&name);
+            for v in values {
+                if let Ok(v) = HeaderValue::from_str(v) {
+                    headers.append(name.clone(), v);
+                }
+            }
+        }
+    }
 }
 
 /// The integration-response selector of a mock integration: the `statusCode` of the rendered

@@ -3,24 +3,21 @@
 //!
 //! The signature covers the payload hash. When the caller declares it
 //! (`x-amz-content-sha256`, signed), the body keeps streaming and is checked against it as it
-//! flows: a mismatch aborts the backend request and the client gets 403. Otherwise the body is
+//! flows: a mismatch fails the body with a [`body::Refused`] error (the backend request is
+//! aborted, and whichever stage reads the body answers the client 403). Otherwise the body is
 //! buffered (up to the buffer limit) to hash it.
 
 pub mod sigv4;
 
-use crate::body::{self, Body, BoxError};
+use crate::body::{self, Body, BoxError, Refused};
 use crate::error::{GatewayError, ResponseType};
+use crate::transform::{self, Transform};
 use apigate_core::model::Authorization;
 use bytes::Bytes;
 use http::request::Parts;
-use http_body::{Frame, SizeHint};
-use http_body_util::BodyExt;
+use http_body::SizeHint;
 use sha2::{Digest, Sha256};
 use sigv4::{AuthFailure, Caller, CallerKeys};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 /// Whether AWS_IAM methods verify signatures.
@@ -34,10 +31,29 @@ pub enum AuthMode {
 /// The outcome of the authorize stage.
 #[derive(Debug)]
 pub struct Authorized {
+    /// The verified caller (`$context.identity`).
     pub caller: Option<Caller>,
+    /// The verified caller's key, for integrations that call AWS as the caller.
+    pub credentials: Option<CallerCredentials>,
+    /// The body, checked against its declared hash as it streams when it has one.
     pub body: Body,
-    /// Set when a streamed body turned out not to match its declared hash.
-    pub payload_mismatch: Option<Arc<AtomicBool>>,
+}
+
+/// The verified caller's own key: integrations with `credentials: arn:aws:iam::*:user/*` sign
+/// with it.
+#[derive(Clone)]
+pub struct CallerCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+}
+
+impl std::fmt::Debug for CallerCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallerCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -57,8 +73,8 @@ impl Authorizer {
     ) -> Result<Authorized, GatewayError> {
         let pass = |body| Authorized {
             caller: None,
+            credentials: None,
             body,
-            payload_mismatch: None,
         };
         match authorization {
             Authorization::None => return Ok(pass(body)),
@@ -80,38 +96,43 @@ impl Authorizer {
             .headers
             .get("x-amz-content-sha256")
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let (hash, body, mismatch) = match declared {
+        let (hash, body) = match declared {
             Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                let flag = Arc::new(AtomicBool::new(false));
                 let checked = HashChecked {
-                    inner: body,
-                    hasher: Some(Sha256::new()),
-                    held: None,
+                    hasher: Sha256::new(),
+                    held: Bytes::new(),
                     expected: h.to_ascii_lowercase(),
-                    mismatch: flag.clone(),
                 };
-                (h.to_ascii_lowercase(), checked.boxed_unsync(), Some(flag))
+                (h.to_ascii_lowercase(), transform::apply(body, checked))
             }
             Some(other) => {
                 return Err(failure(AuthFailure::Incomplete(format!(
                     "x-amz-content-sha256 must be the hex SHA-256 of the payload, found '{other}'"
                 ))))
             }
-            None if body::is_empty(&body) => (sigv4::EMPTY_SHA256.to_string(), body, None),
+            None if body::is_empty(&body) => (sigv4::EMPTY_SHA256.to_string(), body),
             None => {
                 let bytes = body::collect(body, buffer_limit)
                     .await
-                    .map_err(|e| crate::lifecycle::collect_error(e, "signed request body"))?;
+                    .map_err(|e| e.into_gateway_error("signed request body"))?;
                 let hash = hex::encode(Sha256::digest(&bytes));
-                (hash, body::full(bytes), None)
+                (hash, body::full(bytes))
             }
         };
         let caller = sigv4::verify(parts, &hash, &self.keys, &self.region, SystemTime::now())
             .map_err(failure)?;
+        let credentials = self
+            .keys
+            .get(&caller.access_key_id)
+            .map(|k| CallerCredentials {
+                access_key_id: k.access_key_id.clone(),
+                secret_access_key: k.secret_access_key.clone(),
+                session_token: k.session_token.clone(),
+            });
         Ok(Authorized {
             caller: Some(caller),
+            credentials,
             body,
-            payload_mismatch: mismatch,
         })
     }
 }
@@ -137,58 +158,37 @@ pub fn payload_mismatch() -> GatewayError {
     )
 }
 
-/// Streams a body through SHA-256, holding back its last frame until the digest is known: a
+/// Streams a body through SHA-256, holding back its last chunk until the digest is known: a
 /// body that does not match the declared hash fails before its final bytes leave, so the
-/// backend never sees a complete request.
+/// backend never sees a complete request. The failure is a [`Refused`] carrying
+/// [`payload_mismatch`], which the stage reading the body answers with.
 struct HashChecked {
-    inner: Body,
-    /// `None` once the inner body has ended.
-    hasher: Option<Sha256>,
-    held: Option<Bytes>,
+    hasher: Sha256,
+    held: Bytes,
     expected: String,
-    mismatch: Arc<AtomicBool>,
 }
 
-impl http_body::Body for HashChecked {
-    type Data = Bytes;
-    type Error = BoxError;
+impl Transform for HashChecked {
+    /// Trailers are not forwarded.
+    const FORWARDS_TRAILERS: bool = false;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.get_mut();
-        loop {
-            let Some(hasher) = this.hasher.as_mut() else {
-                return Poll::Ready(this.held.take().map(|b| Ok(Frame::data(b))));
-            };
-            match Pin::new(&mut this.inner).poll_frame(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(frame))) => {
-                    let Ok(data) = frame.into_data() else {
-                        continue; // trailers are not forwarded
-                    };
-                    hasher.update(&data);
-                    if let Some(previous) = this.held.replace(data) {
-                        return Poll::Ready(Some(Ok(Frame::data(previous))));
-                    }
-                }
-                Poll::Ready(None) => {
-                    let digest = this.hasher.take().map(|h| hex::encode(h.finalize()));
-                    if digest.as_deref() != Some(this.expected.as_str()) {
-                        this.held = None;
-                        this.mismatch.store(true, Ordering::SeqCst);
-                        return Poll::Ready(Some(Err(
-                            "payload does not match x-amz-content-sha256".into(),
-                        )));
-                    }
-                }
-            }
+    fn chunk(&mut self, data: Bytes) -> Result<Bytes, BoxError> {
+        self.hasher.update(&data);
+        Ok(std::mem::replace(&mut self.held, data))
+    }
+
+    fn finish(&mut self) -> Result<Bytes, BoxError> {
+        let digest = hex::encode(std::mem::take(&mut self.hasher).finalize());
+        let last = std::mem::take(&mut self.held);
+        if digest == self.expected {
+            Ok(last)
+        } else {
+            Err(Box::new(Refused(payload_mismatch())))
         }
     }
 
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+    /// As long as the body it checks: a checked empty body stays recognisably empty.
+    fn size_hint(&self, inner: SizeHint) -> SizeHint {
+        inner
     }
 }

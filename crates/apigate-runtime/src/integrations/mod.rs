@@ -11,6 +11,7 @@ pub mod signer;
 use crate::body::Body;
 use crate::error::GatewayError;
 use ::http::HeaderMap;
+use apigate_core::model::{Integration, IntegrationType, Target};
 use apigate_core::path_safety;
 use apigate_core::uri::{Part, Template};
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,6 +44,25 @@ pub struct EndpointResponse {
     pub body: Body,
     /// The end of the integration timeout, for a body read whole (`None`: no backend).
     pub deadline: Option<client::Deadline>,
+}
+
+/// Whether the integration can run here: `mock`, `http`/`http_proxy` with a URL, and `aws`
+/// toward S3; any other AWS service is a 500 (it cannot be called locally).
+pub fn check_runnable(integration: &Integration) -> Result<(), GatewayError> {
+    match (&integration.kind, &integration.target) {
+        (IntegrationType::Mock, _) => Ok(()),
+        (IntegrationType::Aws, Target::Aws(uri)) if uri.service == "s3" => Ok(()),
+        (IntegrationType::Aws | IntegrationType::AwsProxy, Target::Aws(uri)) => {
+            Err(GatewayError::configuration(format!(
+                "Execution failed: the AWS service '{}' cannot be called locally (only S3 runs)",
+                uri.service
+            )))
+        }
+        (IntegrationType::Http | IntegrationType::HttpProxy, Target::Http(_)) => Ok(()),
+        _ => Err(GatewayError::configuration(
+            "integration without a usable target",
+        )),
+    }
 }
 
 /// The gateway error for a backend call that failed before its response head.

@@ -9,6 +9,7 @@
 use super::client::BackendClient;
 use super::signer::{self, AssumedRoles, CredentialSource, Payload};
 use super::{encode_query, render, send_error, EndpointRequest, EndpointResponse};
+use crate::auth::CallerCredentials;
 use crate::body::{self, BackendFault, Body, BoxError};
 use crate::error::{GatewayError, ResponseType};
 use apigate_core::model::Credentials as IntegrationCredentials;
@@ -25,14 +26,6 @@ pub enum S3Endpoint {
     Custom(String),
     /// `https://s3.{region}.amazonaws.com` (per partition).
     Aws,
-}
-
-/// The caller's own key, for integrations with `credentials: arn:aws:iam::*:user/*`.
-#[derive(Debug, Clone)]
-pub struct CallerSecret {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: Option<String>,
 }
 
 /// An S3 endpoint in the same process (the embedded store): requests are the same signed
@@ -83,15 +76,19 @@ impl S3Backend {
         &self.endpoint
     }
 
-    /// Sends `request` to S3 as `uri` describes.
+    /// Sends `request` to S3 as `uri` describes. An upload of unknown length is buffered
+    /// first (up to `buffer_limit`; 413 past it): S3 refuses uploads without a
+    /// Content-Length.
     pub async fn send(
         &self,
         uri: &AwsUri,
         role: Option<&IntegrationCredentials>,
-        caller: Option<&CallerSecret>,
+        caller: Option<&CallerCredentials>,
         request: EndpointRequest,
         stage_variables: &BTreeMap<String, String>,
+        buffer_limit: u64,
     ) -> Result<EndpointResponse, GatewayError> {
+        let request = with_length(request, buffer_limit).await?;
         let region = resolve_region(&uri.region, stage_variables)?;
         let (path, mut query) = s3_path(uri, &request.path, stage_variables)?;
         query.extend(request.query.iter().cloned());
@@ -123,8 +120,7 @@ impl S3Backend {
                 headers.insert(CONTENT_LENGTH, HeaderValue::from(0u64));
             }
         } else {
-            // The lifecycle buffers bodies of unknown length before they get here: S3 refuses
-            // uploads without a Content-Length.
+            // `with_length` buffered a body of unknown length.
             let n = request.content_length.ok_or_else(|| {
                 GatewayError::configuration("S3 request body without a known length")
             })?;
@@ -212,7 +208,7 @@ impl S3Backend {
     async fn credentials_for(
         &self,
         role: Option<&IntegrationCredentials>,
-        caller: Option<&CallerSecret>,
+        caller: Option<&CallerCredentials>,
         region: &str,
     ) -> Result<aws_credential_types::Credentials, GatewayError> {
         match (role, &self.endpoint) {
@@ -275,6 +271,25 @@ impl S3Backend {
             }
         }
     }
+}
+
+/// The request with its body's length known: a non-empty body of unknown length is read whole
+/// (within `limit`).
+async fn with_length(
+    request: EndpointRequest,
+    limit: u64,
+) -> Result<EndpointRequest, GatewayError> {
+    if request.content_length.is_some() || body::is_empty(&request.body) {
+        return Ok(request);
+    }
+    let bytes = body::collect(request.body, limit)
+        .await
+        .map_err(|e| e.into_gateway_error("request body"))?;
+    Ok(EndpointRequest {
+        content_length: Some(bytes.len() as u64),
+        body: body::full(bytes),
+        ..request
+    })
 }
 
 /// The region of the URI, resolving `${stageVariables.x}`.

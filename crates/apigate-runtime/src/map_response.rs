@@ -1,0 +1,183 @@
+//! The select-response and map-response stages: the integration response picked by the
+//! backend's status (or the mock's `statusCode`), then the method response built from it —
+//! `responseParameters`, the `Content-Type` default, `contentHandling` (semantics §8.3), and the
+//! response template chosen by `Accept` with its `responseOverride` status and headers.
+
+use crate::body::{self, Body};
+use crate::convert::{self, Conversion};
+use crate::error::GatewayError;
+use crate::integrations::EndpointResponse;
+use crate::lifecycle::Gateway;
+use crate::params::{self, Scope};
+use crate::request::{header_text, MethodRequest};
+use crate::templates;
+use apigate_core::model::{IntegrationResponse, MappingTemplate};
+use apigate_core::Method;
+use bytes::Bytes;
+use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use http::request::Parts;
+use http::{Response, StatusCode};
+
+/// Picks the integration response by the selector (backend status, or the mock template's
+/// statusCode): Java whole-string match in document order, else `default`.
+pub fn select_response<'m>(
+    method: &'m Method,
+    selector: Option<&str>,
+    backend_status: u16,
+) -> Result<&'m IntegrationResponse, GatewayError> {
+    let selected = match selector {
+        Some(s) => method.integration.select_response(s),
+        None => method
+            .integration
+            .responses
+            .iter()
+            .find(|r| r.pattern.is_none()),
+    }
+    .ok_or_else(|| {
+        GatewayError::configuration(format!(
+            "Execution failed due to configuration error: No match for output mapping and no \
+             default output mapping configured. Endpoint Response Status Code: {backend_status}"
+        ))
+    })?;
+    if !method.responses.contains_key(&selected.status) {
+        return Err(GatewayError::configuration(format!(
+            "Execution failed due to configuration error: Output mapping refers to an invalid \
+             method response: {}",
+            selected.status
+        )));
+    }
+    Ok(selected)
+}
+
+/// Builds the method response: status, mapped headers (Content-Type defaulting to
+/// `application/json`), and the body (template, or converted pass-through).
+pub async fn map_response(
+    gw: &Gateway,
+    selected: &IntegrationResponse,
+    endpoint: EndpointResponse,
+    request: &MethodRequest<'_>,
+    parts: &Parts,
+    scope: Scope<'_>,
+) -> Result<Response<Body>, GatewayError> {
+    let limit = gw.settings.buffer_limit;
+    let EndpointResponse {
+        headers: backend_headers,
+        body: mut backend_body,
+        deadline,
+        ..
+    } = endpoint;
+    let reads_body = selected
+        .response_parameters
+        .iter()
+        .any(|m| params::reads_response_body(&m.source));
+    let accept = header_text(&parts.headers, ACCEPT);
+    let (conversion, template) = delivery(gw, selected, &backend_headers, accept.as_deref());
+    // A body read whole must be complete within the integration timeout; a streamed one
+    // is bounded by the client's idle timeout instead.
+    let buffers = reads_body || template.is_some() || conversion == Conversion::Base64Decode;
+    if let Some(deadline) = deadline.filter(|_| buffers) {
+        backend_body = deadline.bound(backend_body);
+    }
+    let buffered = if reads_body {
+        let bytes = body::collect(backend_body, limit)
+            .await
+            .map_err(|e| e.into_gateway_error("integration response body"))?;
+        backend_body = body::full(bytes.clone());
+        Some(bytes)
+    } else {
+        None
+    };
+    let mut headers = mapped_headers(selected, &backend_headers, buffered.as_ref(), scope);
+
+    let converted = convert::apply(conversion, backend_body, limit)
+        .await
+        .map_err(|e| e.into_gateway_error("integration response body"))?;
+    let mut status = selected.status;
+    let body = match template {
+        None => converted,
+        Some(template) => {
+            let what = "integration response body";
+            let rendered =
+                templates::render_body(gw, template, converted, what, request, scope).await?;
+            let overrides = &rendered.response_override;
+            if let Some(s) = overrides.status {
+                status = s;
+            }
+            templates::override_headers(&mut headers, &overrides.header);
+            body::full(rendered.output)
+        }
+    };
+
+    // Framing is the gateway's: a mapped Content-Length is kept only for HEAD (no body
+    // follows); otherwise the real body decides (PARITY.md).
+    if parts.method != http::Method::HEAD {
+        headers.remove(CONTENT_LENGTH);
+    }
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.headers_mut() = headers;
+    Ok(response)
+}
+
+/// How the backend's payload reaches the client (§8.3): the conversion, and the response
+/// template chosen by the first `Accept` type, if any applies.
+fn delivery<'s>(
+    gw: &Gateway,
+    selected: &'s IntegrationResponse,
+    backend_headers: &HeaderMap,
+    accept: Option<&str>,
+) -> (Conversion, Option<&'s MappingTemplate>) {
+    let binary_types = &gw.api.binary_media_types;
+    let backend_type = backend_headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let binary = binary_types.iter().any(|r| r.matches(backend_type));
+    // Only the first Accept type counts; without Accept, application/json (as for
+    // response-template selection).
+    let first_accept = accept
+        .and_then(|a| a.split(',').next())
+        .unwrap_or("application/json");
+    let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
+    let conversion = convert::for_response(binary, accept_binary, selected.content_handling);
+    // A binary payload delivered as binary is not templated: the bytes pass (AWS's binary
+    // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
+    // Text payloads (a mock's, an XML error) are still templated whatever the Accept.
+    let template = if binary && convert::delivers_binary(accept_binary, selected.content_handling) {
+        None
+    } else {
+        templates::response_template(
+            &selected.response_templates,
+            |t| t.content_type.as_str(),
+            accept,
+        )
+    };
+    (conversion, template)
+}
+
+/// The integration response's `responseParameters`, and `Content-Type: application/json`
+/// when none maps one.
+fn mapped_headers(
+    selected: &IntegrationResponse,
+    backend_headers: &HeaderMap,
+    body: Option<&Bytes>,
+    scope: Scope<'_>,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for m in &selected.response_parameters {
+        let Some(value) =
+            params::response_value(&m.source, backend_headers, body.map(|b| &b[..]), scope)
+        else {
+            continue;
+        };
+        let name = HeaderName::from_bytes(m.header.as_bytes());
+        if let (Ok(name), Ok(value)) = (name, HeaderValue::from_str(&value)) {
+            headers.insert(name, value);
+        }
+    }
+    if !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    headers
+}
