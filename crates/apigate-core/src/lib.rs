@@ -19,13 +19,16 @@
 //! The crate is pure (no tokio, no I/O): it builds and tests in seconds and is fuzzed
 //! (`fuzz/fuzz_targets/load.rs`).
 
+pub mod context_var;
 pub mod diag;
+pub mod gateway_template;
 pub use apigate_java_regex as java_regex;
 mod load;
 pub mod mapping;
 pub mod media;
 pub mod model;
 pub mod path_safety;
+pub mod response_types;
 pub mod routes;
 pub mod rules;
 pub mod source;

@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use crate::context_var::ContextVar;
+
 /// Where a method-request parameter lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ParamLocation {
@@ -69,8 +71,8 @@ pub enum Source {
     IntegrationResponseBody(Option<BodyPath>),
     /// `stageVariables.N`.
     StageVariable(String),
-    /// `context.N` (N may be dotted: `identity.sourceIp`).
-    Context(String),
+    /// `context.N` (N may be dotted: `identity.sourceIp`), resolved at load.
+    Context(ContextVar),
     /// `'value'`, quotes stripped.
     Static(String),
 }
@@ -157,10 +159,10 @@ pub fn parse_source(expr: &str, place: Place) -> Result<Source, MappingError> {
         return Ok(Source::StageVariable(name.to_string()));
     }
     if let Some(name) = expr.strip_prefix("context.") {
-        if !is_mappable_context(name) {
-            return Err(MappingError::UnknownContext(name.to_string()));
-        }
-        return Ok(Source::Context(name.to_string()));
+        return ContextVar::parse(name)
+            .filter(ContextVar::is_mapping_source)
+            .map(Source::Context)
+            .ok_or_else(|| MappingError::UnknownContext(name.to_string()));
     }
     if let Some(rest) = expr.strip_prefix("method.request.") {
         if place == Place::MethodResponse {
@@ -288,72 +290,6 @@ fn check_body_path(tail: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Context variables API Gateway allows as mapping sources (and in templates).
-pub const CONTEXT_VARIABLES: &[&str] = &[
-    "accountId",
-    "apiId",
-    "awsEndpointRequestId",
-    "deploymentId",
-    "domainName",
-    "domainPrefix",
-    "extendedRequestId",
-    "httpMethod",
-    "isCanaryRequest",
-    "path",
-    "protocol",
-    "requestId",
-    "requestTime",
-    "requestTimeEpoch",
-    "resourceId",
-    "resourcePath",
-    "stage",
-    "wafResponseCode",
-    "webaclArn",
-    "identity.accountId",
-    "identity.apiKey",
-    "identity.apiKeyId",
-    "identity.caller",
-    "identity.cognitoAuthenticationProvider",
-    "identity.cognitoAuthenticationType",
-    "identity.cognitoIdentityId",
-    "identity.cognitoIdentityPoolId",
-    "identity.principalOrgId",
-    "identity.sourceIp",
-    "identity.user",
-    "identity.userAgent",
-    "identity.userArn",
-    "identity.vpcId",
-    "identity.vpceId",
-    "identity.clientCert.clientCertPem",
-    "identity.clientCert.subjectDN",
-    "identity.clientCert.issuerDN",
-    "identity.clientCert.serialNumber",
-    "identity.clientCert.validity.notBefore",
-    "identity.clientCert.validity.notAfter",
-    "authorizer.principalId",
-    "error.message",
-    "error.messageString",
-    "error.responseType",
-    "error.validationErrorString",
-];
-
-/// `authorizer.claims.X` and `authorizer.X` (Lambda context keys) are open-ended.
-fn is_mappable_context(name: &str) -> bool {
-    if CONTEXT_VARIABLES.contains(&name) {
-        return true;
-    }
-    match name.strip_prefix("authorizer.") {
-        Some(rest) => {
-            let key = rest.strip_prefix("claims.").unwrap_or(rest);
-            !key.is_empty()
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-')
-        }
-        None => false,
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -424,11 +360,11 @@ mod tests {
         ));
         assert_eq!(
             parse_source("context.identity.sourceIp", R).unwrap(),
-            Source::Context("identity.sourceIp".into())
+            Source::Context(ContextVar::IdentitySourceIp)
         );
         assert_eq!(
             parse_source("context.authorizer.claims.email", R).unwrap(),
-            Source::Context("authorizer.claims.email".into())
+            Source::Context(ContextVar::AuthorizerClaim("email".into()))
         );
         assert_eq!(
             parse_source("context.nope", R),

@@ -22,7 +22,7 @@ use crate::params::{self, Scope};
 use crate::request::MethodRequest;
 use crate::templates::{self, RequestBodyPlan};
 use crate::trace::{self, Trace};
-use apigate_core::mapping::{ParamLocation, Source};
+use apigate_core::mapping::ParamLocation;
 use apigate_core::model::{IntegrationResponse, IntegrationType, Target};
 use apigate_core::routes::{RouteError, RouteMatch};
 use apigate_core::{Api, HttpMethod, Method};
@@ -584,15 +584,7 @@ async fn map_request(
     let greedy = integration
         .request_parameters
         .iter()
-        .filter(|m| m.target.location == ParamLocation::Path)
-        .filter(|m| match &m.source {
-            Source::MethodRequest {
-                location: ParamLocation::Path,
-                name,
-                ..
-            } => method_path_is_greedy(&method.resource_path, name),
-            _ => false,
-        })
+        .filter(|m| m.greedy)
         .map(|m| m.target.name.clone())
         .collect();
     Ok((
@@ -636,13 +628,6 @@ fn apply_request_overrides(
             }
         }
     }
-}
-
-/// Whether `{name+}` is a segment of the resource path.
-fn method_path_is_greedy(resource_path: &str, name: &str) -> bool {
-    resource_path
-        .split('/')
-        .any(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) == Some(name))
 }
 
 fn empty_request() -> EndpointRequest {

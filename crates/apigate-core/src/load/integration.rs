@@ -492,7 +492,13 @@ fn request_parameters(
             }
         }
         if let (Some(target), Some(source)) = (target, source) {
-            out.push(RequestMapping { target, source });
+            let greedy = target.location == ParamLocation::Path
+                && matches!(&source, Source::MethodRequest { location: ParamLocation::Path, name, .. } if m.greedy == Some(name.as_str()));
+            out.push(RequestMapping {
+                target,
+                source,
+                greedy,
+            });
         }
     }
     (out, targets)
