@@ -10,6 +10,8 @@
 
 use std::fmt;
 
+use apigate_template::JsonPath;
+
 use crate::context_var::ContextVar;
 
 /// Where a method-request parameter lives.
@@ -49,9 +51,42 @@ impl fmt::Display for RequestTarget {
 }
 
 /// A JSONPath into a JSON body, written without the leading `$` in mapping expressions
-/// (`method.request.body.a.b[0]`) and stored here with it (`$.a.b[0]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyPath(pub String);
+/// (`method.request.body.a.b[0]`), kept here with it (`$.a.b[0]`) and compiled at load by the
+/// JSONPath implementation templates use (`apigate_template::JsonPath`, Jayway's semantics).
+#[derive(Debug, Clone)]
+pub struct BodyPath {
+    text: String,
+    compiled: JsonPath,
+}
+
+impl BodyPath {
+    /// Compiles `text` (`$.a.b[0]`).
+    pub fn parse(text: &str) -> Result<BodyPath, String> {
+        let compiled = JsonPath::parse(text).map_err(|e| e.message)?;
+        Ok(BodyPath {
+            text: text.to_string(),
+            compiled,
+        })
+    }
+
+    /// The path as written, with its `$`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The compiled path.
+    pub fn path(&self) -> &JsonPath {
+        &self.compiled
+    }
+}
+
+impl PartialEq for BodyPath {
+    fn eq(&self, other: &BodyPath) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for BodyPath {}
 
 /// The right-hand side of any mapping. Which variants are allowed depends on the place; see
 /// [`parse_source`] and [`Place`].
@@ -244,7 +279,11 @@ fn body_path(rest: &str) -> Option<Result<Option<BodyPath>, String>> {
     if !(tail.starts_with('.') || tail.starts_with('[')) {
         return None;
     }
-    Some(check_body_path(tail).map(|()| Some(BodyPath(format!("${tail}")))))
+    Some(
+        check_body_path(tail)
+            .and_then(|()| BodyPath::parse(&format!("${tail}")))
+            .map(Some),
+    )
 }
 
 /// Checks the dotted/bracketed member path syntax of a body JSONPath (`.a.b[0]['c']`).
@@ -344,11 +383,11 @@ mod tests {
         assert_eq!(parse_source("'", R), Err(MappingError::UnterminatedStatic));
         assert_eq!(
             parse_source("method.request.body.petstore.pets[0].name", R).unwrap(),
-            Source::MethodRequestBody(Some(BodyPath("$.petstore.pets[0].name".into())))
+            Source::MethodRequestBody(Some(BodyPath::parse("$.petstore.pets[0].name").unwrap()))
         );
         assert_eq!(
             parse_source("method.request.body[0].price", R).unwrap(),
-            Source::MethodRequestBody(Some(BodyPath("$[0].price".into())))
+            Source::MethodRequestBody(Some(BodyPath::parse("$[0].price").unwrap()))
         );
         assert_eq!(
             parse_source("method.request.body", R).unwrap(),
@@ -396,7 +435,7 @@ mod tests {
         );
         assert_eq!(
             parse_source("integration.response.body.a", M).unwrap(),
-            Source::IntegrationResponseBody(Some(BodyPath("$.a".into())))
+            Source::IntegrationResponseBody(Some(BodyPath::parse("$.a").unwrap()))
         );
         assert!(matches!(
             parse_source("method.request.header.X", M),

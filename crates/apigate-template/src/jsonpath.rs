@@ -1,23 +1,36 @@
 //! JSONPath with the semantics of Jayway JsonPath 2.0 (the library behind API Gateway's
-//! `$input.path` and `$input.json`): a definite path yields one value or "not found"
+//! `$input.path` and `$input.json`, and its parameter mappings' `method.request.body.PATH` and
+//! `integration.response.body.PATH`): a definite path yields one value or "not found"
 //! (null); a path with wildcards, deep scans, filters, slices or unions yields a JSONArray.
+//!
+//! One implementation for the whole gateway: [`JsonPath::parse`] compiles a path once (core
+//! compiles mapping paths at load, the template parser compiles literal `$input.path('…')`
+//! arguments), and evaluation walks the compiled form. A [`JsonPath`] is `Send + Sync`.
 //!
 //! Supported: `$`/`@` roots (a path without one gets `$.` prepended), `.name`, `['name']`,
 //! `['a','b']`, `.*`, `[*]`, `..name`, `..*`, `[n]`, `[n,m]`, `[a:b]`, `[a:]`, `[:b]`, and
 //! filters `[?(@.x op value)]` with `== != < <= > >=`, `&&`, `||` and existence tests.
-//! Negative indexes find nothing (Jayway 2.0 behaviour); functions such as `length()` find
-//! nothing.
+//! Negative indexes find nothing (Jayway 2.0 behaviour, pinned by the VTL oracle's
+//! `input-path/flat-009`); functions such as `length()` find nothing.
 
 use std::cmp::Ordering;
 
-use crate::number::compare;
-use crate::value::{java_equals, Value};
+use crate::number::{compare, Num};
+use crate::value::{java_equals, to_json, Value};
 
 /// An invalid path (Jayway's `InvalidPathException`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathError {
     /// What is wrong.
     pub message: String,
+}
+
+/// A compiled JSONPath.
+#[derive(Debug, Clone)]
+pub struct JsonPath {
+    toks: Vec<Tok>,
+    /// No wildcard, deep scan, filter, slice or union: one value or none.
+    definite: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,7 +46,42 @@ enum Tok {
 #[derive(Debug, Clone)]
 enum Operand {
     Path(Vec<Tok>),
-    Lit(Value),
+    Lit(Lit),
+}
+
+/// A filter's literal operand, kept in owned form so a compiled path can be shared between
+/// threads; it becomes a [`Value`] when compared.
+#[derive(Debug, Clone)]
+enum Lit {
+    Null,
+    Bool(bool),
+    Num(Num),
+    /// A json-smart `BigDecimal`, as written.
+    Decimal(String),
+    Str(String),
+}
+
+impl Lit {
+    fn from_value(v: Value) -> Option<Lit> {
+        Some(match v {
+            Value::Null => Lit::Null,
+            Value::Bool(b) => Lit::Bool(b),
+            Value::Num(n) => Lit::Num(n),
+            Value::Decimal(d) => Lit::Decimal(d.to_string()),
+            Value::Str(s) => Lit::Str(s.to_string()),
+            _ => return None,
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Lit::Null => Value::Null,
+            Lit::Bool(b) => Value::Bool(*b),
+            Lit::Num(n) => Value::Num(*n),
+            Lit::Decimal(d) => Value::Decimal(d.as_str().into()),
+            Lit::Str(s) => Value::str(s.as_str()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -51,32 +99,58 @@ fn invalid(msg: impl Into<String>) -> PathError {
     }
 }
 
-/// Evaluates `path` against `doc`. `Ok(None)` is "path not found".
-pub fn evaluate(doc: &Value, path: &str) -> Result<Option<Value>, PathError> {
-    let path = path.trim();
-    if path.is_empty() {
-        return Err(invalid("json can not be null or empty"));
+impl JsonPath {
+    /// Compiles `path` (Jayway's syntax; `$.` is prepended to a path without a root).
+    pub fn parse(path: &str) -> Result<JsonPath, PathError> {
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(invalid("json can not be null or empty"));
+        }
+        let full = if path.starts_with('$') || path.starts_with('@') {
+            path.to_string()
+        } else {
+            format!("$.{path}")
+        };
+        let chars: Vec<char> = full.chars().collect();
+        let mut p = PathParser { chars, i: 1 };
+        let toks = p.tokens(false)?;
+        let definite = toks.iter().all(|t| match t {
+            Tok::Props(n) => n.len() == 1,
+            Tok::Indexes(i) => i.len() == 1,
+            _ => false,
+        });
+        Ok(JsonPath { toks, definite })
     }
-    let full = if path.starts_with('$') || path.starts_with('@') {
-        path.to_string()
-    } else {
-        format!("$.{path}")
-    };
-    let chars: Vec<char> = full.chars().collect();
-    let mut p = PathParser { chars, i: 1 };
-    let toks = p.tokens(false)?;
-    let definite = toks.iter().all(|t| match t {
-        Tok::Props(n) => n.len() == 1,
-        Tok::Indexes(i) => i.len() == 1,
-        _ => false,
-    });
-    let mut found = Vec::new();
-    walk(doc, &toks, definite, &mut found, 0)?;
-    if definite {
-        Ok(found.into_iter().next())
-    } else {
-        Ok(Some(Value::json_list(found)))
+
+    /// Evaluates the path against `doc`. `Ok(None)` is "path not found".
+    pub(crate) fn evaluate(&self, doc: &Value) -> Result<Option<Value>, PathError> {
+        let mut found = Vec::new();
+        walk(doc, &self.toks, self.definite, &mut found, 0)?;
+        if self.definite {
+            Ok(found.into_iter().next())
+        } else {
+            Ok(Some(Value::json_list(found)))
+        }
     }
+
+    /// The value a parameter mapping reads at this path of a JSON `body`: a string as it is,
+    /// anything else as `$input.json` prints it (json-smart, compact); `None` when the body is
+    /// not JSON (json-smart, permissive, as `$input.json` reads it), the path finds nothing or
+    /// finds JSON `null`.
+    pub fn mapping_value(&self, body: &[u8]) -> Option<String> {
+        let doc = crate::json_smart::parse(std::str::from_utf8(body).ok()?).ok()?;
+        match self.evaluate(&doc).ok()?? {
+            Value::Null => None,
+            Value::Str(s) => Some(s.to_string()),
+            other => to_json(&other, false).ok(),
+        }
+    }
+}
+
+/// Evaluates `path` against `doc` (a path known only at render time). `Ok(None)` is "path
+/// not found".
+pub(crate) fn evaluate(doc: &Value, path: &str) -> Result<Option<Value>, PathError> {
+    JsonPath::parse(path)?.evaluate(doc)
 }
 
 /// Deepest recursion into documents.
@@ -208,7 +282,7 @@ fn resolve(item: &Value, toks: &[Tok]) -> Option<Value> {
 fn operand_value(item: &Value, o: &Operand) -> Option<Value> {
     match o {
         Operand::Path(t) => resolve(item, t),
-        Operand::Lit(v) => Some(v.clone()),
+        Operand::Lit(v) => Some(v.to_value()),
     }
 }
 
@@ -519,7 +593,7 @@ impl PathParser {
                     .iter()
                     .collect();
                 self.i += 1;
-                Ok(Operand::Lit(Value::str(v)))
+                Ok(Operand::Lit(Lit::Str(v)))
             }
             _ => {
                 let s = self.i;
@@ -533,10 +607,12 @@ impl PathParser {
                     .iter()
                     .collect();
                 let v = match raw.as_str() {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    "null" => Value::Null,
-                    _ => crate::json_smart::number(&raw).ok_or_else(|| self.err())?,
+                    "true" => Lit::Bool(true),
+                    "false" => Lit::Bool(false),
+                    "null" => Lit::Null,
+                    _ => crate::json_smart::number(&raw)
+                        .and_then(Lit::from_value)
+                        .ok_or_else(|| self.err())?,
                 };
                 Ok(Operand::Lit(v))
             }
@@ -591,5 +667,29 @@ mod tests {
         for bad in ["", "$.", "$.[", "$[\"g\"]", "$[0]"] {
             assert!(evaluate(&doc, bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn mapping_values() {
+        let body = br#"{"s": "a/b", "n": 2.5, "z": null, "o": {"k": [1, "x"]}, "l": [1, 2]}"#;
+        let at = |p: &str| JsonPath::parse(p).unwrap().mapping_value(body);
+        assert_eq!(at("$.s").as_deref(), Some("a/b"));
+        assert_eq!(at("$.n").as_deref(), Some("2.5"));
+        assert_eq!(at("$.z"), None);
+        assert_eq!(at("$.nope"), None);
+        assert_eq!(at("$.o").as_deref(), Some(r#"{"k":[1,"x"]}"#));
+        assert_eq!(at("$.l[*]").as_deref(), Some("[1,2]"));
+        assert_eq!(at("$.l[-1]"), None);
+        // A definite index into an object is Jayway's error: no value.
+        assert_eq!(at("$.o[0]"), None);
+        let bad = JsonPath::parse("$.a").unwrap();
+        assert_eq!(bad.mapping_value(b"{\"a\":"), None);
+        assert_eq!(bad.mapping_value(b"\xff"), None);
+    }
+
+    #[test]
+    fn compiled_paths_are_shareable_between_threads() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        shareable(&JsonPath::parse("$.pets[?(@.p > 10 && @.t == 'cat')].t").unwrap());
     }
 }

@@ -111,6 +111,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use handlebars_engine::HandlebarsTemplate;
+pub use jsonpath::{JsonPath, PathError};
 
 /// Which language a mapping template is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
