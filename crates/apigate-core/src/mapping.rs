@@ -316,11 +316,12 @@ fn check_body_path(tail: &str) -> Result<(), String> {
                         None => return Err("unclosed `[` in body path".into()),
                     }
                 }
-                let quoted = inner.len() >= 2
-                    && ((inner.starts_with('\'') && inner.ends_with('\''))
-                        || (inner.starts_with('"') && inner.ends_with('"')));
+                // Jayway quotes names with `'` only (`["a"]` is its InvalidPathException).
+                let quoted = inner.len() >= 2 && inner.starts_with('\'') && inner.ends_with('\'');
                 if !(quoted || inner == "*" || inner.parse::<i64>().is_ok()) {
-                    return Err(format!("`[{inner}]` is not an index, `*` or a quoted name"));
+                    return Err(format!(
+                        "`[{inner}]` is not an index, `*` or a single-quoted name"
+                    ));
                 }
             }
             other => return Err(format!("unexpected `{other}` in body path")),
@@ -397,6 +398,14 @@ mod tests {
             parse_source("method.request.body.a[x", R),
             Err(MappingError::Invalid(_))
         ));
+        assert!(matches!(
+            parse_source("method.request.body[\"a\"]", R),
+            Err(MappingError::Invalid(_))
+        ));
+        assert_eq!(
+            parse_source("method.request.body.a[-1]['b']", R).unwrap(),
+            Source::MethodRequestBody(Some(BodyPath::parse("$.a[-1]['b']").unwrap()))
+        );
         assert_eq!(
             parse_source("context.identity.sourceIp", R).unwrap(),
             Source::Context(ContextVar::IdentitySourceIp)
