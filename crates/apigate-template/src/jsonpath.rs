@@ -352,18 +352,9 @@ impl PathParser {
                             toks.push(Tok::Wildcard);
                         }
                         Some(c) if c != '.' && c != '[' && !c.is_whitespace() => {
-                            let s = self.i;
-                            while self.peek().is_some_and(|c| {
+                            let name = self.take_while(|c| {
                                 c != '.' && c != '[' && !(in_filter && " )=!<>&|".contains(c))
-                            }) {
-                                self.i += 1;
-                            }
-                            let name: String = self
-                                .chars
-                                .get(s..self.i)
-                                .unwrap_or_default()
-                                .iter()
-                                .collect();
+                            });
                             if name.contains('(') {
                                 // A function call (length(), size(), …): not in Jayway 2.0.
                                 toks.push(Tok::Props(vec![format!("\u{0}{name}")]));
@@ -412,21 +403,7 @@ impl PathParser {
                         return Err(self.err());
                     }
                     self.i += 1;
-                    let s = self.i;
-                    while self.peek().is_some_and(|c| c != '\'') {
-                        self.i += 1;
-                    }
-                    if self.peek().is_none() {
-                        return Err(self.err());
-                    }
-                    names.push(
-                        self.chars
-                            .get(s..self.i)
-                            .unwrap_or_default()
-                            .iter()
-                            .collect(),
-                    );
-                    self.i += 1;
+                    names.push(self.take_until('\'')?);
                     while self.peek() == Some(' ') {
                         self.i += 1;
                     }
@@ -457,20 +434,7 @@ impl PathParser {
                 Ok(Tok::Filter(f))
             }
             _ => {
-                let s = self.i;
-                while self.peek().is_some_and(|c| c != ']') {
-                    self.i += 1;
-                }
-                if self.peek().is_none() {
-                    return Err(self.err());
-                }
-                let inner: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
-                self.i += 1;
+                let inner = self.take_until(']')?;
                 let inner = inner.trim();
                 let int = |t: &str| -> Result<Option<i64>, PathError> {
                     let t = t.trim();
@@ -497,6 +461,29 @@ impl PathParser {
         }
     }
 
+    /// Advances past the chars `keep` accepts and returns them.
+    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
+        let s = self.i;
+        while self.peek().is_some_and(&keep) {
+            self.i += 1;
+        }
+        self.chars
+            .get(s..self.i)
+            .unwrap_or_default()
+            .iter()
+            .collect()
+    }
+
+    /// The chars before the next `end`, stepping past it; an error when there is none.
+    fn take_until(&mut self, end: char) -> Result<String, PathError> {
+        let text = self.take_while(|c| c != end);
+        if self.peek().is_none() {
+            return Err(self.err());
+        }
+        self.i += 1;
+        Ok(text)
+    }
+
     fn skip_spaces(&mut self) {
         while self.peek() == Some(' ') {
             self.i += 1;
@@ -504,27 +491,27 @@ impl PathParser {
     }
 
     fn filter_or(&mut self) -> Result<Filter, PathError> {
-        let mut left = self.filter_and()?;
-        loop {
-            self.skip_spaces();
-            if self.chars.get(self.i..self.i + 2) == Some(&['|', '|']) {
-                self.i += 2;
-                let right = self.filter_and()?;
-                left = Filter::Or(Box::new(left), Box::new(right));
-            } else {
-                return Ok(left);
-            }
-        }
+        self.filter_chain(['|', '|'], Self::filter_and, Filter::Or)
     }
 
     fn filter_and(&mut self) -> Result<Filter, PathError> {
-        let mut left = self.filter_atom()?;
+        self.filter_chain(['&', '&'], Self::filter_atom, Filter::And)
+    }
+
+    /// `operand (op operand)*`, joined left to right.
+    fn filter_chain(
+        &mut self,
+        op: [char; 2],
+        operand: fn(&mut Self) -> Result<Filter, PathError>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, PathError> {
+        let mut left = operand(self)?;
         loop {
             self.skip_spaces();
-            if self.chars.get(self.i..self.i + 2) == Some(&['&', '&']) {
+            if self.chars.get(self.i..self.i + 2) == Some(&op[..]) {
                 self.i += 2;
-                let right = self.filter_atom()?;
-                left = Filter::And(Box::new(left), Box::new(right));
+                let right = operand(self)?;
+                left = join(Box::new(left), Box::new(right));
             } else {
                 return Ok(left);
             }
@@ -579,33 +566,11 @@ impl PathParser {
             }
             Some(q @ ('\'' | '"')) => {
                 self.i += 1;
-                let s = self.i;
-                while self.peek().is_some_and(|c| c != q) {
-                    self.i += 1;
-                }
-                if self.peek().is_none() {
-                    return Err(self.err());
-                }
-                let v: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
-                self.i += 1;
+                let v = self.take_until(q)?;
                 Ok(Operand::Lit(Lit::Str(v)))
             }
             _ => {
-                let s = self.i;
-                while self.peek().is_some_and(|c| !" )=!<>&|".contains(c)) {
-                    self.i += 1;
-                }
-                let raw: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
+                let raw = self.take_while(|c| !" )=!<>&|".contains(c));
                 let v = match raw.as_str() {
                     "true" => Lit::Bool(true),
                     "false" => Lit::Bool(false),
