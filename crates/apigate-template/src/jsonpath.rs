@@ -424,12 +424,7 @@ impl PathParser {
                     return Err(self.err());
                 }
                 self.i += 1;
-                let f = self.filter_or()?;
-                self.skip_spaces();
-                if self.peek() != Some(')') {
-                    return Err(self.err());
-                }
-                self.i += 1;
+                let f = self.filter_in_parens()?;
                 close(self)?;
                 Ok(Tok::Filter(f))
             }
@@ -490,6 +485,17 @@ impl PathParser {
         }
     }
 
+    /// A filter and its closing `)` (the `(` already read).
+    fn filter_in_parens(&mut self) -> Result<Filter, PathError> {
+        let f = self.filter_or()?;
+        self.skip_spaces();
+        if self.peek() != Some(')') {
+            return Err(self.err());
+        }
+        self.i += 1;
+        Ok(f)
+    }
+
     fn filter_or(&mut self) -> Result<Filter, PathError> {
         self.filter_chain(['|', '|'], Self::filter_and, Filter::Or)
     }
@@ -526,13 +532,7 @@ impl PathParser {
         }
         if self.peek() == Some('(') {
             self.i += 1;
-            let f = self.filter_or()?;
-            self.skip_spaces();
-            if self.peek() != Some(')') {
-                return Err(self.err());
-            }
-            self.i += 1;
-            return Ok(f);
+            return self.filter_in_parens();
         }
         let left = self.operand()?;
         self.skip_spaces();
