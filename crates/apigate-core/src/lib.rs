@@ -4,8 +4,10 @@
 //! it reads an Amazon API Gateway REST API definition (Swagger 2.0 or OpenAPI 3.0.x, JSON or
 //! YAML, with `x-amazon-apigateway-*` extensions), checks it the way AWS's import would (plus
 //! what would only fail at run time), and builds the validated model the runtime executes:
-//! the route table, parsed parameter mappings, compiled selection-pattern regexes, parsed
-//! integration URIs and binary media types.
+//! the route table, parsed parameter mappings (body JSONPaths compiled, context variables
+//! resolved to [`context_var::ContextVar`]), compiled selection-pattern regexes, parsed
+//! integration URIs, binary media types, and the gateway-response types
+//! ([`response_types`]) the runtime answers errors with.
 //!
 //! ```text
 //! text ──source::parse──▶ spanned tree ──load──▶ Diagnostics + Option<Api>
