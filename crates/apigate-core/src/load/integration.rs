@@ -492,8 +492,15 @@ fn request_parameters(
             }
         }
         if let (Some(target), Some(source)) = (target, source) {
-            let greedy = target.location == ParamLocation::Path
-                && matches!(&source, Source::MethodRequest { location: ParamLocation::Path, name, .. } if m.greedy == Some(name.as_str()));
+            // A value from the path's `{name+}` parameter is a path: its `/` stay in the URI.
+            let greedy = match &source {
+                Source::MethodRequest {
+                    location: ParamLocation::Path,
+                    name,
+                    ..
+                } => target.location == ParamLocation::Path && m.greedy == Some(name.as_str()),
+                _ => false,
+            };
             out.push(RequestMapping {
                 target,
                 source,
