@@ -72,17 +72,19 @@ impl RequestContext {
             Value::from(u64::try_from(self.request_time_epoch_ms).unwrap_or(u64::MAX)),
         );
         let mut identity = Map::new();
-        for (name, var) in [
-            ("sourceIp", ContextVar::IdentitySourceIp),
-            ("userAgent", ContextVar::IdentityUserAgent),
-            ("caller", ContextVar::IdentityCaller),
-            ("user", ContextVar::IdentityUser),
-            ("userArn", ContextVar::IdentityUserArn),
-            ("accountId", ContextVar::IdentityAccountId),
-            ("accessKey", ContextVar::IdentityAccessKey),
+        for var in [
+            ContextVar::IdentitySourceIp,
+            ContextVar::IdentityUserAgent,
+            ContextVar::IdentityCaller,
+            ContextVar::IdentityUser,
+            ContextVar::IdentityUserArn,
+            ContextVar::IdentityAccountId,
+            ContextVar::IdentityAccessKey,
         ] {
             if let Some(v) = self.get(&var) {
-                identity.insert(name.to_string(), Value::String(v));
+                let name = var.name();
+                let key = name.strip_prefix("identity.").unwrap_or(&name);
+                identity.insert(key.to_string(), Value::String(v));
             }
         }
         root.insert("identity".into(), Value::Object(identity));
@@ -191,5 +193,21 @@ mod tests {
         );
         assert_eq!(cx.get(&ContextVar::Protocol).as_deref(), Some("HTTP/1.1"));
         assert_eq!(cx.request_id.len(), 36);
+    }
+
+    #[test]
+    fn template_context_nests_identity() {
+        let mut cx = RequestContext::new(SystemTime::now());
+        cx.stage = "dev".into();
+        cx.source_ip = "127.0.0.1".into();
+        cx.user_agent = "curl".into();
+        let json = cx.to_json();
+        assert_eq!(json["stage"], "dev");
+        assert_eq!(json["protocol"], "HTTP/1.1");
+        assert!(json.get("apiId").is_none(), "unset variables are left out");
+        assert_eq!(
+            json["identity"],
+            serde_json::json!({"sourceIp": "127.0.0.1", "userAgent": "curl"})
+        );
     }
 }
