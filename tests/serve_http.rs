@@ -59,6 +59,44 @@ async fn http_sends_only_what_is_mapped() {
     assert_eq!(headers["host"], backend.as_str());
 }
 
+/// `method.request.body.PATH` and `integration.response.body.PATH` read JSON with the JSONPath
+/// of `$input.path` (Jayway 2.0): strings unquoted, other values as compact JSON, a wildcard
+/// gives an array, and a negative index, a JSON null or a missing member give no value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_jsonpath_mappings_both_ways() {
+    let (h, c, _) = gateway().await;
+    let r = c
+        .post(h.url("/v1/body-mappings"))
+        .header("content-type", "application/json")
+        .body(r#"{"pets":[{"name":"rex"},{"name":"tom","age":3}],"odd.key":"dotted","none":null}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-echo-path"], "/echo/body");
+    let len: usize = r.headers()["x-echo-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(len > 0, "a number as its JSON text");
+    assert!(
+        r.headers().get("x-echo-missing").is_none(),
+        "a negative index finds nothing in the response body either"
+    );
+    let seen: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    let headers = seen["headers"].as_object().unwrap();
+    assert_eq!(headers["x-first"], "rex");
+    assert_eq!(headers["x-names"], r#"["rex","tom"]"#);
+    assert_eq!(headers["x-pet"], r#"{"name":"tom","age":3}"#);
+    assert_eq!(headers["x-quoted"], "dotted");
+    assert!(
+        !headers.contains_key("x-last"),
+        "Jayway 2.0: a negative index finds nothing"
+    );
+    assert!(!headers.contains_key("x-null"), "JSON null maps to nothing");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_selects_the_response_by_backend_status() {
     let (h, c, _) = gateway().await;

@@ -4,8 +4,10 @@
 //! it reads an Amazon API Gateway REST API definition (Swagger 2.0 or OpenAPI 3.0.x, JSON or
 //! YAML, with `x-amazon-apigateway-*` extensions), checks it the way AWS's import would (plus
 //! what would only fail at run time), and builds the validated model the runtime executes:
-//! the route table, parsed parameter mappings, compiled selection-pattern regexes, parsed
-//! integration URIs and binary media types.
+//! the route table, parsed parameter mappings (body JSONPaths compiled, context variables
+//! resolved to [`context_var::ContextVar`]), compiled selection-pattern regexes, parsed
+//! integration URIs, binary media types, and the gateway-response types
+//! ([`response_types`]) the runtime answers errors with.
 //!
 //! ```text
 //! text ──source::parse──▶ spanned tree ──load──▶ Diagnostics + Option<Api>
@@ -19,13 +21,16 @@
 //! The crate is pure (no tokio, no I/O): it builds and tests in seconds and is fuzzed
 //! (`fuzz/fuzz_targets/load.rs`).
 
+pub mod context_var;
 pub mod diag;
+pub mod gateway_template;
 pub use apigate_java_regex as java_regex;
 mod load;
 pub mod mapping;
 pub mod media;
 pub mod model;
 pub mod path_safety;
+pub mod response_types;
 pub mod routes;
 pub mod rules;
 pub mod source;

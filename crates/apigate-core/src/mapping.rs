@@ -10,6 +10,10 @@
 
 use std::fmt;
 
+use apigate_template::JsonPath;
+
+use crate::context_var::ContextVar;
+
 /// Where a method-request parameter lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ParamLocation {
@@ -47,9 +51,42 @@ impl fmt::Display for RequestTarget {
 }
 
 /// A JSONPath into a JSON body, written without the leading `$` in mapping expressions
-/// (`method.request.body.a.b[0]`) and stored here with it (`$.a.b[0]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyPath(pub String);
+/// (`method.request.body.a.b[0]`), kept here with it (`$.a.b[0]`) and compiled at load by the
+/// JSONPath implementation templates use (`apigate_template::JsonPath`, Jayway's semantics).
+#[derive(Debug, Clone)]
+pub struct BodyPath {
+    text: String,
+    compiled: JsonPath,
+}
+
+impl BodyPath {
+    /// Compiles `text` (`$.a.b[0]`).
+    pub fn parse(text: &str) -> Result<BodyPath, String> {
+        let compiled = JsonPath::parse(text).map_err(|e| e.message)?;
+        Ok(BodyPath {
+            text: text.to_string(),
+            compiled,
+        })
+    }
+
+    /// The path as written, with its `$`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The compiled path.
+    pub fn path(&self) -> &JsonPath {
+        &self.compiled
+    }
+}
+
+impl PartialEq for BodyPath {
+    fn eq(&self, other: &BodyPath) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for BodyPath {}
 
 /// The right-hand side of any mapping. Which variants are allowed depends on the place; see
 /// [`parse_source`] and [`Place`].
@@ -69,8 +106,8 @@ pub enum Source {
     IntegrationResponseBody(Option<BodyPath>),
     /// `stageVariables.N`.
     StageVariable(String),
-    /// `context.N` (N may be dotted: `identity.sourceIp`).
-    Context(String),
+    /// `context.N` (N may be dotted: `identity.sourceIp`), resolved at load.
+    Context(ContextVar),
     /// `'value'`, quotes stripped.
     Static(String),
 }
@@ -157,10 +194,10 @@ pub fn parse_source(expr: &str, place: Place) -> Result<Source, MappingError> {
         return Ok(Source::StageVariable(name.to_string()));
     }
     if let Some(name) = expr.strip_prefix("context.") {
-        if !is_mappable_context(name) {
-            return Err(MappingError::UnknownContext(name.to_string()));
-        }
-        return Ok(Source::Context(name.to_string()));
+        return ContextVar::parse(name)
+            .filter(ContextVar::is_mapping_source)
+            .map(Source::Context)
+            .ok_or_else(|| MappingError::UnknownContext(name.to_string()));
     }
     if let Some(rest) = expr.strip_prefix("method.request.") {
         if place == Place::MethodResponse {
@@ -242,7 +279,11 @@ fn body_path(rest: &str) -> Option<Result<Option<BodyPath>, String>> {
     if !(tail.starts_with('.') || tail.starts_with('[')) {
         return None;
     }
-    Some(check_body_path(tail).map(|()| Some(BodyPath(format!("${tail}")))))
+    Some(
+        check_body_path(tail)
+            .and_then(|()| BodyPath::parse(&format!("${tail}")))
+            .map(Some),
+    )
 }
 
 /// Checks the dotted/bracketed member path syntax of a body JSONPath (`.a.b[0]['c']`).
@@ -275,83 +316,18 @@ fn check_body_path(tail: &str) -> Result<(), String> {
                         None => return Err("unclosed `[` in body path".into()),
                     }
                 }
-                let quoted = inner.len() >= 2
-                    && ((inner.starts_with('\'') && inner.ends_with('\''))
-                        || (inner.starts_with('"') && inner.ends_with('"')));
+                // Jayway quotes names with `'` only (`["a"]` is its InvalidPathException).
+                let quoted = inner.len() >= 2 && inner.starts_with('\'') && inner.ends_with('\'');
                 if !(quoted || inner == "*" || inner.parse::<i64>().is_ok()) {
-                    return Err(format!("`[{inner}]` is not an index, `*` or a quoted name"));
+                    return Err(format!(
+                        "`[{inner}]` is not an index, `*` or a single-quoted name"
+                    ));
                 }
             }
             other => return Err(format!("unexpected `{other}` in body path")),
         }
     }
     Ok(())
-}
-
-/// Context variables API Gateway allows as mapping sources (and in templates).
-pub const CONTEXT_VARIABLES: &[&str] = &[
-    "accountId",
-    "apiId",
-    "awsEndpointRequestId",
-    "deploymentId",
-    "domainName",
-    "domainPrefix",
-    "extendedRequestId",
-    "httpMethod",
-    "isCanaryRequest",
-    "path",
-    "protocol",
-    "requestId",
-    "requestTime",
-    "requestTimeEpoch",
-    "resourceId",
-    "resourcePath",
-    "stage",
-    "wafResponseCode",
-    "webaclArn",
-    "identity.accountId",
-    "identity.apiKey",
-    "identity.apiKeyId",
-    "identity.caller",
-    "identity.cognitoAuthenticationProvider",
-    "identity.cognitoAuthenticationType",
-    "identity.cognitoIdentityId",
-    "identity.cognitoIdentityPoolId",
-    "identity.principalOrgId",
-    "identity.sourceIp",
-    "identity.user",
-    "identity.userAgent",
-    "identity.userArn",
-    "identity.vpcId",
-    "identity.vpceId",
-    "identity.clientCert.clientCertPem",
-    "identity.clientCert.subjectDN",
-    "identity.clientCert.issuerDN",
-    "identity.clientCert.serialNumber",
-    "identity.clientCert.validity.notBefore",
-    "identity.clientCert.validity.notAfter",
-    "authorizer.principalId",
-    "error.message",
-    "error.messageString",
-    "error.responseType",
-    "error.validationErrorString",
-];
-
-/// `authorizer.claims.X` and `authorizer.X` (Lambda context keys) are open-ended.
-fn is_mappable_context(name: &str) -> bool {
-    if CONTEXT_VARIABLES.contains(&name) {
-        return true;
-    }
-    match name.strip_prefix("authorizer.") {
-        Some(rest) => {
-            let key = rest.strip_prefix("claims.").unwrap_or(rest);
-            !key.is_empty()
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-')
-        }
-        None => false,
-    }
 }
 
 #[cfg(test)]
@@ -407,11 +383,11 @@ mod tests {
         assert_eq!(parse_source("'", R), Err(MappingError::UnterminatedStatic));
         assert_eq!(
             parse_source("method.request.body.petstore.pets[0].name", R).unwrap(),
-            Source::MethodRequestBody(Some(BodyPath("$.petstore.pets[0].name".into())))
+            Source::MethodRequestBody(Some(BodyPath::parse("$.petstore.pets[0].name").unwrap()))
         );
         assert_eq!(
             parse_source("method.request.body[0].price", R).unwrap(),
-            Source::MethodRequestBody(Some(BodyPath("$[0].price".into())))
+            Source::MethodRequestBody(Some(BodyPath::parse("$[0].price").unwrap()))
         );
         assert_eq!(
             parse_source("method.request.body", R).unwrap(),
@@ -421,13 +397,21 @@ mod tests {
             parse_source("method.request.body.a[x", R),
             Err(MappingError::Invalid(_))
         ));
+        assert!(matches!(
+            parse_source("method.request.body[\"a\"]", R),
+            Err(MappingError::Invalid(_))
+        ));
+        assert_eq!(
+            parse_source("method.request.body.a[-1]['b']", R).unwrap(),
+            Source::MethodRequestBody(Some(BodyPath::parse("$.a[-1]['b']").unwrap()))
+        );
         assert_eq!(
             parse_source("context.identity.sourceIp", R).unwrap(),
-            Source::Context("identity.sourceIp".into())
+            Source::Context(ContextVar::IdentitySourceIp)
         );
         assert_eq!(
             parse_source("context.authorizer.claims.email", R).unwrap(),
-            Source::Context("authorizer.claims.email".into())
+            Source::Context(ContextVar::AuthorizerClaim("email".into()))
         );
         assert_eq!(
             parse_source("context.nope", R),
@@ -459,7 +443,7 @@ mod tests {
         );
         assert_eq!(
             parse_source("integration.response.body.a", M).unwrap(),
-            Source::IntegrationResponseBody(Some(BodyPath("$.a".into())))
+            Source::IntegrationResponseBody(Some(BodyPath::parse("$.a").unwrap()))
         );
         assert!(matches!(
             parse_source("method.request.header.X", M),

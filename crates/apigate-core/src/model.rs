@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::gateway_template::GatewayTemplate;
 use crate::java_regex::JavaRegex;
 use crate::mapping::{ParamLocation, RequestTarget, Source};
 use crate::media::MediaRange;
+use crate::response_types::GatewayResponseKey;
 use crate::routes::RouteTable;
 use crate::uri::{AwsUri, HttpUri};
 
@@ -107,7 +109,7 @@ pub struct Api {
     pub base_path_mode: BasePathMode,
     pub routes: RouteTable,
     pub binary_media_types: Vec<MediaRange>,
-    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    pub gateway_responses: BTreeMap<GatewayResponseKey, GatewayResponse>,
     pub request_validators: BTreeMap<String, RequestValidator>,
     pub api_key_source: ApiKeySource,
     pub minimum_compression_size: Option<u32>,
@@ -242,6 +244,9 @@ pub enum Credentials {
 pub struct RequestMapping {
     pub target: RequestTarget,
     pub source: Source,
+    /// The source is the method's greedy `{name+}` path parameter: its value is a path, and its
+    /// `/` stay unencoded in the integration URI.
+    pub greedy: bool,
 }
 
 /// A method-response header mapping `method.response.header.NAME ← source`.
@@ -307,7 +312,8 @@ pub struct MappingTemplate {
 pub struct GatewayResponse {
     pub status: Option<u16>,
     pub response_parameters: Vec<HeaderMapping>,
-    pub response_templates: Vec<(String, String)>,
+    /// Content type → template, parsed at load.
+    pub response_templates: Vec<(String, GatewayTemplate)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -322,28 +328,3 @@ pub enum ApiKeySource {
     Header,
     Authorizer,
 }
-
-/// Gateway response types API Gateway defines, with their default status codes.
-pub const GATEWAY_RESPONSE_TYPES: &[(&str, Option<u16>)] = &[
-    ("ACCESS_DENIED", Some(403)),
-    ("API_CONFIGURATION_ERROR", Some(500)),
-    ("AUTHORIZER_CONFIGURATION_ERROR", Some(500)),
-    ("AUTHORIZER_FAILURE", Some(500)),
-    ("BAD_REQUEST_PARAMETERS", Some(400)),
-    ("BAD_REQUEST_BODY", Some(400)),
-    ("DEFAULT_4XX", None),
-    ("DEFAULT_5XX", None),
-    ("EXPIRED_TOKEN", Some(403)),
-    ("INTEGRATION_FAILURE", Some(504)),
-    ("INTEGRATION_TIMEOUT", Some(504)),
-    ("INVALID_API_KEY", Some(403)),
-    ("INVALID_SIGNATURE", Some(403)),
-    ("MISSING_AUTHENTICATION_TOKEN", Some(403)),
-    ("QUOTA_EXCEEDED", Some(429)),
-    ("REQUEST_TOO_LARGE", Some(413)),
-    ("RESOURCE_NOT_FOUND", Some(404)),
-    ("THROTTLED", Some(429)),
-    ("UNAUTHORIZED", Some(401)),
-    ("UNSUPPORTED_MEDIA_TYPE", Some(415)),
-    ("WAF_FILTERED", Some(403)),
-];

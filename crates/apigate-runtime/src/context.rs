@@ -2,6 +2,7 @@
 //! gateway-response templates read it.
 
 use crate::auth::sigv4::Caller;
+use apigate_core::context_var::ContextVar;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Per-request context variables. Built once when the request arrives; routing and
@@ -39,29 +40,29 @@ impl RequestContext {
         }
     }
 
-    /// `$context` for mapping templates: every variable of [`RequestContext::get`] (and the
-    /// caller's identity) as a nested JSON object.
+    /// `$context` for mapping templates: the request's variables (and the caller's identity)
+    /// as a nested JSON object.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::{Map, Value};
         let mut root = Map::new();
-        for name in [
-            "requestId",
-            "extendedRequestId",
-            "apiId",
-            "accountId",
-            "stage",
-            "resourcePath",
-            "resourceId",
-            "path",
-            "httpMethod",
-            "protocol",
-            "domainName",
-            "domainPrefix",
-            "requestTime",
-            "isCanaryRequest",
+        for var in [
+            ContextVar::RequestId,
+            ContextVar::ExtendedRequestId,
+            ContextVar::ApiId,
+            ContextVar::AccountId,
+            ContextVar::Stage,
+            ContextVar::ResourcePath,
+            ContextVar::ResourceId,
+            ContextVar::Path,
+            ContextVar::HttpMethod,
+            ContextVar::Protocol,
+            ContextVar::DomainName,
+            ContextVar::DomainPrefix,
+            ContextVar::RequestTime,
+            ContextVar::IsCanaryRequest,
         ] {
-            if let Some(v) = self.get(name) {
-                root.insert(name.to_string(), Value::String(v));
+            if let Some(v) = self.get(&var) {
+                root.insert(var.name().into_owned(), Value::String(v));
             }
         }
         root.insert(
@@ -69,17 +70,19 @@ impl RequestContext {
             Value::from(u64::try_from(self.request_time_epoch_ms).unwrap_or(u64::MAX)),
         );
         let mut identity = Map::new();
-        for name in [
-            "sourceIp",
-            "userAgent",
-            "caller",
-            "user",
-            "userArn",
-            "accountId",
-            "accessKey",
+        for var in [
+            ContextVar::IdentitySourceIp,
+            ContextVar::IdentityUserAgent,
+            ContextVar::IdentityCaller,
+            ContextVar::IdentityUser,
+            ContextVar::IdentityUserArn,
+            ContextVar::IdentityAccountId,
+            ContextVar::IdentityAccessKey,
         ] {
-            if let Some(v) = self.get(&format!("identity.{name}")) {
-                identity.insert(name.to_string(), Value::String(v));
+            if let Some(v) = self.get(&var) {
+                let name = var.name();
+                let key = name.strip_prefix("identity.").unwrap_or(&name);
+                identity.insert(key.to_string(), Value::String(v));
             }
         }
         root.insert("identity".into(), Value::Object(identity));
@@ -87,37 +90,38 @@ impl RequestContext {
     }
 
     /// The value of `context.NAME` (`None` = not set for this request).
-    pub fn get(&self, name: &str) -> Option<String> {
+    pub fn get(&self, var: &ContextVar) -> Option<String> {
         let caller = self.caller.as_ref();
         let s = |v: &str| (!v.is_empty()).then(|| v.to_string());
-        match name {
-            "requestId" | "awsEndpointRequestId" => s(&self.request_id),
-            "extendedRequestId" => s(&self.extended_request_id),
-            "apiId" => s(&self.api_id),
-            "accountId" => s(&self.account_id),
-            "stage" => s(&self.stage),
-            "resourcePath" => s(&self.resource_path),
-            "resourceId" => s(&resource_id(&self.resource_path)),
-            "path" => s(&self.path),
-            "httpMethod" => s(&self.http_method),
-            "protocol" => Some("HTTP/1.1".to_string()),
-            "domainName" => s(&self.domain_name),
-            "domainPrefix" => s(self.domain_name.split('.').next().unwrap_or_default()),
-            "requestTime" => Some(clf_time(self.request_time_epoch_ms)),
-            "requestTimeEpoch" => Some(self.request_time_epoch_ms.to_string()),
-            "isCanaryRequest" => Some("false".to_string()),
-            "identity.sourceIp" => s(&self.source_ip),
-            "identity.userAgent" => s(&self.user_agent),
-            "identity.caller" | "identity.accessKey" => caller.map(|c| c.access_key_id.clone()),
-            "identity.user" => caller.map(|c| c.access_key_id.clone()),
-            "identity.userArn" => caller.map(|c| c.arn.clone()),
-            "identity.accountId" => caller.map(|c| c.account_id.clone()),
-            "error.message" => self.error.as_ref().map(|(_, m)| m.clone()),
-            "error.messageString" => self
+        match var {
+            ContextVar::RequestId | ContextVar::AwsEndpointRequestId => s(&self.request_id),
+            ContextVar::ExtendedRequestId => s(&self.extended_request_id),
+            ContextVar::ApiId => s(&self.api_id),
+            ContextVar::AccountId => s(&self.account_id),
+            ContextVar::Stage => s(&self.stage),
+            ContextVar::ResourcePath => s(&self.resource_path),
+            ContextVar::ResourceId => s(&resource_id(&self.resource_path)),
+            ContextVar::Path => s(&self.path),
+            ContextVar::HttpMethod => s(&self.http_method),
+            ContextVar::Protocol => Some("HTTP/1.1".to_string()),
+            ContextVar::DomainName => s(&self.domain_name),
+            ContextVar::DomainPrefix => s(self.domain_name.split('.').next().unwrap_or_default()),
+            ContextVar::RequestTime => Some(clf_time(self.request_time_epoch_ms)),
+            ContextVar::RequestTimeEpoch => Some(self.request_time_epoch_ms.to_string()),
+            ContextVar::IsCanaryRequest => Some("false".to_string()),
+            ContextVar::IdentitySourceIp => s(&self.source_ip),
+            ContextVar::IdentityUserAgent => s(&self.user_agent),
+            ContextVar::IdentityCaller
+            | ContextVar::IdentityUser
+            | ContextVar::IdentityAccessKey => caller.map(|c| c.access_key_id.clone()),
+            ContextVar::IdentityUserArn => caller.map(|c| c.arn.clone()),
+            ContextVar::IdentityAccountId => caller.map(|c| c.account_id.clone()),
+            ContextVar::ErrorMessage => self.error.as_ref().map(|(_, m)| m.clone()),
+            ContextVar::ErrorMessageString => self
                 .error
                 .as_ref()
                 .map(|(_, m)| serde_json::Value::String(m.clone()).to_string()),
-            "error.responseType" => self.error.as_ref().map(|(t, _)| (*t).to_string()),
+            ContextVar::ErrorResponseType => self.error.as_ref().map(|(t, _)| (*t).to_string()),
             _ => None,
         }
     }
@@ -182,10 +186,26 @@ mod tests {
         let mut cx = RequestContext::new(SystemTime::now());
         cx.error = Some(("MISSING_AUTHENTICATION_TOKEN", "say \"hi\"".into()));
         assert_eq!(
-            cx.get("error.messageString").as_deref(),
+            cx.get(&ContextVar::ErrorMessageString).as_deref(),
             Some(r#""say \"hi\"""#)
         );
-        assert_eq!(cx.get("protocol").as_deref(), Some("HTTP/1.1"));
+        assert_eq!(cx.get(&ContextVar::Protocol).as_deref(), Some("HTTP/1.1"));
         assert_eq!(cx.request_id.len(), 36);
+    }
+
+    #[test]
+    fn template_context_nests_identity() {
+        let mut cx = RequestContext::new(SystemTime::now());
+        cx.stage = "dev".into();
+        cx.source_ip = "127.0.0.1".into();
+        cx.user_agent = "curl".into();
+        let json = cx.to_json();
+        assert_eq!(json["stage"], "dev");
+        assert_eq!(json["protocol"], "HTTP/1.1");
+        assert!(json.get("apiId").is_none(), "unset variables are left out");
+        assert_eq!(
+            json["identity"],
+            serde_json::json!({"sourceIp": "127.0.0.1", "userAgent": "curl"})
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! (`{"message": "..."}`, `application/json`, `x-amzn-ErrorType`).
 //!
 //! Gateway-response templates are not VTL: only `$context.X` and `$stageVariables.X`
-//! references are substituted (AWS docs), `$context.error.messageString` already JSON-quoted.
+//! references are substituted (AWS docs), `$context.error.messageString` already JSON-quoted;
+//! they are split into text and references at load (`apigate_core::gateway_template`).
 
 use crate::body;
 use crate::context::RequestContext;
@@ -12,13 +13,21 @@ use crate::error::{GatewayError, ResponseType};
 use crate::params::{self, Scope};
 use crate::request::MethodRequest;
 use crate::templates;
+use apigate_core::context_var::ContextVar;
+use apigate_core::gateway_template::Part;
 use apigate_core::model::GatewayResponse;
+use apigate_core::response_types::GatewayResponseKey;
 use apigate_core::Api;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::{Response, StatusCode};
+use std::borrow::Cow;
 
-/// AWS's default body template for every type.
-const DEFAULT_TEMPLATE: &str = "{\"message\":$context.error.messageString}";
+/// AWS's default body template for every type: `{"message":$context.error.messageString}`.
+const DEFAULT_TEMPLATE: &[Part] = &[
+    Part::Text(Cow::Borrowed("{\"message\":")),
+    Part::Context(Some(ContextVar::ErrorMessageString)),
+    Part::Text(Cow::Borrowed("}")),
+];
 
 /// Builds the response for `error`. `request` is the method request when routing got that far
 /// (for `method.request.*` header mappings).
@@ -38,7 +47,7 @@ pub fn respond(
     let (content_type, template) = custom
         .and_then(|c| {
             templates::response_template(&c.response_templates, |(k, _)| k.as_str(), accept)
-                .map(|(k, t)| (k.as_str(), t.as_str()))
+                .map(|(k, t)| (k.as_str(), t.parts.as_slice()))
         })
         .unwrap_or(("application/json", DEFAULT_TEMPLATE));
     let text = substitute(template, cx, scope);
@@ -72,70 +81,39 @@ fn customisation(api: &Api, kind: ResponseType) -> Option<&GatewayResponse> {
     if kind == ResponseType::RequestTooLarge {
         return None;
     }
-    api.gateway_responses.get(kind.name()).or_else(|| {
-        let class = if kind.default_status() >= 500 {
-            "DEFAULT_5XX"
-        } else {
-            "DEFAULT_4XX"
-        };
-        api.gateway_responses.get(class)
-    })
+    api.gateway_responses
+        .get(&GatewayResponseKey::Type(kind))
+        .or_else(|| {
+            api.gateway_responses
+                .get(&GatewayResponseKey::class_of(kind))
+        })
 }
 
-/// Replaces `$context.a.b`, `${context.a.b}`, `$stageVariables.x` and `${stageVariables.x}`;
-/// unknown names become empty, other text stays as written.
-pub fn substitute(template: &str, cx: &RequestContext, scope: Scope<'_>) -> String {
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(i) = rest.find('$') {
-        let (before, at) = rest.split_at(i);
-        out.push_str(before);
-        let braced = at.starts_with("${");
-        let body = at.get(if braced { 2 } else { 1 }..).unwrap_or_default();
-        let end = body
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(body.len());
-        let name = body.get(..end).unwrap_or_default().trim_end_matches('.');
-        let consumed = name.len();
-        let closes = !braced || body.get(consumed..).is_some_and(|r| r.starts_with('}'));
-        let value = if closes {
-            lookup(name, cx, scope)
-        } else {
-            None
-        };
-        match value {
-            Some(v) => {
-                out.push_str(&v);
-                let skip = if braced {
-                    2 + consumed + 1
-                } else {
-                    1 + consumed
-                };
-                rest = at.get(skip..).unwrap_or_default();
+/// The template's text with its references' values (unset = empty).
+pub fn substitute(template: &[Part], cx: &RequestContext, scope: Scope<'_>) -> String {
+    let mut out = String::with_capacity(128);
+    for part in template {
+        match part {
+            Part::Text(t) => out.push_str(t),
+            Part::Context(var) => {
+                if let Some(v) = var.as_ref().and_then(|v| cx.get(v)) {
+                    out.push_str(&v);
+                }
             }
-            None => {
-                out.push('$');
-                rest = at.get(1..).unwrap_or_default();
+            Part::StageVariable(name) => {
+                if let Some(v) = scope.stage_variables.get(name) {
+                    out.push_str(v);
+                }
             }
         }
     }
-    out.push_str(rest);
     out
-}
-
-/// The value of `context.X` or `stageVariables.X` (unset = empty); `None` for other names,
-/// which stay literal.
-fn lookup(name: &str, cx: &RequestContext, scope: Scope<'_>) -> Option<String> {
-    if let Some(var) = name.strip_prefix("context.") {
-        return Some(cx.get(var).unwrap_or_default());
-    }
-    name.strip_prefix("stageVariables.")
-        .map(|var| scope.stage_variables.get(var).cloned().unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use apigate_core::gateway_template::GatewayTemplate;
     use std::collections::BTreeMap;
 
     #[test]
@@ -158,7 +136,8 @@ mod tests {
         );
         assert_eq!(
             substitute(
-                "${context.stage}/$stageVariables.env. $5 $context.nope!",
+                &GatewayTemplate::parse("${context.stage}/$stageVariables.env. $5 $context.nope!")
+                    .parts,
                 &cx,
                 scope
             ),

@@ -13,7 +13,7 @@ use crate::lifecycle::Gateway;
 use crate::params::{self, Scope};
 use crate::request::{header_text, MethodRequest};
 use crate::templates::{self, RequestBodyPlan};
-use apigate_core::mapping::{ParamLocation, Source};
+use apigate_core::mapping::ParamLocation;
 use apigate_core::model::{Integration, IntegrationType, MappingTemplate};
 use apigate_core::{HttpMethod, Method};
 use bytes::Bytes;
@@ -219,29 +219,14 @@ fn backend_verb(
         .map_err(|e| GatewayError::configuration(format!("integration verb: {e}")))
 }
 
-/// The path targets mapped from a greedy `{name+}` parameter: their values keep their `/` in
-/// the URI.
+/// The path targets mapped from a greedy `{name+}` parameter (flagged at load): their values
+/// keep their `/` in the URI.
 fn greedy_targets(method: &Method) -> BTreeSet<String> {
     method
         .integration
         .request_parameters
         .iter()
-        .filter(|m| m.target.location == ParamLocation::Path)
-        .filter(|m| match &m.source {
-            Source::MethodRequest {
-                location: ParamLocation::Path,
-                name,
-                ..
-            } => is_greedy(&method.resource_path, name),
-            _ => false,
-        })
+        .filter(|m| m.greedy)
         .map(|m| m.target.name.clone())
         .collect()
-}
-
-/// Whether `{name+}` is a segment of the resource path.
-fn is_greedy(resource_path: &str, name: &str) -> bool {
-    resource_path
-        .split('/')
-        .any(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix("+}")) == Some(name))
 }

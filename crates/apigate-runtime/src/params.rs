@@ -5,7 +5,6 @@ use crate::context::RequestContext;
 use crate::request::MethodRequest;
 use apigate_core::mapping::{BodyPath, ParamLocation, Source};
 use http::HeaderMap;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// What a mapping can read besides the request or the integration response.
@@ -99,97 +98,12 @@ fn non_empty(s: String) -> Option<String> {
 }
 
 /// The whole body (lossy UTF-8), or the JSON value at `path` (strings unquoted, anything else
-/// as JSON text; a wildcard path gives a JSON array of its matches).
+/// as JSON text; a wildcard path gives a JSON array of its matches), evaluated by the JSONPath
+/// implementation templates use.
 fn body_value(body: &[u8], path: Option<&BodyPath>) -> Option<String> {
-    let Some(path) = path else {
-        return Some(String::from_utf8_lossy(body).into_owned());
-    };
-    let json: Value = serde_json::from_slice(body).ok()?;
-    let (matches, wildcard) = select(&json, &path.0)?;
-    if wildcard {
-        return Some(Value::Array(matches.into_iter().cloned().collect()).to_string());
-    }
-    match matches.first()? {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    }
-}
-
-/// Evaluates the member/index JSONPath subset that mapping expressions allow (`$.a.b[0]['c']`,
-/// `*`). Returns the matches and whether a wildcard was involved.
-fn select<'v>(root: &'v Value, path: &str) -> Option<(Vec<&'v Value>, bool)> {
-    let mut current = vec![root];
-    let mut wildcard = false;
-    let mut rest = path.strip_prefix('$')?;
-    while !rest.is_empty() {
-        let (step, tail) = if let Some(after) = rest.strip_prefix('.') {
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            (Step::parse_member(after.get(..end)?), after.get(end..)?)
-        } else if let Some(after) = rest.strip_prefix('[') {
-            let end = after.find(']')?;
-            (
-                Step::parse_bracket(after.get(..end)?)?,
-                after.get(end + 1..)?,
-            )
-        } else {
-            return None;
-        };
-        rest = tail;
-        wildcard |= matches!(step, Step::All);
-        current = current
-            .into_iter()
-            .flat_map(|v| step.apply(v))
-            .collect::<Vec<_>>();
-    }
-    Some((current, wildcard))
-}
-
-enum Step<'p> {
-    Member(&'p str),
-    Index(i64),
-    All,
-}
-
-impl<'p> Step<'p> {
-    fn parse_member(name: &'p str) -> Step<'p> {
-        if name == "*" {
-            Step::All
-        } else {
-            Step::Member(name)
-        }
-    }
-
-    fn parse_bracket(inner: &'p str) -> Option<Step<'p>> {
-        if inner == "*" {
-            return Some(Step::All);
-        }
-        for q in ['\'', '"'] {
-            if let Some(name) = inner.strip_prefix(q).and_then(|s| s.strip_suffix(q)) {
-                return Some(Step::Member(name));
-            }
-        }
-        inner.parse().ok().map(Step::Index)
-    }
-
-    fn apply<'v>(&self, v: &'v Value) -> Vec<&'v Value> {
-        match (self, v) {
-            (Step::Member(name), Value::Object(map)) => map.get(*name).into_iter().collect(),
-            (Step::Index(i), Value::Array(items)) => {
-                let idx = if *i < 0 {
-                    i64::try_from(items.len()).ok().map(|n| n + i)
-                } else {
-                    Some(*i)
-                };
-                idx.and_then(|i| usize::try_from(i).ok())
-                    .and_then(|i| items.get(i))
-                    .into_iter()
-                    .collect()
-            }
-            (Step::All, Value::Array(items)) => items.iter().collect(),
-            (Step::All, Value::Object(map)) => map.values().collect(),
-            _ => Vec::new(),
-        }
+    match path {
+        Some(path) => path.path().mapping_value(body),
+        None => Some(String::from_utf8_lossy(body).into_owned()),
     }
 }
 
@@ -198,7 +112,7 @@ mod tests {
     use super::*;
 
     fn at(body: &str, path: &str) -> Option<String> {
-        body_value(body.as_bytes(), Some(&BodyPath(path.to_string())))
+        body_value(body.as_bytes(), Some(&BodyPath::parse(path).unwrap()))
     }
 
     #[test]
@@ -206,7 +120,9 @@ mod tests {
         let body =
             r#"{"petstore":{"pets":[{"name":"rex","age":3},{"name":"tom"}]},"n":null,"a.b":1}"#;
         assert_eq!(at(body, "$.petstore.pets[0].name").as_deref(), Some("rex"));
-        assert_eq!(at(body, "$.petstore.pets[-1].name").as_deref(), Some("tom"));
+        // Jayway 2.0: a negative index finds nothing (as `$input.path` does).
+        assert_eq!(at(body, "$.petstore.pets[-1].name"), None);
+        assert_eq!(at(body, "$.petstore.pets[1].name").as_deref(), Some("tom"));
         assert_eq!(at(body, "$.petstore.pets[0].age").as_deref(), Some("3"));
         assert_eq!(
             at(body, "$.petstore.pets[0]").as_deref(),

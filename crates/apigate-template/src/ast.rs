@@ -1,6 +1,7 @@
 //! The parsed form of a template. Owned data only, so a parsed [`crate::Template`] is
 //! `Send + Sync` and can be rendered from many threads.
 
+use crate::jsonpath::JsonPath;
 use crate::number::Num;
 
 /// A 1-based line/column (column in chars) in the template source.
@@ -69,8 +70,9 @@ pub struct Reference {
 pub enum Segment {
     /// `.name`
     Prop(String),
-    /// `.name(args)`
-    Method(String, Vec<Expr>),
+    /// `.name(args)`; for `.path('…')` and `.json('…')` with a literal path that compiles, the
+    /// compiled path (used when the receiver is `$input`).
+    Method(String, Vec<Expr>, Option<Box<JsonPath>>),
     /// `[expr]`
     Index(Expr),
 }

@@ -1,23 +1,36 @@
 //! JSONPath with the semantics of Jayway JsonPath 2.0 (the library behind API Gateway's
-//! `$input.path` and `$input.json`): a definite path yields one value or "not found"
+//! `$input.path` and `$input.json`, and its parameter mappings' `method.request.body.PATH` and
+//! `integration.response.body.PATH`): a definite path yields one value or "not found"
 //! (null); a path with wildcards, deep scans, filters, slices or unions yields a JSONArray.
+//!
+//! One implementation for the whole gateway: [`JsonPath::parse`] compiles a path once (core
+//! compiles mapping paths at load, the template parser compiles literal `$input.path('…')`
+//! arguments), and evaluation walks the compiled form. A [`JsonPath`] is `Send + Sync`.
 //!
 //! Supported: `$`/`@` roots (a path without one gets `$.` prepended), `.name`, `['name']`,
 //! `['a','b']`, `.*`, `[*]`, `..name`, `..*`, `[n]`, `[n,m]`, `[a:b]`, `[a:]`, `[:b]`, and
 //! filters `[?(@.x op value)]` with `== != < <= > >=`, `&&`, `||` and existence tests.
-//! Negative indexes find nothing (Jayway 2.0 behaviour); functions such as `length()` find
-//! nothing.
+//! Negative indexes find nothing (Jayway 2.0 behaviour, pinned by the VTL oracle's
+//! `input-path/flat-009`); functions such as `length()` find nothing.
 
 use std::cmp::Ordering;
 
-use crate::number::compare;
-use crate::value::{java_equals, Value};
+use crate::number::{compare, Num};
+use crate::value::{java_equals, to_json, Value};
 
 /// An invalid path (Jayway's `InvalidPathException`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathError {
     /// What is wrong.
     pub message: String,
+}
+
+/// A compiled JSONPath.
+#[derive(Debug, Clone)]
+pub struct JsonPath {
+    toks: Vec<Tok>,
+    /// No wildcard, deep scan, filter, slice or union: one value or none.
+    definite: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,7 +46,42 @@ enum Tok {
 #[derive(Debug, Clone)]
 enum Operand {
     Path(Vec<Tok>),
-    Lit(Value),
+    Lit(Lit),
+}
+
+/// A filter's literal operand, kept in owned form so a compiled path can be shared between
+/// threads; it becomes a [`Value`] when compared.
+#[derive(Debug, Clone)]
+enum Lit {
+    Null,
+    Bool(bool),
+    Num(Num),
+    /// A json-smart `BigDecimal`, as written.
+    Decimal(String),
+    Str(String),
+}
+
+impl Lit {
+    fn from_value(v: Value) -> Option<Lit> {
+        Some(match v {
+            Value::Null => Lit::Null,
+            Value::Bool(b) => Lit::Bool(b),
+            Value::Num(n) => Lit::Num(n),
+            Value::Decimal(d) => Lit::Decimal(d.to_string()),
+            Value::Str(s) => Lit::Str(s.to_string()),
+            _ => return None,
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        match self {
+            Lit::Null => Value::Null,
+            Lit::Bool(b) => Value::Bool(*b),
+            Lit::Num(n) => Value::Num(*n),
+            Lit::Decimal(d) => Value::Decimal(d.as_str().into()),
+            Lit::Str(s) => Value::str(s.as_str()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -51,32 +99,58 @@ fn invalid(msg: impl Into<String>) -> PathError {
     }
 }
 
-/// Evaluates `path` against `doc`. `Ok(None)` is "path not found".
-pub fn evaluate(doc: &Value, path: &str) -> Result<Option<Value>, PathError> {
-    let path = path.trim();
-    if path.is_empty() {
-        return Err(invalid("json can not be null or empty"));
+impl JsonPath {
+    /// Compiles `path` (Jayway's syntax; `$.` is prepended to a path without a root).
+    pub fn parse(path: &str) -> Result<JsonPath, PathError> {
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(invalid("json can not be null or empty"));
+        }
+        let full = if path.starts_with('$') || path.starts_with('@') {
+            path.to_string()
+        } else {
+            format!("$.{path}")
+        };
+        let chars: Vec<char> = full.chars().collect();
+        let mut p = PathParser { chars, i: 1 };
+        let toks = p.tokens(false)?;
+        let definite = toks.iter().all(|t| match t {
+            Tok::Props(n) => n.len() == 1,
+            Tok::Indexes(i) => i.len() == 1,
+            _ => false,
+        });
+        Ok(JsonPath { toks, definite })
     }
-    let full = if path.starts_with('$') || path.starts_with('@') {
-        path.to_string()
-    } else {
-        format!("$.{path}")
-    };
-    let chars: Vec<char> = full.chars().collect();
-    let mut p = PathParser { chars, i: 1 };
-    let toks = p.tokens(false)?;
-    let definite = toks.iter().all(|t| match t {
-        Tok::Props(n) => n.len() == 1,
-        Tok::Indexes(i) => i.len() == 1,
-        _ => false,
-    });
-    let mut found = Vec::new();
-    walk(doc, &toks, definite, &mut found, 0)?;
-    if definite {
-        Ok(found.into_iter().next())
-    } else {
-        Ok(Some(Value::json_list(found)))
+
+    /// Evaluates the path against `doc`. `Ok(None)` is "path not found".
+    pub(crate) fn evaluate(&self, doc: &Value) -> Result<Option<Value>, PathError> {
+        let mut found = Vec::new();
+        walk(doc, &self.toks, self.definite, &mut found, 0)?;
+        if self.definite {
+            Ok(found.into_iter().next())
+        } else {
+            Ok(Some(Value::json_list(found)))
+        }
     }
+
+    /// The value a parameter mapping reads at this path of a JSON `body`: a string as it is,
+    /// anything else as `$input.json` prints it (json-smart, compact); `None` when the body is
+    /// not JSON (json-smart, permissive, as `$input.json` reads it), the path finds nothing or
+    /// finds JSON `null`.
+    pub fn mapping_value(&self, body: &[u8]) -> Option<String> {
+        let doc = crate::json_smart::parse(std::str::from_utf8(body).ok()?).ok()?;
+        match self.evaluate(&doc).ok()?? {
+            Value::Null => None,
+            Value::Str(s) => Some(s.to_string()),
+            other => to_json(&other, false).ok(),
+        }
+    }
+}
+
+/// Evaluates `path` against `doc` (a path known only at render time). `Ok(None)` is "path
+/// not found".
+pub(crate) fn evaluate(doc: &Value, path: &str) -> Result<Option<Value>, PathError> {
+    JsonPath::parse(path)?.evaluate(doc)
 }
 
 /// Deepest recursion into documents.
@@ -208,7 +282,7 @@ fn resolve(item: &Value, toks: &[Tok]) -> Option<Value> {
 fn operand_value(item: &Value, o: &Operand) -> Option<Value> {
     match o {
         Operand::Path(t) => resolve(item, t),
-        Operand::Lit(v) => Some(v.clone()),
+        Operand::Lit(v) => Some(v.to_value()),
     }
 }
 
@@ -278,18 +352,9 @@ impl PathParser {
                             toks.push(Tok::Wildcard);
                         }
                         Some(c) if c != '.' && c != '[' && !c.is_whitespace() => {
-                            let s = self.i;
-                            while self.peek().is_some_and(|c| {
+                            let name = self.take_while(|c| {
                                 c != '.' && c != '[' && !(in_filter && " )=!<>&|".contains(c))
-                            }) {
-                                self.i += 1;
-                            }
-                            let name: String = self
-                                .chars
-                                .get(s..self.i)
-                                .unwrap_or_default()
-                                .iter()
-                                .collect();
+                            });
                             if name.contains('(') {
                                 // A function call (length(), size(), …): not in Jayway 2.0.
                                 toks.push(Tok::Props(vec![format!("\u{0}{name}")]));
@@ -338,21 +403,7 @@ impl PathParser {
                         return Err(self.err());
                     }
                     self.i += 1;
-                    let s = self.i;
-                    while self.peek().is_some_and(|c| c != '\'') {
-                        self.i += 1;
-                    }
-                    if self.peek().is_none() {
-                        return Err(self.err());
-                    }
-                    names.push(
-                        self.chars
-                            .get(s..self.i)
-                            .unwrap_or_default()
-                            .iter()
-                            .collect(),
-                    );
-                    self.i += 1;
+                    names.push(self.take_until('\'')?);
                     while self.peek() == Some(' ') {
                         self.i += 1;
                     }
@@ -373,30 +424,12 @@ impl PathParser {
                     return Err(self.err());
                 }
                 self.i += 1;
-                let f = self.filter_or()?;
-                self.skip_spaces();
-                if self.peek() != Some(')') {
-                    return Err(self.err());
-                }
-                self.i += 1;
+                let f = self.filter_in_parens()?;
                 close(self)?;
                 Ok(Tok::Filter(f))
             }
             _ => {
-                let s = self.i;
-                while self.peek().is_some_and(|c| c != ']') {
-                    self.i += 1;
-                }
-                if self.peek().is_none() {
-                    return Err(self.err());
-                }
-                let inner: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
-                self.i += 1;
+                let inner = self.take_until(']')?;
                 let inner = inner.trim();
                 let int = |t: &str| -> Result<Option<i64>, PathError> {
                     let t = t.trim();
@@ -423,34 +456,68 @@ impl PathParser {
         }
     }
 
+    /// Advances past the chars `keep` accepts and returns them.
+    fn take_while(&mut self, keep: impl Fn(char) -> bool) -> String {
+        let s = self.i;
+        while self.peek().is_some_and(&keep) {
+            self.i += 1;
+        }
+        self.chars
+            .get(s..self.i)
+            .unwrap_or_default()
+            .iter()
+            .collect()
+    }
+
+    /// The chars before the next `end`, stepping past it; an error when there is none.
+    fn take_until(&mut self, end: char) -> Result<String, PathError> {
+        let text = self.take_while(|c| c != end);
+        if self.peek().is_none() {
+            return Err(self.err());
+        }
+        self.i += 1;
+        Ok(text)
+    }
+
     fn skip_spaces(&mut self) {
         while self.peek() == Some(' ') {
             self.i += 1;
         }
     }
 
-    fn filter_or(&mut self) -> Result<Filter, PathError> {
-        let mut left = self.filter_and()?;
-        loop {
-            self.skip_spaces();
-            if self.chars.get(self.i..self.i + 2) == Some(&['|', '|']) {
-                self.i += 2;
-                let right = self.filter_and()?;
-                left = Filter::Or(Box::new(left), Box::new(right));
-            } else {
-                return Ok(left);
-            }
+    /// A filter and its closing `)` (the `(` already read).
+    fn filter_in_parens(&mut self) -> Result<Filter, PathError> {
+        let f = self.filter_or()?;
+        self.skip_spaces();
+        if self.peek() != Some(')') {
+            return Err(self.err());
         }
+        self.i += 1;
+        Ok(f)
+    }
+
+    fn filter_or(&mut self) -> Result<Filter, PathError> {
+        self.filter_chain(['|', '|'], Self::filter_and, Filter::Or)
     }
 
     fn filter_and(&mut self) -> Result<Filter, PathError> {
-        let mut left = self.filter_atom()?;
+        self.filter_chain(['&', '&'], Self::filter_atom, Filter::And)
+    }
+
+    /// `operand (op operand)*`, joined left to right.
+    fn filter_chain(
+        &mut self,
+        op: [char; 2],
+        operand: fn(&mut Self) -> Result<Filter, PathError>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, PathError> {
+        let mut left = operand(self)?;
         loop {
             self.skip_spaces();
-            if self.chars.get(self.i..self.i + 2) == Some(&['&', '&']) {
+            if self.chars.get(self.i..self.i + 2) == Some(&op[..]) {
                 self.i += 2;
-                let right = self.filter_atom()?;
-                left = Filter::And(Box::new(left), Box::new(right));
+                let right = operand(self)?;
+                left = join(Box::new(left), Box::new(right));
             } else {
                 return Ok(left);
             }
@@ -465,13 +532,7 @@ impl PathParser {
         }
         if self.peek() == Some('(') {
             self.i += 1;
-            let f = self.filter_or()?;
-            self.skip_spaces();
-            if self.peek() != Some(')') {
-                return Err(self.err());
-            }
-            self.i += 1;
-            return Ok(f);
+            return self.filter_in_parens();
         }
         let left = self.operand()?;
         self.skip_spaces();
@@ -505,38 +566,18 @@ impl PathParser {
             }
             Some(q @ ('\'' | '"')) => {
                 self.i += 1;
-                let s = self.i;
-                while self.peek().is_some_and(|c| c != q) {
-                    self.i += 1;
-                }
-                if self.peek().is_none() {
-                    return Err(self.err());
-                }
-                let v: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
-                self.i += 1;
-                Ok(Operand::Lit(Value::str(v)))
+                let v = self.take_until(q)?;
+                Ok(Operand::Lit(Lit::Str(v)))
             }
             _ => {
-                let s = self.i;
-                while self.peek().is_some_and(|c| !" )=!<>&|".contains(c)) {
-                    self.i += 1;
-                }
-                let raw: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
+                let raw = self.take_while(|c| !" )=!<>&|".contains(c));
                 let v = match raw.as_str() {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    "null" => Value::Null,
-                    _ => crate::json_smart::number(&raw).ok_or_else(|| self.err())?,
+                    "true" => Lit::Bool(true),
+                    "false" => Lit::Bool(false),
+                    "null" => Lit::Null,
+                    _ => crate::json_smart::number(&raw)
+                        .and_then(Lit::from_value)
+                        .ok_or_else(|| self.err())?,
                 };
                 Ok(Operand::Lit(v))
             }
@@ -590,5 +631,29 @@ mod tests {
         for bad in ["", "$.", "$.[", "$[\"g\"]", "$[0]"] {
             assert!(evaluate(&doc, bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn mapping_values() {
+        let body = br#"{"s": "a/b", "n": 2.5, "z": null, "o": {"k": [1, "x"]}, "l": [1, 2]}"#;
+        let at = |p: &str| JsonPath::parse(p).unwrap().mapping_value(body);
+        assert_eq!(at("$.s").as_deref(), Some("a/b"));
+        assert_eq!(at("$.n").as_deref(), Some("2.5"));
+        assert_eq!(at("$.z"), None);
+        assert_eq!(at("$.nope"), None);
+        assert_eq!(at("$.o").as_deref(), Some(r#"{"k":[1,"x"]}"#));
+        assert_eq!(at("$.l[*]").as_deref(), Some("[1,2]"));
+        assert_eq!(at("$.l[-1]"), None);
+        // A definite index into an object is Jayway's error: no value.
+        assert_eq!(at("$.o[0]"), None);
+        let bad = JsonPath::parse("$.a").unwrap();
+        assert_eq!(bad.mapping_value(b"{\"a\":"), None);
+        assert_eq!(bad.mapping_value(b"\xff"), None);
+    }
+
+    #[test]
+    fn compiled_paths_are_shareable_between_threads() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        shareable(&JsonPath::parse("$.pets[?(@.p > 10 && @.t == 'cat')].t").unwrap());
     }
 }

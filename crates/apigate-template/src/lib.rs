@@ -7,6 +7,10 @@
 //! [`Compiled`] puts VTL and the opt-in Handlebars adapter ([`HandlebarsTemplate`], chosen by
 //! the `x-apigate-template-engine: handlebars` extension) behind one parse/render interface.
 //!
+//! [`JsonPath`] is the gateway's one JSONPath (Jayway 2.0): `$input.path`/`$input.json` use it,
+//! and so do parameter mappings' body paths (`apigate-core` compiles them at load). A literal
+//! path argument is compiled when the template is parsed.
+//!
 //! # Supported
 //! * References `$x`, `${x}`, `$!x`, `$!{x}`, properties (`$a.b`: map key; `getB()`/`isB()`
 //!   for the objects modelled), method calls `$a.b(…)`, index `$a[0]`, `$a['k']`, `$a[-1]`.
@@ -111,6 +115,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use handlebars_engine::HandlebarsTemplate;
+pub use jsonpath::{JsonPath, PathError};
 
 /// Which language a mapping template is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -492,7 +492,20 @@ fn request_parameters(
             }
         }
         if let (Some(target), Some(source)) = (target, source) {
-            out.push(RequestMapping { target, source });
+            // A value from the path's `{name+}` parameter is a path: its `/` stay in the URI.
+            let greedy = match &source {
+                Source::MethodRequest {
+                    location: ParamLocation::Path,
+                    name,
+                    ..
+                } => target.location == ParamLocation::Path && m.greedy == Some(name.as_str()),
+                _ => false,
+            };
+            out.push(RequestMapping {
+                target,
+                source,
+                greedy,
+            });
         }
     }
     (out, targets)

@@ -17,6 +17,8 @@ use crate::rules;
 pub(crate) struct MethodContext<'a> {
     pub parameters: &'a [MethodParameter],
     pub responses: &'a BTreeMap<u16, Vec<String>>,
+    /// The name of the path's greedy `{name+}` parameter, if it has one.
+    pub greedy: Option<&'a str>,
 }
 
 impl MethodContext<'_> {
@@ -262,6 +264,7 @@ fn path_item(
         let mcx = MethodContext {
             parameters: &parameters,
             responses: &responses,
+            greedy: greedy_variable(path),
         };
         let Some(integration_at) = op.get("x-amazon-apigateway-integration") else {
             cx.report_hint(
@@ -306,6 +309,12 @@ fn operation_pointer(path: &str, verb_key: &str) -> String {
     push_pointer_token(&mut p, path);
     push_pointer_token(&mut p, verb_key);
     p
+}
+
+/// The name in the path's `{name+}` segment, if any.
+fn greedy_variable(path: &str) -> Option<&str> {
+    path.split('/')
+        .find_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix("+}")))
 }
 
 fn path_variables(path: &str) -> Vec<String> {

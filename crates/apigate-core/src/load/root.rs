@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 
 use super::cx::{At, Cx, KeyAt};
 use super::integration::{header_mappings, templates};
+use crate::gateway_template::GatewayTemplate;
 use crate::mapping::Place;
 use crate::media::MediaRange;
-use crate::model::{
-    ApiKeySource, GatewayResponse, OasVersion, RequestValidator, GATEWAY_RESPONSE_TYPES,
-};
+use crate::model::{ApiKeySource, GatewayResponse, OasVersion, RequestValidator};
+use crate::response_types::GatewayResponseKey;
 use crate::rules;
 
 /// What the root extensions say, for the API and for the per-operation checks.
 #[derive(Debug, Default)]
 pub(crate) struct RootExtensions {
     pub binary_media_types: Vec<MediaRange>,
-    pub gateway_responses: BTreeMap<String, GatewayResponse>,
+    pub gateway_responses: BTreeMap<GatewayResponseKey, GatewayResponse>,
     pub request_validators: BTreeMap<String, RequestValidator>,
     /// The API-wide default validator (root `x-amazon-apigateway-request-validator`).
     pub default_validator: Option<String>,
@@ -220,7 +220,7 @@ fn gateway_responses(cx: &mut Cx<'_>, at: &At<'_>, ext: &mut RootExtensions) {
         .unwrap_or_default()
     {
         let ty = key.text.as_str();
-        if !GATEWAY_RESPONSE_TYPES.iter().any(|(t, _)| *t == ty) {
+        let Some(response_key) = GatewayResponseKey::parse(ty) else {
             cx.report_hint(
                 rules::GATEWAY_RESPONSE_TYPE_UNKNOWN,
                 &KeyAt(key, &resp),
@@ -228,7 +228,7 @@ fn gateway_responses(cx: &mut Cx<'_>, at: &At<'_>, ext: &mut RootExtensions) {
                 "see docs/RULES.md or AWS's supported-gateway-response-types page (e.g. DEFAULT_4XX, MISSING_AUTHENTICATION_TOKEN)",
             );
             continue;
-        }
+        };
         if cx.object(&resp, "a gateway response").is_none() {
             continue;
         }
@@ -262,9 +262,12 @@ fn gateway_responses(cx: &mut Cx<'_>, at: &At<'_>, ext: &mut RootExtensions) {
         let response_templates = resp
             .get("responseTemplates")
             .map(|t| templates(cx, &t))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(content_type, text)| (content_type, GatewayTemplate::parse(&text)))
+            .collect();
         ext.gateway_responses.insert(
-            ty.to_string(),
+            response_key,
             GatewayResponse {
                 status,
                 response_parameters,

@@ -165,3 +165,44 @@ fn every_problem_is_reported_not_just_the_first() {
     let lines: Vec<u32> = loaded.diagnostics.iter().map(|d| d.pos.line).collect();
     assert_eq!(lines, [3, 4, 5], "sorted by position");
 }
+
+#[test]
+fn mappings_from_the_greedy_parameter_are_flagged_at_load() {
+    let doc = r#"swagger: "2.0"
+info: {title: t, version: "1"}
+paths:
+  /files/{dir}/{rest+}:
+    get:
+      parameters:
+        - {name: dir, in: path, required: true, type: string}
+        - {name: rest, in: path, required: true, type: string}
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: http
+        httpMethod: GET
+        uri: "http://example.com/{d}/{r}"
+        requestParameters:
+          integration.request.path.d: method.request.path.dir
+          integration.request.path.r: method.request.path.rest
+          integration.request.header.X-Rest: method.request.path.rest
+        responses: {default: {statusCode: "200"}}
+"#;
+    let loaded = load("greedy.yaml", doc, &LoadOptions::default());
+    let api = loaded.api.unwrap();
+    let m = api.routes.lookup(HttpMethod::Get, "/files/a/b/c").unwrap();
+    let flags: Vec<(String, bool)> = m
+        .method
+        .integration
+        .request_parameters
+        .iter()
+        .map(|p| (p.target.to_string(), p.greedy))
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("integration.request.path.d".to_string(), false),
+            ("integration.request.path.r".to_string(), true),
+            ("integration.request.header.X-Rest".to_string(), false),
+        ]
+    );
+}

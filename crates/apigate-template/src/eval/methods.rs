@@ -179,17 +179,21 @@ impl Evaluator<'_, '_> {
                 let Value::Str(p) = arg else {
                     return Ok(Value::Null);
                 };
+                let compiled = self.compiled_path.take();
                 let doc = self.document()?;
                 if doc.is_null() {
                     return Err(RenderError::InvalidJson {
                         message: "root can not be null".into(),
                     });
                 }
-                let found =
-                    jsonpath::evaluate(&doc, p).map_err(|e| RenderError::InvalidJsonPath {
-                        path: p.to_string(),
-                        message: e.message,
-                    })?;
+                let found = match compiled {
+                    Some(path) => path.evaluate(&doc),
+                    None => jsonpath::evaluate(&doc, p),
+                }
+                .map_err(|e| RenderError::InvalidJsonPath {
+                    path: p.to_string(),
+                    message: e.message,
+                })?;
                 let found = found.unwrap_or(Value::Null);
                 self.work(self.body().len());
                 if name == "json" {

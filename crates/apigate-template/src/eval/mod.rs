@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::ast::{BinOp, Expr, Node, Reference, Segment};
+use crate::jsonpath::JsonPath;
 use crate::number::{arith, compare, ArithOp, Num};
 use crate::value::{
     clear_container, clear_deep, java_equals, same_class_family, BlockRef, ForeachScope, MapRef,
@@ -67,6 +68,8 @@ pub(crate) struct Evaluator<'t, 'i> {
     next_interrupt_check: u64,
     interrupt: Interrupt<'i>,
     regex_cache: HashMap<(String, bool), Rc<regex::Regex>>,
+    /// The path compiled at parse time for the `.path('…')`/`.json('…')` call being made.
+    compiled_path: Option<&'t JsonPath>,
     active_blocks: Vec<usize>,
     stop_requested: bool,
     /// Current recursion depth of rendering and evaluation.
@@ -195,6 +198,7 @@ impl<'t, 'i> Evaluator<'t, 'i> {
             next_interrupt_check: INTERRUPT_EVERY,
             interrupt,
             regex_cache: HashMap::new(),
+            compiled_path: None,
             active_blocks: Vec::new(),
             stop_requested: false,
             depth: 0,
@@ -769,12 +773,15 @@ impl<'t, 'i> Evaluator<'t, 'i> {
         self.step()?;
         match seg {
             Segment::Prop(name) => self.property(&obj, name),
-            Segment::Method(name, args) => {
+            Segment::Method(name, args, path) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
                     vals.push(self.value(a)?);
                 }
-                self.call(&obj, name, vals)
+                self.compiled_path = path.as_deref();
+                let v = self.call(&obj, name, vals);
+                self.compiled_path = None;
+                v
             }
             Segment::Index(e) => {
                 let k = self.value(e)?;

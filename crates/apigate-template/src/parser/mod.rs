@@ -4,6 +4,7 @@
 mod expr;
 
 use crate::ast::{Expr, MacroDef, Node, Pos, Reference, Segment};
+use crate::jsonpath::JsonPath;
 use crate::ParseError;
 
 /// Deepest nesting of blocks and expressions accepted (keeps recursion bounded).
@@ -855,7 +856,13 @@ impl Parser {
                     if self.peek() == Some('(') && self.peek_at(self.i + 1).is_some() {
                         self.i += 1;
                         let args = self.method_args()?;
-                        chain.push(Segment::Method(name, args));
+                        let path = match (name.as_str(), args.as_slice()) {
+                            ("path" | "json", [Expr::Str(p)]) => {
+                                JsonPath::parse(p).ok().map(Box::new)
+                            }
+                            _ => None,
+                        };
+                        chain.push(Segment::Method(name, args, path));
                     } else {
                         chain.push(Segment::Prop(name));
                     }
@@ -896,4 +903,35 @@ impl Parser {
     }
 
     // ---- expressions ----
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    /// The method calls of the template's first reference.
+    fn calls(source: &str) -> Vec<(String, bool)> {
+        let parsed = parse(source).unwrap();
+        let Some(Node::Ref(r)) = parsed.nodes.first() else {
+            panic!("not a reference: {source}");
+        };
+        r.chain
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Method(name, _, path) => Some((name.clone(), path.is_some())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn literal_json_paths_are_compiled_at_parse_time() {
+        assert_eq!(calls("$input.path('$.a[0]')"), [("path".into(), true)]);
+        assert_eq!(calls("$input.json('a.b')"), [("json".into(), true)]);
+        // Invalid paths fail at render time, as before; dynamic ones are compiled there.
+        assert_eq!(calls("$input.json('$.[')"), [("json".into(), false)]);
+        assert_eq!(calls("$input.path($p)"), [("path".into(), false)]);
+        assert_eq!(calls("$s.replace('a', 'b')"), [("replace".into(), false)]);
+    }
 }
