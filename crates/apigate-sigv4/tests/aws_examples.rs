@@ -6,6 +6,8 @@
 //! File format: `name: value` settings (`#` comments), then `--- request` (an HTTP/1.1
 //! request: request line, headers, a blank line, the body), `--- canonical request`,
 //! `--- string to sign` and `--- signature` sections.
+// Test support code: failing loudly is what it should do.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
