@@ -176,27 +176,7 @@ fn section_to_key(section: &IniSection) -> Result<Option<CallerKey>, String> {
 mod tests {
     use super::*;
 
-    const AKID: &str = "AKIDEXAMPLE";
-    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    const ACCOUNT: &str = "123456789012";
-
-    fn caller_key(id: &str, secret: &str, token: Option<&str>) -> CallerKey {
-        CallerKey {
-            access_key_id: id.to_owned(),
-            secret_access_key: secret.to_owned(),
-            session_token: token.map(str::to_owned),
-            arn: format!("arn:aws:iam::{ACCOUNT}:user/{id}"),
-            account_id: ACCOUNT.to_owned(),
-        }
-    }
-
-    fn keys_of(list: Vec<CallerKey>) -> CallerKeys {
-        let mut keys = CallerKeys::default();
-        for key in list {
-            keys.insert(key);
-        }
-        keys
-    }
+    use crate::tests::{caller_key, keys_of, AKID, SECRET};
 
     #[test]
     fn parses_shared_credentials() {

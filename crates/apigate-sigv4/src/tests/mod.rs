@@ -24,8 +24,8 @@ use http::header::{AUTHORIZATION, HOST};
 use http::request::Parts;
 use http::HeaderValue;
 
-const AKID: &str = "AKIDEXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+pub(crate) const AKID: &str = "AKIDEXAMPLE";
+pub(crate) const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const REGION: &str = "us-east-1";
 const API_HOST: &str = "abc123defg.execute-api.us-east-1.amazonaws.com";
 const ACCOUNT: &str = "123456789012";
@@ -40,7 +40,7 @@ fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
 }
 
-fn caller_key(id: &str, secret: &str, token: Option<&str>) -> CallerKey {
+pub(crate) fn caller_key(id: &str, secret: &str, token: Option<&str>) -> CallerKey {
     CallerKey {
         access_key_id: id.to_owned(),
         secret_access_key: secret.to_owned(),
@@ -50,7 +50,7 @@ fn caller_key(id: &str, secret: &str, token: Option<&str>) -> CallerKey {
     }
 }
 
-fn keys_of(list: Vec<CallerKey>) -> CallerKeys {
+pub(crate) fn keys_of(list: Vec<CallerKey>) -> CallerKeys {
     let mut keys = CallerKeys::default();
     for key in list {
         keys.insert(key);
