@@ -13,9 +13,9 @@
 //!   with a per-day signing-key cache for outbound signing;
 //! - [`time`]: the one date implementation (AMZ dates, civil dates, the five-minute skew and
 //!   `X-Amz-Expires` checks);
-//! - [`credentials`] and [`ini`]: the callers the gateway accepts, from an AWS
+//! - [`credentials`] and `ini`: the callers the gateway accepts, from an AWS
 //!   shared-credentials file;
-//! - [`verify`]: inbound verification; [`failure`]: why a request is refused;
+//! - [`mod@verify`]: inbound verification; [`failure`]: why a request is refused;
 //! - [`sign`]: outbound signing.
 //!
 //! # Flow of [`verify()`]
