@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs a fuzz target on the stable toolchain.
-#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, http, yaml_subset)
+#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, http, yaml_subset, sigv4)
 # `load` and `yaml_subset` are seeded with the project's definitions, the broken-definition
 # cases and, when present, AWS's samples; `template` with the VTL oracle's templates and a few
 # hostile ones; `http` (raw bytes into the gateway's server) with the requests in
-# fuzz/seeds/http. Prints libFuzzer's final stats (look for "Done N runs").
+# fuzz/seeds/http; `sigv4` (SigV4 claim parsing and canonicalisation of arbitrary request
+# heads, and the shared-credentials parser) with the requests in fuzz/seeds/sigv4. Prints
+# libFuzzer's final stats (look for "Done N runs").
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-600}"
@@ -38,10 +40,10 @@ for text in [
     (out / hashlib.sha1(text.encode()).hexdigest()).write_text(text, encoding="utf-8")
 PY
     ;;
-  http)
-    cp seeds/http/* corpus/http/
+  http|sigv4)
+    cp "seeds/$target"/* "corpus/$target/"
     ;;
-  *) echo "unknown target $target (load, template, http, yaml_subset)" >&2; exit 2 ;;
+  *) echo "unknown target $target (load, template, http, yaml_subset, sigv4)" >&2; exit 2 ;;
 esac
 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
   -max_total_time="$secs" -timeout=10 -max_len=65536 -print_final_stats=1

@@ -143,7 +143,7 @@ pub fn clf_time(epoch_ms: u128) -> String {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let secs = u64::try_from(epoch_ms / 1000).unwrap_or(0);
-    let (y, m, d) = civil_from_days(secs / 86_400);
+    let (y, m, d) = apigate_sigv4::time::civil_from_days(secs / 86_400);
     let t = secs % 86_400;
     let month = MONTHS.get(m.saturating_sub(1) as usize).unwrap_or(&"Jan");
     format!(
@@ -152,20 +152,6 @@ pub fn clf_time(epoch_ms: u128) -> String {
         t % 3600 / 60,
         t % 60
     )
-}
-
-/// Days since 1970-01-01 → (year, month 1–12, day 1–31), proleptic Gregorian.
-pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

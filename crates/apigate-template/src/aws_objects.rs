@@ -26,19 +26,11 @@ pub fn escape_javascript(s: &str) -> String {
     out
 }
 
-/// `$util.urlEncode(s)`: `application/x-www-form-urlencoded` over UTF-8 (`URLEncoder`).
+/// `$util.urlEncode(s)`: `application/x-www-form-urlencoded` over UTF-8 (`URLEncoder`:
+/// `A-Za-z0-9.-*_` as is, space as `+`, every other byte `%XX`), which is
+/// `form_urlencoded::byte_serialize`.
 pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// `$util.urlDecode(s)`: `URLDecoder.decode(s, "UTF-8")` (`+` is a space; a malformed `%`

@@ -7,7 +7,9 @@
 //! aborted, and whichever stage reads the body answers the client 403). Otherwise the body is
 //! buffered (up to the buffer limit) to hash it.
 
-pub mod sigv4;
+/// SigV4 itself (claims, canonical requests, verification, the accepted keys) is the
+/// `apigate-sigv4` crate; this stage reads the request and the body's hash for it.
+pub use apigate_sigv4 as sigv4;
 
 use crate::body::{self, Body, BoxError, Refused};
 use crate::error::{GatewayError, ResponseType};

@@ -90,15 +90,12 @@ pub fn send_error(e: client::SendError, url: &str, timeout: std::time::Duration)
     }
 }
 
-/// Characters percent-encoded in a path segment value: everything but RFC 3986 unreserved.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+/// Characters percent-encoded in a path segment value: everything but RFC 3986 unreserved
+/// (SigV4's set, so signing does not re-encode).
+const SEGMENT: &percent_encoding::AsciiSet = apigate_sigv4::encoding::UNRESERVED;
 
 /// Like [`SEGMENT`] but keeps `/`: for values that are paths (S3 keys, greedy parameters).
-const PATH: &percent_encoding::AsciiSet = &SEGMENT.remove(b'/');
+const PATH: &percent_encoding::AsciiSet = apigate_sigv4::encoding::UNRESERVED_KEEP_SLASH;
 
 /// Percent-encodes a query name or value with SigV4's unreserved set (so signing does not
 /// re-encode it).
