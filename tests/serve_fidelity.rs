@@ -139,3 +139,76 @@ async fn a_resource_without_the_verb_falls_back_to_a_greedy_sibling() {
     let r = c.get(h.url("/v1/route/test")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// Every name AWS reserves, mapped onto a method response: each arrives as
+/// `x-amzn-Remapped-<name>`, Transfer-Encoding not at all, and the body is framed by its real
+/// length — the client reads it to the end (before, a mapped Content-Length or
+/// Transfer-Encoding left it waiting).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_method_response_headers_are_remapped_and_the_response_completes() {
+    let (h, c) = gateway().await;
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        c.get(h.url("/v1/reserved/response-headers")).send(),
+    )
+    .await
+    .expect("the response head arrives")
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let hd = |n: &str| {
+        r.headers()
+            .get_all(n)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    for (name, value) in [
+        ("authorization", "Bearer x"),
+        ("connection", "close"),
+        ("content-length", "99999"),
+        ("content-md5", "md5"),
+        ("date", "Mon, 01 Jan 2024 00:00:00 GMT"),
+        ("expect", "100-continue"),
+        ("host", "example.com"),
+        ("max-forwards", "3"),
+        ("proxy-authenticate", "Basic"),
+        ("server", "backend/1"),
+        ("trailer", "X-Checksum"),
+        ("upgrade", "websocket"),
+        ("user-agent", "agent/1"),
+        ("www-authenticate", "Basic"),
+    ] {
+        assert_eq!(
+            hd(&format!("x-amzn-remapped-{name}")),
+            vec![value],
+            "{name}"
+        );
+    }
+    for name in [
+        "authorization",
+        "expect",
+        "host",
+        "max-forwards",
+        "proxy-authenticate",
+        "trailer",
+        "upgrade",
+        "user-agent",
+        "www-authenticate",
+        "content-md5",
+        "transfer-encoding",
+    ] {
+        assert!(hd(name).is_empty(), "{name} is not sent as mapped");
+    }
+    assert_ne!(
+        hd("date"),
+        vec!["Mon, 01 Jan 2024 00:00:00 GMT"],
+        "the gateway's own Date"
+    );
+    assert_eq!(hd("content-length"), vec!["18"]);
+    assert_eq!(hd("x-plain"), vec!["kept"]);
+    let body = tokio::time::timeout(std::time::Duration::from_secs(10), r.text())
+        .await
+        .expect("the body completes")
+        .unwrap();
+    assert_eq!(body, r#"{"complete": true}"#);
+}

@@ -71,6 +71,7 @@ pub fn respond(
                 }
             }
         }
+        crate::map_response::remap_reserved(headers, false);
     }
     response
 }

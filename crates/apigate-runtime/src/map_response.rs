@@ -14,7 +14,7 @@ use crate::templates;
 use apigate_core::model::{IntegrationResponse, MappingTemplate};
 use apigate_core::Method;
 use bytes::Bytes;
-use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use http::request::Parts;
 use http::{Response, StatusCode};
 
@@ -108,16 +108,56 @@ pub async fn map_response(
         }
     };
 
-    // Framing is the gateway's: a mapped Content-Length is kept only for HEAD (no body
-    // follows); otherwise the real body decides (PARITY.md).
-    if parts.method != http::Method::HEAD {
-        headers.remove(CONTENT_LENGTH);
-    }
+    remap_reserved(&mut headers, parts.method == http::Method::HEAD);
     let mut response = Response::new(body);
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers;
     Ok(response)
+}
+
+/// Header names API Gateway reserves in a method response: a mapping (or a `responseOverride`)
+/// onto one arrives as `x-amzn-Remapped-<name>`; the gateway sets the real `Date`, `Server`,
+/// `Connection` and `Content-Length` itself.
+const REMAPPED: &[&str] = &[
+    "authorization",
+    "connection",
+    "content-length",
+    "content-md5",
+    "date",
+    "expect",
+    "host",
+    "max-forwards",
+    "proxy-authenticate",
+    "server",
+    "trailer",
+    "upgrade",
+    "user-agent",
+    "www-authenticate",
+];
+
+/// Applies API Gateway's rules for reserved names to a method response's mapped headers
+/// (integration responses and gateway responses alike): the names of [`REMAPPED`] are renamed
+/// `x-amzn-Remapped-<name>` and `Transfer-Encoding` is dropped, so framing is always the
+/// gateway's. A mapped `Content-Length` stays on a HEAD answer, where no body follows (MyS3
+/// maps S3's length there, docs/PARITY.md).
+pub fn remap_reserved(headers: &mut HeaderMap, head: bool) {
+    headers.remove(http::header::TRANSFER_ENCODING);
+    for name in REMAPPED {
+        if head && *name == "content-length" {
+            continue;
+        }
+        if !headers.contains_key(*name) {
+            continue;
+        }
+        let values: Vec<HeaderValue> = headers.get_all(*name).iter().cloned().collect();
+        headers.remove(*name);
+        if let Ok(remapped) = HeaderName::from_bytes(format!("x-amzn-remapped-{name}").as_bytes()) {
+            for v in values {
+                headers.append(remapped.clone(), v);
+            }
+        }
+    }
 }
 
 /// How the backend's payload reaches the client (§8.3): the conversion, and the response
