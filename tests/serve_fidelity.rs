@@ -102,7 +102,10 @@ async fn velocity_details_follow_velocity_1_7() {
 async fn include_and_parse_fail_the_render() {
     let (h, c) = gateway().await;
     let r = c.get(h.url("/v1/details/include")).send().await.unwrap();
-    // (x-amzn-ErrorType on this 500 is issue 13's point 8.)
+    assert_eq!(
+        r.headers()["x-amzn-ErrorType"],
+        "InternalServerErrorException"
+    );
     assert_eq!(
         text(r).await,
         (
@@ -211,4 +214,55 @@ async fn reserved_method_response_headers_are_remapped_and_the_response_complete
         .expect("the body completes")
         .unwrap();
     assert_eq!(body, r#"{"complete": true}"#);
+}
+
+async fn internal_error(r: reqwest::Response) {
+    assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        r.headers()["x-amzn-ErrorType"],
+        "InternalServerErrorException"
+    );
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Internal server error"}"#
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_integration_request_headers_fail_the_call_or_are_not_sent() {
+    let (h, c) = gateway().await;
+    for path in [
+        "/v1/reserved/http-length",
+        "/v1/reserved/http-encoding",
+        "/v1/reserved/aws-authorization",
+    ] {
+        internal_error(c.get(h.url(path)).send().await.unwrap()).await;
+    }
+    let r = c.get(h.url("/v1/reserved/http/x")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let echoed: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let headers = echoed["headers"].as_object().unwrap();
+    assert_eq!(headers["x-plain"], "sent");
+    for name in ["proxy-authenticate", "te", "via", "expect"] {
+        assert!(
+            !headers.contains_key(name),
+            "{name} is not sent: {headers:?}"
+        );
+    }
+    assert_ne!(
+        headers.get("connection").and_then(|v| v.as_str()),
+        Some("keep-alive")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_gateway_error_carries_an_error_type() {
+    let (h, c) = gateway().await;
+    internal_error(
+        c.get(h.url("/v1/unset/stage-variable"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
 }

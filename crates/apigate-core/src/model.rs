@@ -181,6 +181,27 @@ pub enum IntegrationType {
 }
 
 impl IntegrationType {
+    /// The integration-request header names API Gateway reserves for this type (lower case):
+    /// a mapping onto one imports, and calling the method answers 500 (recorded on AWS:
+    /// LocalStack's snapshot test_apigateway_header_remapping, 2024-12-11; docs/PARITY.md).
+    pub fn reserved_request_headers(self) -> &'static [&'static str] {
+        match self {
+            IntegrationType::Http | IntegrationType::HttpProxy => {
+                &["content-length", "transfer-encoding"]
+            }
+            IntegrationType::Aws | IntegrationType::AwsProxy => &[
+                "authorization",
+                "connection",
+                "content-length",
+                "expect",
+                "proxy-authenticate",
+                "te",
+                "transfer-encoding",
+            ],
+            IntegrationType::Mock => &[],
+        }
+    }
+
     pub fn parse(s: &str) -> Option<IntegrationType> {
         const ALL: [(&str, IntegrationType); 5] = [
             ("aws", IntegrationType::Aws),

@@ -60,10 +60,15 @@ const BAD_SIGNATURE: &str = "The request signature we calculated does not match 
 
 response_types! {
     AccessDenied = ("ACCESS_DENIED", 403, "User is not authorized to access this resource with an explicit deny", Some("AccessDeniedException"));
-    ApiConfigurationError = ("API_CONFIGURATION_ERROR", 500, "Internal server error", None);
-    AuthorizerConfigurationError = ("AUTHORIZER_CONFIGURATION_ERROR", 500, "Internal server error", None);
-    /// Not raised yet (Lambda authorizers are not executed).
-    AuthorizerFailure = ("AUTHORIZER_FAILURE", 500, "Internal server error", None);
+    /// The error type recorded on AWS for configuration failures (a reserved header mapped
+    /// onto an integration request: LocalStack's snapshot test_apigateway_header_remapping,
+    /// recorded 2024-12-11).
+    ApiConfigurationError = ("API_CONFIGURATION_ERROR", 500, "Internal server error", Some("InternalServerErrorException"));
+    /// The error type is LocalStack's reading of AWS, not recorded.
+    AuthorizerConfigurationError = ("AUTHORIZER_CONFIGURATION_ERROR", 500, "Internal server error", Some("AuthorizerConfigurationException"));
+    /// Not raised yet (Lambda authorizers are not executed). The error type is LocalStack's
+    /// reading of AWS, not recorded.
+    AuthorizerFailure = ("AUTHORIZER_FAILURE", 500, "Internal server error", Some("AuthorizerFailureException"));
     BadRequestParameters = ("BAD_REQUEST_PARAMETERS", 400, "Missing required request parameters", Some("BadRequestException"));
     BadRequestBody = ("BAD_REQUEST_BODY", 400, "Invalid request body", Some("BadRequestException"));
     ExpiredToken = ("EXPIRED_TOKEN", 403, "Signature expired", Some("InvalidSignatureException"));
@@ -75,16 +80,17 @@ response_types! {
     InvalidApiKey = ("INVALID_API_KEY", 403, "Forbidden", Some("ForbiddenException"));
     InvalidSignature = ("INVALID_SIGNATURE", 403, BAD_SIGNATURE, Some("InvalidSignatureException"));
     MissingAuthenticationToken = ("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", Some("MissingAuthenticationTokenException"));
-    /// Not raised yet (no usage plans).
-    QuotaExceeded = ("QUOTA_EXCEEDED", 429, "Limit Exceeded", None);
-    RequestTooLarge = ("REQUEST_TOO_LARGE", 413, "Request Too Long", None);
+    /// Not raised yet (no usage plans). Error types from here on are LocalStack's reading of
+    /// AWS, not recorded.
+    QuotaExceeded = ("QUOTA_EXCEEDED", 429, "Limit Exceeded", Some("LimitExceededException"));
+    RequestTooLarge = ("REQUEST_TOO_LARGE", 413, "Request Too Long", Some("RequestTooLargeException"));
     /// Not raised yet.
-    ResourceNotFound = ("RESOURCE_NOT_FOUND", 404, "Not Found", None);
+    ResourceNotFound = ("RESOURCE_NOT_FOUND", 404, "Not Found", Some("ResourceNotFoundException"));
     /// Not raised yet (no throttling).
-    Throttled = ("THROTTLED", 429, "Too Many Requests", None);
+    Throttled = ("THROTTLED", 429, "Too Many Requests", Some("TooManyRequestsException"));
     /// Not raised yet (Lambda and Cognito authorizers are not executed).
     Unauthorized = ("UNAUTHORIZED", 401, "Unauthorized", Some("UnauthorizedException"));
-    UnsupportedMediaType = ("UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type", None);
+    UnsupportedMediaType = ("UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type", Some("BadRequestException"));
     /// Not raised yet (no WAF).
     WafFiltered = ("WAF_FILTERED", 403, "Forbidden", Some("ForbiddenException"));
 }

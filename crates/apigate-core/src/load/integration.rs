@@ -82,7 +82,7 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, m: &MethodContext<'_>) -> Optio
         .and_then(|e| template_engine(cx, &e))
         .unwrap_or(cx.template_engine);
     let http_method = http_method(cx, at, kind);
-    let (request_parameters, mapped_targets) = request_parameters(cx, at, m);
+    let (request_parameters, mapped_targets) = request_parameters(cx, at, m, kind);
     let request_templates = at
         .get("requestTemplates")
         .map(|t| mapping_templates(cx, &t, engine))
@@ -445,6 +445,7 @@ fn request_parameters(
     cx: &mut Cx<'_>,
     at: &At<'_>,
     m: &MethodContext<'_>,
+    kind: Option<IntegrationType>,
 ) -> (Vec<RequestMapping>, Vec<RequestTarget>) {
     let Some(params) = at.get("requestParameters") else {
         return (Vec::new(), Vec::new());
@@ -467,6 +468,24 @@ fn request_parameters(
                 None
             }
         };
+        if let (Some(t), Some(kind)) = (&target, kind) {
+            let name = t.name.to_ascii_lowercase();
+            if t.location == ParamLocation::Header
+                && kind.reserved_request_headers().contains(&name.as_str())
+            {
+                cx.report_hint(
+                    rules::INTEGRATION_HEADER_RESERVED,
+                    &KeyAt(key, &value),
+                    format!(
+                        "`{}` maps the header `{}`, which API Gateway reserves for {} integrations: every call answers 500",
+                        key.text,
+                        t.name,
+                        kind.as_str()
+                    ),
+                    "remove the mapping (the gateway sets this header itself)",
+                );
+            }
+        }
         targets.extend(target.clone());
         let source = source(cx, &value, Place::IntegrationRequest);
         if let Some(Source::MethodRequest {

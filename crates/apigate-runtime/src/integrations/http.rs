@@ -37,6 +37,19 @@ const DROPPED_REQUEST_HEADERS: &[&str] = &[
     "content-length",
 ];
 
+/// Mapped integration-request headers API Gateway does not send to an http backend (recorded
+/// on AWS: a mapping onto them is accepted and the header never arrives).
+const MAPPED_NOT_SENT: &[&str] = &[
+    "connection",
+    "expect",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "via",
+];
+
 /// Response headers renamed to `X-Amzn-Remapped-<name>` (Date and Server are then set by the
 /// gateway itself).
 const REMAPPED_RESPONSE_HEADERS: &[&str] = &[
@@ -145,7 +158,15 @@ impl HttpBackend {
         if let Ok(v) = HeaderValue::from_str(&self.api_id) {
             headers.insert("x-amzn-apigateway-api-id", v);
         }
+        super::refuse_reserved_headers(
+            &request.headers,
+            apigate_core::model::IntegrationType::Http,
+        )?;
         for (name, value) in &request.headers {
+            // Mapped hop-by-hop names are not sent (recorded on AWS, as for the client's).
+            if MAPPED_NOT_SENT.contains(&name.as_str()) {
+                continue;
+            }
             headers.insert(name.clone(), value.clone());
         }
         let empty = crate::body::is_empty(&request.body);

@@ -66,6 +66,22 @@ pub fn check_runnable(integration: &Integration) -> Result<(), GatewayError> {
 }
 
 /// The gateway error for a backend call that failed before its response head.
+/// Refuses an endpoint request whose mapped headers (`requestParameters`, `requestOverride`)
+/// name one the integration type reserves ([`IntegrationType::reserved_request_headers`]):
+/// AWS imports such a mapping and fails the call with a 500 (docs/PARITY.md).
+pub fn refuse_reserved_headers(
+    mapped: &HeaderMap,
+    kind: IntegrationType,
+) -> Result<(), GatewayError> {
+    let reserved = kind.reserved_request_headers();
+    match reserved.iter().find(|n| mapped.contains_key(**n)) {
+        Some(name) => Err(GatewayError::configuration(format!(
+            "Execution failed due to configuration error: the integration request maps the reserved header {name}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub fn send_error(e: client::SendError, url: &str, timeout: std::time::Duration) -> GatewayError {
     use crate::error::ResponseType;
     match e {

@@ -108,6 +108,10 @@ impl S3Backend {
             }
         }
 
+        super::refuse_reserved_headers(
+            &request.headers,
+            apigate_core::model::IntegrationType::Aws,
+        )?;
         let mut headers = request.headers;
         headers.insert(
             HOST,
