@@ -266,3 +266,75 @@ async fn every_gateway_error_carries_an_error_type() {
     )
     .await;
 }
+
+/// What the echo backend saw: its `headers` object.
+async fn backend_headers(r: reqwest::Response) -> serde_json::Map<String, serde_json::Value> {
+    assert_eq!(r.status(), StatusCode::OK);
+    let echoed: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    echoed["headers"].as_object().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_proxy_http_backend_gets_aws_headers() {
+    let (h, c) = gateway().await;
+    // No body: exactly AWS's set, Content-Length 0 included.
+    let r = c
+        .post(h.url("/v1/backend/headers"))
+        .header("X-Client", "not forwarded")
+        .send()
+        .await
+        .unwrap();
+    let headers = backend_headers(r).await;
+    let mut names: Vec<&str> = headers.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "accept",
+            "content-length",
+            "host",
+            "user-agent",
+            "x-amzn-apigateway-api-id",
+            "x-amzn-trace-id"
+        ]
+    );
+    assert_eq!(headers["accept"], "application/json");
+    assert_eq!(headers["content-length"], "0");
+    assert!(headers["user-agent"]
+        .as_str()
+        .unwrap()
+        .starts_with("AmazonAPIGateway_"));
+    let trace = headers["x-amzn-trace-id"].as_str().unwrap();
+    let parts: Vec<&str> = trace.split('-').collect();
+    assert_eq!(parts.len(), 3, "{trace}");
+    assert_eq!(parts[0], "Root=1");
+    assert!(parts[1].len() == 8 && parts[1].chars().all(|c| c.is_ascii_hexdigit()));
+    assert!(parts[2].len() == 24 && parts[2].chars().all(|c| c.is_ascii_hexdigit()));
+
+    // A payload goes with the client's Content-Type (application/json without one) and its
+    // length, also when the client streamed it chunked.
+    let r = c
+        .post(h.url("/v1/backend/headers"))
+        .header("Content-Type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    let headers = backend_headers(r).await;
+    assert_eq!(headers["content-type"], "text/plain");
+    assert_eq!(headers["content-length"], "5");
+    let chunks = futures_util::stream::iter(vec![
+        Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"{\"a\":")),
+        Ok(bytes::Bytes::from_static(b"1}")),
+    ]);
+    let r = c
+        .post(h.url("/v1/backend/headers"))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    let headers = backend_headers(r).await;
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["content-length"], "7");
+    assert!(!headers.contains_key("transfer-encoding"));
+}

@@ -323,8 +323,9 @@ async fn integrate(
         Target::Http(uri) => {
             let proxy = proxy_passthrough(method, parts);
             let insecure = integration.tls_insecure_skip_verification;
+            let limit = gw.settings.buffer_limit;
             gw.http
-                .send(uri, request, proxy, insecure, stage_variables)
+                .send(uri, request, proxy, insecure, stage_variables, limit)
                 .await
         }
         Target::Aws(uri) => {

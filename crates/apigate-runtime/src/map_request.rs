@@ -101,6 +101,13 @@ pub async fn map_request(
             (body::full(rendered.output), length)
         }
     };
+    // A payload goes with its Content-Type: the client's, application/json without one,
+    // unless a mapping or override set it (issue 13, point 10).
+    if !proxy && !body::is_empty(&body) && !targets.headers.contains_key(CONTENT_TYPE) {
+        if let Ok(v) = HeaderValue::from_str(ct) {
+            targets.headers.insert(CONTENT_TYPE, v);
+        }
+    }
     Ok(Mapped::Backend(EndpointRequest {
         method: backend_verb(integration, request.verb)?,
         path: targets.path,

@@ -106,7 +106,14 @@ impl HttpBackend {
         proxy: Option<ProxyPassthrough<'_>>,
         insecure_tls: bool,
         stage_variables: &BTreeMap<String, String>,
+        buffer_limit: u64,
     ) -> Result<EndpointResponse, GatewayError> {
+        // A non-proxy backend gets a Content-Length, never a chunked body (as AWS sends it):
+        // a body of unknown length is read whole first.
+        let request = match proxy {
+            None => super::with_length(request, buffer_limit).await?,
+            Some(_) => request,
+        };
         let greedy = &request.greedy;
         let authority = render_with(&uri.authority, &request.path, stage_variables, |_| false)?;
         let path_and_query =
@@ -172,6 +179,13 @@ impl HttpBackend {
         let empty = crate::body::is_empty(&request.body);
         if let Some(n) = request.content_length.filter(|_| !empty) {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+        } else if empty && proxy.is_none() {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(0u64));
+        }
+        if !headers.contains_key(TRACE_ID) {
+            if let Ok(v) = HeaderValue::from_str(&trace_id()) {
+                headers.insert(TRACE_ID, v);
+            }
         }
 
         if let Some(t) = request.trace.as_deref() {
@@ -201,6 +215,18 @@ impl HttpBackend {
             deadline: Some(received.deadline),
         })
     }
+}
+
+/// The tracing header API Gateway adds to every backend request.
+const TRACE_ID: &str = "x-amzn-trace-id";
+
+/// An X-Ray trace id as API Gateway sends it: `Root=1-{epoch seconds, 8 hex}-{24 hex}`.
+fn trace_id() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("Root=1-{secs:08x}-{}", random.get(..24).unwrap_or(&random))
 }
 
 /// Whether the client's `Connection` header names `name` (a hop-by-hop header of that

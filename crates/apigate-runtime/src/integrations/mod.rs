@@ -8,7 +8,7 @@ pub mod http;
 pub mod s3;
 pub mod signer;
 
-use crate::body::Body;
+use crate::body::{self, Body};
 use crate::error::GatewayError;
 use ::http::HeaderMap;
 use apigate_core::model::{Integration, IntegrationType, Target};
@@ -66,6 +66,26 @@ pub fn check_runnable(integration: &Integration) -> Result<(), GatewayError> {
 }
 
 /// The gateway error for a backend call that failed before its response head.
+/// The request with its body's length known: a non-empty body of unknown length is read whole
+/// (within `limit`): S3 refuses uploads without a length, and AWS sends one to http
+/// backends.
+pub async fn with_length(
+    request: EndpointRequest,
+    limit: u64,
+) -> Result<EndpointRequest, GatewayError> {
+    if request.content_length.is_some() || body::is_empty(&request.body) {
+        return Ok(request);
+    }
+    let bytes = body::collect(request.body, limit)
+        .await
+        .map_err(|e| e.into_gateway_error("request body"))?;
+    Ok(EndpointRequest {
+        content_length: Some(bytes.len() as u64),
+        body: body::full(bytes),
+        ..request
+    })
+}
+
 /// Refuses an endpoint request whose mapped headers (`requestParameters`, `requestOverride`)
 /// name one the integration type reserves ([`IntegrationType::reserved_request_headers`]):
 /// AWS imports such a mapping and fails the call with a 500 (docs/PARITY.md).

@@ -88,7 +88,7 @@ impl S3Backend {
         stage_variables: &BTreeMap<String, String>,
         buffer_limit: u64,
     ) -> Result<EndpointResponse, GatewayError> {
-        let request = with_length(request, buffer_limit).await?;
+        let request = super::with_length(request, buffer_limit).await?;
         let region = resolve_region(&uri.region, stage_variables)?;
         let (path, mut query) = s3_path(uri, &request.path, stage_variables)?;
         query.extend(request.query.iter().cloned());
@@ -275,25 +275,6 @@ impl S3Backend {
             }
         }
     }
-}
-
-/// The request with its body's length known: a non-empty body of unknown length is read whole
-/// (within `limit`).
-async fn with_length(
-    request: EndpointRequest,
-    limit: u64,
-) -> Result<EndpointRequest, GatewayError> {
-    if request.content_length.is_some() || body::is_empty(&request.body) {
-        return Ok(request);
-    }
-    let bytes = body::collect(request.body, limit)
-        .await
-        .map_err(|e| e.into_gateway_error("request body"))?;
-    Ok(EndpointRequest {
-        content_length: Some(bytes.len() as u64),
-        body: body::full(bytes),
-        ..request
-    })
 }
 
 /// The region of the URI, resolving `${stageVariables.x}`.
