@@ -338,3 +338,51 @@ async fn a_non_proxy_http_backend_gets_aws_headers() {
     assert_eq!(headers["content-length"], "7");
     assert!(!headers.contains_key("transfer-encoding"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_carries_its_request_overrides_into_its_response_template() {
+    use base64::Engine as _;
+    let (h, c) = gateway().await;
+    for (message, expected) in [
+        ("path1", "path was path one"),
+        ("path2", "path was path two"),
+        ("other", "this is the else clause"),
+    ] {
+        let path = base64::engine::general_purpose::STANDARD
+            .encode(format!(r#"{{"message": "{message}"}}"#));
+        let r = c
+            .get(h.url(&format!("/v1/mock/carry/{path}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(body, serde_json::json!({"response": expected}));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_request_template_sets_the_response_status_and_headers() {
+    let (h, c) = gateway().await;
+    let r = c
+        .get(h.url("/v1/mock/response-override"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 444);
+    assert_eq!(r.headers()["foo"], "bar");
+    let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"statusOverride": "444", "fooHeader": "bar", "custom": "is also passed around"})
+    );
+    // Without a response template: the status and header still apply, the body is empty.
+    let r = c
+        .get(h.url("/v1/mock/response-override-bare"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 444);
+    assert_eq!(r.headers()["foo"], "bar");
+    assert_eq!(r.text().await.unwrap(), "");
+}

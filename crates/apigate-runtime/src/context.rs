@@ -26,6 +26,20 @@ pub struct RequestContext {
     pub caller: Option<Caller>,
     /// Set when the request fails: (responseType, message).
     pub error: Option<(&'static str, String)>,
+    /// What a mock integration's request template left in `$context.requestOverride` and
+    /// `$context.responseOverride`.
+    pub mock_overrides: Option<MockOverrides>,
+}
+
+/// A mock integration's request-template overrides, carried across: its response template
+/// sees them in `$context`, and the response takes the status and headers set there, with or
+/// without a response template (recorded on AWS; docs/PARITY.md).
+#[derive(Debug, Default)]
+pub struct MockOverrides {
+    /// `{"requestOverride": {..}, "responseOverride": {..}}` as the template left them.
+    pub context: serde_json::Value,
+    /// `$context.responseOverride.status` and `.header`.
+    pub response: apigate_template::Overrides,
 }
 
 impl RequestContext {
@@ -86,6 +100,11 @@ impl RequestContext {
             }
         }
         root.insert("identity".into(), Value::Object(identity));
+        if let Some(Value::Object(carried)) = self.mock_overrides.as_ref().map(|m| &m.context) {
+            for (k, v) in carried {
+                root.insert(k.clone(), v.clone());
+            }
+        }
         Value::Object(root)
     }
 

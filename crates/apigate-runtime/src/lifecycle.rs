@@ -168,7 +168,13 @@ async fn execute<H: Hooks>(
     };
     let mapped = map_request(gw, method, request, parts, payload, scope).await?;
     let (endpoint, selector) = match mapped {
-        Mapped::Mock { selector } => mock(selector, hooks),
+        Mapped::Mock {
+            selector,
+            overrides,
+        } => {
+            cx.mock_overrides = overrides;
+            mock(selector, hooks)
+        }
         Mapped::Backend(endpoint_request) => {
             let endpoint_request = hooks.endpoint_request(endpoint_request, limit).await;
             let caller = authorized.credentials.as_ref();
@@ -183,6 +189,10 @@ async fn execute<H: Hooks>(
     }
     let selected = select_response(method, selector.as_deref(), endpoint.status)?;
     hooks.response_selected(selected);
+    let scope = Scope {
+        context: cx,
+        stage_variables: &gw.settings.stage_variables,
+    };
     map_response(gw, selected, endpoint, request, parts, scope).await
 }
 

@@ -6,6 +6,7 @@
 //! template's `statusCode` selects the response.
 
 use crate::body::{self, Body};
+use crate::context::MockOverrides;
 use crate::convert::{self, Conversion};
 use crate::error::GatewayError;
 use crate::integrations::EndpointRequest;
@@ -38,8 +39,12 @@ pub enum Mapped {
     /// The request for the integration's backend.
     Backend(EndpointRequest),
     /// A mock integration: nothing is sent. `selector` is the request template's `statusCode`
-    /// (`None`: no template or no status, the default integration response applies).
-    Mock { selector: Option<String> },
+    /// (`None`: no template or no status, the default integration response applies);
+    /// `overrides`, what the template set in `$context.requestOverride`/`responseOverride`.
+    Mock {
+        selector: Option<String>,
+        overrides: Option<MockOverrides>,
+    },
 }
 
 /// Maps the method request (see the module doc).
@@ -75,7 +80,12 @@ pub async fn map_request(
     let mock = integration.kind == IntegrationType::Mock;
     let (body, length) = match plan {
         RequestBodyPlan::Passthrough if proxy => (body, payload.length),
-        RequestBodyPlan::Passthrough if mock => return Ok(Mapped::Mock { selector: None }),
+        RequestBodyPlan::Passthrough if mock => {
+            return Ok(Mapped::Mock {
+                selector: None,
+                overrides: None,
+            })
+        }
         RequestBodyPlan::Passthrough => {
             let length = payload.length.filter(|_| conversion == Conversion::Pass);
             let body = convert::apply(conversion, body, limit)
@@ -94,7 +104,14 @@ pub async fn map_request(
             let rendered = render(gw, template, conversion, body, request, scope).await?;
             if mock {
                 let selector = templates::mock_status(&rendered.output)?;
-                return Ok(Mapped::Mock { selector });
+                let overrides = (!rendered.carried.is_null()).then(|| MockOverrides {
+                    context: rendered.carried,
+                    response: rendered.response_override,
+                });
+                return Ok(Mapped::Mock {
+                    selector,
+                    overrides,
+                });
             }
             targets.apply_overrides(&rendered.request_override);
             let length = Some(rendered.output.len() as u64);

@@ -94,7 +94,16 @@ pub async fn map_response(
         .map_err(|e| e.into_gateway_error("integration response body"))?;
     let mut status = selected.status;
     let body = match template {
-        None => converted,
+        None => {
+            // A mock's request template may have set the response's status and headers.
+            if let Some(carried) = &scope.context.mock_overrides {
+                if let Some(s) = carried.response.status {
+                    status = s;
+                }
+                templates::override_headers(&mut headers, &carried.response.header);
+            }
+            converted
+        }
         Some(template) => {
             let what = "integration response body";
             let rendered =

@@ -279,6 +279,11 @@ pub struct Rendered {
     pub request_override: Overrides,
     /// `$context.responseOverride.*`.
     pub response_override: Overrides,
+    /// `$context.requestOverride` and `$context.responseOverride` as the template left them
+    /// (`{"requestOverride": {..}, "responseOverride": {..}}`), `Null` when it set nothing:
+    /// handed to a later template of the same request in its `context` (a mock integration's
+    /// response template sees what its request template set).
+    pub carried: serde_json::Value,
 }
 
 /// Which limit a render exceeded.

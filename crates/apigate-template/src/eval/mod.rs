@@ -121,6 +121,24 @@ pub(crate) fn from_serde(v: &serde_json::Value) -> Value {
     }
 }
 
+/// `$context.<name>` as a template starts with it: the map the input's context holds (carried
+/// from an earlier template), with `parts` present as maps, or a new map of empty `parts`.
+fn override_start(context: &MapRef, name: &str, parts: &[&str]) -> Value {
+    let start = match context.borrow().get_str(name) {
+        Some(Value::Map(m)) => Rc::clone(m),
+        _ => new_map(),
+    };
+    for part in parts {
+        let present = matches!(start.borrow().get_str(part), Some(Value::Map(_)));
+        if !present {
+            start
+                .borrow_mut()
+                .put(Value::str(*part), Value::map(Vec::new()));
+        }
+    }
+    Value::Map(start)
+}
+
 /// Marks the maps API Gateway nests in `$context` (at any depth) as printing empty
 /// ([`crate::value::JMap::opaque`]). `$context` itself prints as a map.
 fn mark_opaque(v: &Value, depth: usize) {
@@ -132,6 +150,40 @@ fn mark_opaque(v: &Value, depth: usize) {
         for (_, x) in &m.borrow().entries {
             mark_opaque(x, depth + 1);
         }
+    }
+}
+
+/// A template value as JSON (the inverse of [`from_serde`] for what templates build): numbers
+/// as numbers, collections as arrays and objects (keys as their Java strings), anything else
+/// as its Java string. Nesting beyond 64 levels, or a collection that holds itself, is cut off
+/// as `null`.
+fn to_serde(v: &Value, depth: usize) -> serde_json::Value {
+    use serde_json::Value as J;
+    if depth > 64 {
+        return J::Null;
+    }
+    match v {
+        Value::Null => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Num(n) => match n.as_i128().and_then(|i| i64::try_from(i).ok()) {
+            Some(i) => J::from(i),
+            None => serde_json::Number::from_f64(n.as_f64()).map_or(J::Null, J::Number),
+        },
+        Value::Str(s) | Value::Decimal(s) => J::String(s.to_string()),
+        Value::List(l) => match l.try_borrow() {
+            Ok(l) => J::Array(l.items.iter().map(|x| to_serde(x, depth + 1)).collect()),
+            Err(_) => J::Null,
+        },
+        Value::Map(m) => match m.try_borrow() {
+            Ok(m) => J::Object(
+                m.entries
+                    .iter()
+                    .map(|(k, x)| (k.to_java_string(), to_serde(x, depth + 1)))
+                    .collect(),
+            ),
+            Err(_) => J::Null,
+        },
+        other => J::String(other.to_java_string()),
     }
 }
 
@@ -160,12 +212,14 @@ impl<'t, 'i> Evaluator<'t, 'i> {
             Value::Map(m) => m,
             _ => new_map(),
         };
-        let request = Value::map(vec![
-            (Value::str("header"), Value::map(Vec::new())),
-            (Value::str("path"), Value::map(Vec::new())),
-            (Value::str("querystring"), Value::map(Vec::new())),
-        ]);
-        let response = Value::map(vec![(Value::str("header"), Value::map(Vec::new()))]);
+        // The override maps start empty, or from what an earlier template of the same
+        // request left in them (a mock's request template, for its response template).
+        let request = override_start(
+            &context,
+            "requestOverride",
+            &["header", "path", "querystring"],
+        );
+        let response = override_start(&context, "responseOverride", &["header"]);
         context
             .borrow_mut()
             .put(Value::str("requestOverride"), request);
@@ -299,11 +353,37 @@ impl<'t, 'i> Evaluator<'t, 'i> {
             querystring: Vec::new(),
             status,
         };
+        let carried = self.carried();
         Ok(Rendered {
             output: std::mem::take(&mut self.out),
             request_override,
             response_override,
+            carried,
         })
+    }
+
+    /// `$context.requestOverride` and `$context.responseOverride` as JSON, for a later
+    /// template of the same request; `Null` (nothing allocated) while both hold only their
+    /// empty default maps.
+    fn carried(&self) -> serde_json::Value {
+        let untouched = |which: &str| {
+            self.override_root(which).is_none_or(|m| {
+                m.borrow().entries.iter().all(|(_, v)| match v {
+                    Value::Map(x) => x.borrow().entries.is_empty(),
+                    _ => false,
+                })
+            })
+        };
+        if untouched("requestOverride") && untouched("responseOverride") {
+            return serde_json::Value::Null;
+        }
+        let mut out = serde_json::Map::new();
+        for which in ["requestOverride", "responseOverride"] {
+            if let Some(m) = self.override_root(which) {
+                out.insert(which.to_string(), to_serde(&Value::Map(m), 0));
+            }
+        }
+        serde_json::Value::Object(out)
     }
 
     fn step(&mut self) -> R<()> {
