@@ -106,10 +106,17 @@ impl FsStore {
         &self,
         input: ListObjectsInput,
     ) -> S3Result<ListObjectsOutput> {
-        let encode = wants_url_encoding(input.encoding_type.as_ref())?;
-        let max_keys = max_keys(input.max_keys)?;
-        let prefix = input.prefix.clone().unwrap_or_default();
-        let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
+        let ListParams {
+            encode,
+            max_keys,
+            prefix,
+            delimiter,
+        } = ListParams::read(
+            input.encoding_type.as_ref(),
+            input.max_keys,
+            input.prefix.as_deref(),
+            input.delimiter.as_deref(),
+        )?;
         let query = Query {
             prefix: &prefix,
             delimiter: delimiter.as_deref(),
@@ -117,13 +124,7 @@ impl FsStore {
             max_keys,
         };
         let page = self.list_page(&input.bucket, query, encode).await?;
-        let enc = |s: &str| {
-            if encode {
-                url_encoding::encode(s)
-            } else {
-                s.to_owned()
-            }
-        };
+        let enc = |s: &str| listed_text(encode, s);
         // S3 sends NextMarker only with a delimiter; without one, clients resume from the
         // last key.
         let next_marker = (page.truncated && delimiter.is_some())
@@ -148,10 +149,17 @@ impl FsStore {
         &self,
         input: ListObjectsV2Input,
     ) -> S3Result<ListObjectsV2Output> {
-        let encode = wants_url_encoding(input.encoding_type.as_ref())?;
-        let max_keys = max_keys(input.max_keys)?;
-        let prefix = input.prefix.clone().unwrap_or_default();
-        let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
+        let ListParams {
+            encode,
+            max_keys,
+            prefix,
+            delimiter,
+        } = ListParams::read(
+            input.encoding_type.as_ref(),
+            input.max_keys,
+            input.prefix.as_deref(),
+            input.delimiter.as_deref(),
+        )?;
         let resume = input
             .continuation_token
             .as_deref()
@@ -166,13 +174,7 @@ impl FsStore {
             max_keys,
         };
         let page = self.list_page(&input.bucket, query, encode).await?;
-        let enc = |s: &str| {
-            if encode {
-                url_encoding::encode(s)
-            } else {
-                s.to_owned()
-            }
-        };
+        let enc = |s: &str| listed_text(encode, s);
         let next_continuation_token = if page.truncated {
             page.last.as_deref().map(encode_token)
         } else {
@@ -206,13 +208,7 @@ impl FsStore {
         listed.sort_by(|a, b| a.key.cmp(&b.key));
         let keys: Vec<&str> = listed.iter().map(|l| l.key.as_str()).collect();
         let page = paginate(&keys, query);
-        let enc = |s: &str| {
-            if encode {
-                url_encoding::encode(s)
-            } else {
-                s.to_owned()
-            }
-        };
+        let enc = |s: &str| listed_text(encode, s);
 
         let mut contents = Vec::new();
         let mut common_prefixes = Vec::new();
@@ -273,6 +269,44 @@ fn read_all_objects(objects_dir: &Path) -> S3Result<Vec<Listed>> {
         }
     }
     Ok(listed)
+}
+
+/// What both ListObjects versions read alike from their request.
+struct ListParams {
+    /// Keys, prefixes and delimiters are sent URL-encoded.
+    encode: bool,
+    max_keys: usize,
+    prefix: String,
+    /// The delimiter; an empty one is none.
+    delimiter: Option<String>,
+}
+
+impl ListParams {
+    /// Reads the parameters, refusing an unknown encoding type, then a negative page size.
+    fn read(
+        encoding_type: Option<&EncodingType>,
+        max_keys: Option<i32>,
+        prefix: Option<&str>,
+        delimiter: Option<&str>,
+    ) -> S3Result<ListParams> {
+        Ok(ListParams {
+            encode: wants_url_encoding(encoding_type)?,
+            max_keys: self::max_keys(max_keys)?,
+            prefix: prefix.unwrap_or_default().to_owned(),
+            delimiter: delimiter.filter(|d| !d.is_empty()).map(str::to_owned),
+        })
+    }
+}
+
+/// A key, prefix or delimiter as a listing sends it: URL-encoded when `encode` (the request
+/// asked for `encoding-type=url`), as it is otherwise.
+#[inline]
+fn listed_text(encode: bool, s: &str) -> String {
+    if encode {
+        url_encoding::encode(s)
+    } else {
+        s.to_owned()
+    }
 }
 
 fn wants_url_encoding(encoding_type: Option<&EncodingType>) -> S3Result<bool> {
