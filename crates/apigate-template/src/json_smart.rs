@@ -140,15 +140,20 @@ impl Reader {
                 while self.peek().is_some_and(|c| !stops.contains(&c)) {
                     self.i += 1;
                 }
-                let raw: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
+                let raw = self.text_since(s);
                 Ok(bare_token(raw.trim()))
             }
         }
+    }
+
+    /// The text from `start` to the cursor (a bare token or key, before trimming).
+    #[inline]
+    fn text_since(&self, start: usize) -> String {
+        self.chars
+            .get(start..self.i)
+            .unwrap_or_default()
+            .iter()
+            .collect()
     }
 
     fn quoted(&mut self, q: char) -> Result<String, JsonError> {
@@ -312,12 +317,7 @@ impl Reader {
                     if self.peek().is_none() {
                         return Err(self.err("null"));
                     }
-                    let raw: String = self
-                        .chars
-                        .get(s..self.i)
-                        .unwrap_or_default()
-                        .iter()
-                        .collect();
+                    let raw = self.text_since(s);
                     raw.trim().to_string()
                 }
             };
