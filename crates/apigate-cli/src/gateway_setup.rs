@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use apigate_core::{Api, LoadOptions};
@@ -35,6 +36,35 @@ pub fn fail(code: u8, message: impl Into<String>) -> Failure {
     Failure {
         message: message.into(),
         code,
+    }
+}
+
+/// Runs a command's `work` on a multi-threaded tokio runtime (`workers` threads, else
+/// tokio's default) and turns its outcome into the exit code: `done`'s for a result, the
+/// failure's own code (its message on stderr) otherwise. A runtime that cannot start
+/// exits 2.
+pub fn run_command<T>(
+    workers: Option<usize>,
+    work: impl std::future::Future<Output = Result<T, Failure>>,
+    done: impl FnOnce(T) -> ExitCode,
+) -> ExitCode {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = workers {
+        builder.worker_threads(workers);
+    }
+    let runtime = match builder.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("apigate: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(work) {
+        Ok(outcome) => done(outcome),
+        Err(Failure { message, code }) => {
+            eprintln!("apigate: {message}");
+            ExitCode::from(code)
+        }
     }
 }
 

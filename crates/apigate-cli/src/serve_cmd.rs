@@ -59,24 +59,9 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: &ServeArgs, options: &LoadOptions) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(worker_count(args.workers))
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("apigate: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(args, options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure { message, code }) => {
-            eprintln!("apigate: {message}");
-            ExitCode::from(code)
-        }
-    }
+    gateway_setup::run_command(Some(worker_count(args.workers)), run(args, options), |()| {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A timeout in seconds (fractions allowed), at least a tenth of a second.

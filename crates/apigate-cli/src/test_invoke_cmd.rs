@@ -48,24 +48,13 @@ pub struct TestInvokeArgs {
 }
 
 pub fn test_invoke(args: &TestInvokeArgs, options: &LoadOptions) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("apigate: cannot start the async runtime: {e}");
-            return ExitCode::from(2);
+    gateway_setup::run_command(None, run(args, options), |status| {
+        if status < 400 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
         }
-    };
-    match runtime.block_on(run(args, options)) {
-        Ok(status) if status < 400 => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::from(1),
-        Err(Failure { message, code }) => {
-            eprintln!("apigate: {message}");
-            ExitCode::from(code)
-        }
-    }
+    })
 }
 
 /// Runs the request; returns the method response status.

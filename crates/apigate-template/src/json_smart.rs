@@ -51,6 +51,17 @@ fn bare_token(s: &str) -> Value {
     }
 }
 
+/// Where the run of ASCII digits starting at `b[k]` ends; `None` when there is no digit
+/// there (a number's integer part, fraction and exponent each need one).
+#[inline]
+fn digit_run(b: &[u8], mut k: usize) -> Option<usize> {
+    let start = k;
+    while b.get(k).is_some_and(u8::is_ascii_digit) {
+        k += 1;
+    }
+    (k > start).then_some(k)
+}
+
 /// A JSON number in json-smart's types: Integer, Long, BigInteger, Double.
 pub fn number(s: &str) -> Option<Value> {
     let b = s.as_bytes();
@@ -58,24 +69,12 @@ pub fn number(s: &str) -> Option<Value> {
     if b.first() == Some(&b'-') {
         k += 1;
     }
-    let ds = k;
-    while b.get(k).is_some_and(u8::is_ascii_digit) {
-        k += 1;
-    }
-    if k == ds {
-        return None;
-    }
+    k = digit_run(b, k)?;
     let mut float = false;
     if b.get(k) == Some(&b'.') {
         float = true;
         k += 1;
-        let fs = k;
-        while b.get(k).is_some_and(u8::is_ascii_digit) {
-            k += 1;
-        }
-        if k == fs {
-            return None;
-        }
+        k = digit_run(b, k)?;
     }
     if matches!(b.get(k), Some(b'e' | b'E')) {
         float = true;
@@ -83,13 +82,7 @@ pub fn number(s: &str) -> Option<Value> {
         if matches!(b.get(k), Some(b'+' | b'-')) {
             k += 1;
         }
-        let es = k;
-        while b.get(k).is_some_and(u8::is_ascii_digit) {
-            k += 1;
-        }
-        if k == es {
-            return None;
-        }
+        k = digit_run(b, k)?;
     }
     if k != b.len() {
         return None;
@@ -147,15 +140,20 @@ impl Reader {
                 while self.peek().is_some_and(|c| !stops.contains(&c)) {
                     self.i += 1;
                 }
-                let raw: String = self
-                    .chars
-                    .get(s..self.i)
-                    .unwrap_or_default()
-                    .iter()
-                    .collect();
+                let raw = self.text_since(s);
                 Ok(bare_token(raw.trim()))
             }
         }
+    }
+
+    /// The text from `start` to the cursor (a bare token or key, before trimming).
+    #[inline]
+    fn text_since(&self, start: usize) -> String {
+        self.chars
+            .get(start..self.i)
+            .unwrap_or_default()
+            .iter()
+            .collect()
     }
 
     fn quoted(&mut self, q: char) -> Result<String, JsonError> {
@@ -240,6 +238,26 @@ impl Reader {
         Ok(())
     }
 
+    /// After an array's or object's item: steps over the `,` that goes on to the next item
+    /// (`Ok(false)`) or the `close` that ends the container (`Ok(true)`). Anything else is
+    /// refused with [`Self::err`]`(what)`, the word json-smart names there (`EOF` in arrays,
+    /// `null` in objects).
+    #[inline]
+    fn item_end(&mut self, close: char, what: &str) -> Result<bool, JsonError> {
+        self.skip_ws();
+        match self.peek() {
+            Some(',') => {
+                self.i += 1;
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ => Err(self.err(what)),
+        }
+    }
+
     fn array(&mut self) -> Result<Value, JsonError> {
         self.enter()?;
         self.i += 1;
@@ -255,14 +273,8 @@ impl Reader {
                 Some(',') => self.i += 1,
                 Some(_) => {
                     items.push(self.value(&[',', ']'])?);
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(',') => self.i += 1,
-                        Some(']') => {
-                            self.i += 1;
-                            break;
-                        }
-                        _ => return Err(self.err("EOF")),
+                    if self.item_end(']', "EOF")? {
+                        break;
                     }
                 }
             }
@@ -305,12 +317,7 @@ impl Reader {
                     if self.peek().is_none() {
                         return Err(self.err("null"));
                     }
-                    let raw: String = self
-                        .chars
-                        .get(s..self.i)
-                        .unwrap_or_default()
-                        .iter()
-                        .collect();
+                    let raw = self.text_since(s);
                     raw.trim().to_string()
                 }
             };
@@ -331,14 +338,8 @@ impl Reader {
                     entries.push((Value::str(key), v));
                 }
             }
-            self.skip_ws();
-            match self.peek() {
-                Some(',') => self.i += 1,
-                Some('}') => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return Err(self.err("null")),
+            if self.item_end('}', "null")? {
+                break;
             }
         }
         self.depth -= 1;

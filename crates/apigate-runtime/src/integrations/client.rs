@@ -191,12 +191,14 @@ impl BackendClient {
         Ok(Received {
             status,
             headers: parts.headers,
-            body: IdleBounded {
+            body: TimedBody {
                 inner: body,
-                timer: self.timer.clone(),
-                idle: self.idle_timeout,
-                sleep: None,
-                progressed: false,
+                cut_off: IdleTimeout {
+                    timer: self.timer.clone(),
+                    idle: self.idle_timeout,
+                    sleep: None,
+                    progressed: false,
+                },
                 ended: false,
             }
             .boxed_unsync(),
@@ -232,9 +234,11 @@ impl Deadline {
     /// `body`, failing with [`BackendFault::Timeout`] when it is not complete by the
     /// deadline: for a response the lifecycle buffers, `timeoutInMillis` covers the body too.
     pub fn bound(&self, body: Body) -> Body {
-        Bounded {
+        TimedBody {
             inner: body,
-            sleep: self.timer.sleep_until(self.at),
+            cut_off: DeadlineCutOff {
+                sleep: self.timer.sleep_until(self.at),
+            },
             ended: false,
         }
         .boxed_unsync()
@@ -333,116 +337,141 @@ impl std::fmt::Debug for Outbound {
     }
 }
 
-/// A streamed backend body: read errors become [`BackendFault::Failed`], and a backend
-/// that sends nothing for the idle timeout ends it with [`BackendFault::Timeout`]. One timer
-/// per idle period, not per frame: when it fires after progress it is re-armed, so a silent
-/// backend is cut between one and two idle timeouts (plus the timer's granularity).
-struct IdleBounded {
-    inner: Incoming,
+/// A backend body that its cut-off `C` may end before the backend does ([`CutOff`]). Once
+/// it has ended it answers no more frames. Generic, so each cut-off is its own type with no
+/// dispatch of its own.
+struct TimedBody<B, C> {
+    inner: B,
+    cut_off: C,
+    /// Set by the cut-off when the body is over for good.
+    ended: bool,
+}
+
+/// How a [`TimedBody`] reads its inner body `B` and when it cuts it off.
+trait CutOff<B> {
+    /// The next frame of `inner`, or the cut-off's end; sets `ended` when no frame is to
+    /// be asked for again.
+    fn poll_cut_off(
+        &mut self,
+        inner: Pin<&mut B>,
+        ended: &mut bool,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>>;
+}
+
+impl<B, C> http_body::Body for TimedBody<B, C>
+where
+    B: http_body::Body + Unpin,
+    C: CutOff<B> + Unpin,
+{
+    type Data = bytes::Bytes;
+    type Error = BoxError;
+
+    #[inline]
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        this.cut_off
+            .poll_cut_off(Pin::new(&mut this.inner), &mut this.ended, cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The cut-off of a streamed backend body: read errors become [`BackendFault::Failed`], and
+/// a backend that sends nothing for the idle timeout ends it with [`BackendFault::Timeout`].
+/// One timer per idle period, not per frame: when it fires after progress it is re-armed, so
+/// a silent backend is cut between one and two idle timeouts (plus the timer's granularity).
+struct IdleTimeout {
     timer: CoarseTimer,
     idle: Duration,
     /// Armed at the first wait for data.
     sleep: Option<Pin<Box<dyn Sleep>>>,
     /// A frame arrived since `sleep` was armed.
     progressed: bool,
-    ended: bool,
 }
 
-impl http_body::Body for IdleBounded {
-    type Data = bytes::Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
+impl CutOff<Incoming> for IdleTimeout {
+    #[inline]
+    fn poll_cut_off(
+        &mut self,
+        inner: Pin<&mut Incoming>,
+        ended: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>> {
-        let this = self.get_mut();
-        if this.ended {
-            return Poll::Ready(None);
-        }
-        match Pin::new(&mut this.inner).poll_frame(cx) {
+        match http_body::Body::poll_frame(inner, cx) {
             Poll::Ready(Some(Ok(frame))) => {
-                this.progressed = true;
+                self.progressed = true;
                 return Poll::Ready(Some(Ok(frame)));
             }
             Poll::Ready(Some(Err(e))) => {
-                this.ended = true;
+                *ended = true;
                 return Poll::Ready(Some(Err(Box::new(BackendFault::Failed(Box::new(e))))));
             }
             Poll::Ready(None) => {
-                this.ended = true;
+                *ended = true;
                 return Poll::Ready(None);
             }
             Poll::Pending => {}
         }
         loop {
-            let sleep = match &mut this.sleep {
+            let sleep = match &mut self.sleep {
                 Some(sleep) => sleep,
                 empty => {
-                    this.progressed = false;
-                    empty.insert(this.timer.sleep(this.idle))
+                    self.progressed = false;
+                    empty.insert(self.timer.sleep(self.idle))
                 }
             };
             if sleep.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
-            this.sleep = None;
-            if !this.progressed {
+            self.sleep = None;
+            if !self.progressed {
                 break;
             }
         }
-        this.ended = true;
+        *ended = true;
         IDLE_TIMEOUTS.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(
-            idle_ms = this.idle.as_millis() as u64,
+            idle_ms = self.idle.as_millis() as u64,
             "backend body idle past the timeout: the response is cut off"
         );
         Poll::Ready(Some(Err(Box::new(BackendFault::Timeout))))
     }
-
-    fn is_end_stream(&self) -> bool {
-        self.ended || self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
 }
 
-/// A body that must be complete by a deadline ([`Deadline::bound`]).
-struct Bounded {
-    inner: Body,
+/// The cut-off of a body that must be complete by a deadline ([`Deadline::bound`]): the
+/// inner body's frames, ends and errors pass as they are until the deadline's sleep ends.
+struct DeadlineCutOff {
     sleep: Pin<Box<dyn Sleep>>,
-    ended: bool,
 }
 
-impl http_body::Body for Bounded {
-    type Data = bytes::Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
+impl CutOff<Body> for DeadlineCutOff {
+    #[inline]
+    fn poll_cut_off(
+        &mut self,
+        inner: Pin<&mut Body>,
+        ended: &mut bool,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<bytes::Bytes>, BoxError>>> {
-        let this = self.get_mut();
-        if this.ended {
-            return Poll::Ready(None);
-        }
-        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+        if let Poll::Ready(frame) = http_body::Body::poll_frame(inner, cx) {
             return Poll::Ready(frame);
         }
-        if this.sleep.as_mut().poll(cx).is_pending() {
+        if self.sleep.as_mut().poll(cx).is_pending() {
             return Poll::Pending;
         }
-        this.ended = true;
+        *ended = true;
         Poll::Ready(Some(Err(Box::new(BackendFault::Timeout))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.ended || self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
     }
 }

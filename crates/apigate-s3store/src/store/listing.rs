@@ -101,40 +101,39 @@ struct ResolvedPage {
     last: Option<String>,
 }
 
+/// The [`ListParams`] of a ListObjects or ListObjectsV2 request (`$input`): s3s gives the
+/// two distinct types with the same field names, hence a macro.
+macro_rules! list_params {
+    ($input:ident) => {
+        ListParams::read(
+            $input.encoding_type.as_ref(),
+            $input.max_keys,
+            $input.prefix.as_deref(),
+            $input.delimiter.as_deref(),
+        )
+    };
+}
+
 impl FsStore {
     pub(super) async fn list_objects_v1_impl(
         &self,
         input: ListObjectsInput,
     ) -> S3Result<ListObjectsOutput> {
-        let encode = wants_url_encoding(input.encoding_type.as_ref())?;
-        let max_keys = max_keys(input.max_keys)?;
-        let prefix = input.prefix.clone().unwrap_or_default();
-        let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
-        let query = Query {
-            prefix: &prefix,
-            delimiter: delimiter.as_deref(),
-            after: input.marker.as_deref().filter(|m| !m.is_empty()),
-            max_keys,
-        };
-        let page = self.list_page(&input.bucket, query, encode).await?;
-        let enc = |s: &str| {
-            if encode {
-                url_encoding::encode(s)
-            } else {
-                s.to_owned()
-            }
-        };
+        let params = list_params!(input)?;
+        let query = params.query(input.marker.as_deref().filter(|m| !m.is_empty()));
+        let page = self.list_page(&input.bucket, query, params.encode).await?;
+        let enc = |s: &str| listed_text(params.encode, s);
         // S3 sends NextMarker only with a delimiter; without one, clients resume from the
         // last key.
-        let next_marker = (page.truncated && delimiter.is_some())
+        let next_marker = (page.truncated && params.delimiter.is_some())
             .then(|| page.last.as_deref().map(enc))
             .flatten();
         Ok(ListObjectsOutput {
             name: Some(input.bucket),
-            prefix: Some(enc(&prefix)),
+            prefix: Some(enc(&params.prefix)),
             marker: Some(enc(input.marker.as_deref().unwrap_or(""))),
-            max_keys: Some(to_i32(max_keys)),
-            delimiter: delimiter.as_deref().map(enc),
+            max_keys: Some(to_i32(params.max_keys)),
+            delimiter: params.delimiter.as_deref().map(enc),
             encoding_type: input.encoding_type,
             is_truncated: Some(page.truncated),
             next_marker,
@@ -148,10 +147,7 @@ impl FsStore {
         &self,
         input: ListObjectsV2Input,
     ) -> S3Result<ListObjectsV2Output> {
-        let encode = wants_url_encoding(input.encoding_type.as_ref())?;
-        let max_keys = max_keys(input.max_keys)?;
-        let prefix = input.prefix.clone().unwrap_or_default();
-        let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
+        let params = list_params!(input)?;
         let resume = input
             .continuation_token
             .as_deref()
@@ -159,20 +155,9 @@ impl FsStore {
             .transpose()?;
         // A continuation token supersedes StartAfter (both point into the same order).
         let after = resume.or_else(|| input.start_after.clone().filter(|s| !s.is_empty()));
-        let query = Query {
-            prefix: &prefix,
-            delimiter: delimiter.as_deref(),
-            after: after.as_deref(),
-            max_keys,
-        };
-        let page = self.list_page(&input.bucket, query, encode).await?;
-        let enc = |s: &str| {
-            if encode {
-                url_encoding::encode(s)
-            } else {
-                s.to_owned()
-            }
-        };
+        let query = params.query(after.as_deref());
+        let page = self.list_page(&input.bucket, query, params.encode).await?;
+        let enc = |s: &str| listed_text(params.encode, s);
         let next_continuation_token = if page.truncated {
             page.last.as_deref().map(encode_token)
         } else {
@@ -180,13 +165,13 @@ impl FsStore {
         };
         Ok(ListObjectsV2Output {
             name: Some(input.bucket),
-            prefix: Some(enc(&prefix)),
-            max_keys: Some(to_i32(max_keys)),
+            prefix: Some(enc(&params.prefix)),
+            max_keys: Some(to_i32(params.max_keys)),
             key_count: Some(to_i32(page.count)),
             continuation_token: input.continuation_token,
             next_continuation_token,
             start_after: input.start_after.as_deref().map(enc),
-            delimiter: delimiter.as_deref().map(enc),
+            delimiter: params.delimiter.as_deref().map(enc),
             encoding_type: input.encoding_type,
             is_truncated: Some(page.truncated),
             contents: page.contents,
@@ -206,13 +191,7 @@ impl FsStore {
         listed.sort_by(|a, b| a.key.cmp(&b.key));
         let keys: Vec<&str> = listed.iter().map(|l| l.key.as_str()).collect();
         let page = paginate(&keys, query);
-        let enc = |s: &str| {
-            if encode {
-                url_encoding::encode(s)
-            } else {
-                s.to_owned()
-            }
-        };
+        let enc = |s: &str| listed_text(encode, s);
 
         let mut contents = Vec::new();
         let mut common_prefixes = Vec::new();
@@ -273,6 +252,54 @@ fn read_all_objects(objects_dir: &Path) -> S3Result<Vec<Listed>> {
         }
     }
     Ok(listed)
+}
+
+/// What both ListObjects versions read alike from their request.
+struct ListParams {
+    /// Keys, prefixes and delimiters are sent URL-encoded.
+    encode: bool,
+    max_keys: usize,
+    prefix: String,
+    /// The delimiter; an empty one is none.
+    delimiter: Option<String>,
+}
+
+impl ListParams {
+    /// Reads the parameters, refusing an unknown encoding type, then a negative page size.
+    fn read(
+        encoding_type: Option<&EncodingType>,
+        max_keys: Option<i32>,
+        prefix: Option<&str>,
+        delimiter: Option<&str>,
+    ) -> S3Result<ListParams> {
+        Ok(ListParams {
+            encode: wants_url_encoding(encoding_type)?,
+            max_keys: self::max_keys(max_keys)?,
+            prefix: prefix.unwrap_or_default().to_owned(),
+            delimiter: delimiter.filter(|d| !d.is_empty()).map(str::to_owned),
+        })
+    }
+
+    /// The listing query for the page after `after`.
+    fn query<'a>(&'a self, after: Option<&'a str>) -> Query<'a> {
+        Query {
+            prefix: &self.prefix,
+            delimiter: self.delimiter.as_deref(),
+            after,
+            max_keys: self.max_keys,
+        }
+    }
+}
+
+/// A key, prefix or delimiter as a listing sends it: URL-encoded when `encode` (the request
+/// asked for `encoding-type=url`), as it is otherwise.
+#[inline]
+fn listed_text(encode: bool, s: &str) -> String {
+    if encode {
+        url_encoding::encode(s)
+    } else {
+        s.to_owned()
+    }
 }
 
 fn wants_url_encoding(encoding_type: Option<&EncodingType>) -> S3Result<bool> {

@@ -42,6 +42,58 @@ struct Span {
     content_range: Option<String>,
 }
 
+/// The conditional headers of a GetObject or HeadObject request (`$input`), which s3s
+/// gives distinct input types with the same fields.
+macro_rules! request_preconditions {
+    ($input:ident) => {
+        Preconditions {
+            if_match: $input.if_match.as_ref(),
+            if_none_match: $input.if_none_match.as_ref(),
+            if_modified_since: $input.if_modified_since.as_ref(),
+            if_unmodified_since: $input.if_unmodified_since.as_ref(),
+        }
+    };
+}
+
+/// A GetObject or HeadObject output (`$output`, with its own fields given in the braces)
+/// carrying the object's headers for `$span` of the object described by `$meta`, checksums
+/// included when `$checksum_mode` asks for them and the whole object is read. One place for
+/// the headers both answer alike: s3s gives the two outputs distinct types with the same
+/// field names, hence a macro. Uses `?` (a length beyond `i64`), so it goes in a function
+/// returning `S3Result`.
+macro_rules! object_output {
+    ($output:ident { $($field:ident: $value:expr),* $(,)? }, $meta:expr, $span:expr, $checksum_mode:expr) => {{
+        let meta: &ObjectMeta = $meta;
+        let span: Span = $span;
+        let whole = span.content_range.is_none();
+        let checksums = wants_checksums($checksum_mode, whole)
+            .then(|| meta.checksums.clone())
+            .unwrap_or_default();
+        $output {
+            $($field: $value,)*
+            accept_ranges: Some("bytes".to_owned()),
+            content_length: Some(to_i64(span.len)?),
+            content_range: span.content_range,
+            content_type: Some(content_type_of(meta)),
+            content_encoding: meta.content_encoding.clone(),
+            content_disposition: meta.content_disposition.clone(),
+            content_language: meta.content_language.clone(),
+            cache_control: meta.cache_control.clone(),
+            expires: parse_expires(meta),
+            website_redirect_location: meta.website_redirect_location.clone(),
+            e_tag: Some(ETag::Strong(meta.etag.clone())),
+            last_modified: Some(Timestamp::from(meta.last_modified())),
+            metadata: user_metadata(meta),
+            checksum_crc32: checksums.crc32,
+            checksum_crc32c: checksums.crc32c,
+            checksum_crc64nvme: checksums.crc64nvme,
+            checksum_sha1: checksums.sha1,
+            checksum_sha256: checksums.sha256,
+            ..$output::default()
+        }
+    }};
+}
+
 impl FsStore {
     /// Opens `bucket/key`, answering `NoSuchBucket` or `NoSuchKey` as S3 does.
     pub(super) async fn open_object(&self, bucket: &str, key: &str) -> S3Result<OpenObject> {
@@ -75,15 +127,7 @@ impl FsStore {
             }
             _ => None,
         };
-        check_preconditions(
-            meta,
-            &Preconditions {
-                if_match: input.if_match.as_ref(),
-                if_none_match: input.if_none_match.as_ref(),
-                if_modified_since: input.if_modified_since.as_ref(),
-                if_unmodified_since: input.if_unmodified_since.as_ref(),
-            },
-        )?;
+        check_preconditions(meta, &request_preconditions!(input))?;
         let span = span?;
 
         let body = match small {
@@ -95,32 +139,12 @@ impl FsStore {
             ),
         };
 
-        let whole = span.content_range.is_none();
-        let checksums =
-            wants_checksums(input.checksum_mode.as_ref(), whole).then(|| meta.checksums.clone());
-        let checksums = checksums.unwrap_or_default();
-        Ok(GetObjectOutput {
-            body: Some(body),
-            accept_ranges: Some("bytes".to_owned()),
-            content_length: Some(to_i64(span.len)?),
-            content_range: span.content_range,
-            content_type: Some(content_type_of(meta)),
-            content_encoding: meta.content_encoding.clone(),
-            content_disposition: meta.content_disposition.clone(),
-            content_language: meta.content_language.clone(),
-            cache_control: meta.cache_control.clone(),
-            expires: parse_expires(meta),
-            website_redirect_location: meta.website_redirect_location.clone(),
-            e_tag: Some(ETag::Strong(meta.etag.clone())),
-            last_modified: Some(Timestamp::from(meta.last_modified())),
-            metadata: user_metadata(meta),
-            checksum_crc32: checksums.crc32,
-            checksum_crc32c: checksums.crc32c,
-            checksum_crc64nvme: checksums.crc64nvme,
-            checksum_sha1: checksums.sha1,
-            checksum_sha256: checksums.sha256,
-            ..GetObjectOutput::default()
-        })
+        Ok(object_output!(
+            GetObjectOutput { body: Some(body) },
+            meta,
+            span,
+            input.checksum_mode.as_ref()
+        ))
     }
 
     pub(super) async fn head_object_impl(
@@ -129,41 +153,14 @@ impl FsStore {
     ) -> S3Result<HeadObjectOutput> {
         let OpenObject { tail, .. } = self.open_object(&input.bucket, &input.key).await?;
         let meta = &tail.meta;
-        check_preconditions(
-            meta,
-            &Preconditions {
-                if_match: input.if_match.as_ref(),
-                if_none_match: input.if_none_match.as_ref(),
-                if_modified_since: input.if_modified_since.as_ref(),
-                if_unmodified_since: input.if_unmodified_since.as_ref(),
-            },
-        )?;
+        check_preconditions(meta, &request_preconditions!(input))?;
         let span = select_span(meta, input.range.as_ref(), input.part_number)?;
-        let whole = span.content_range.is_none();
-        let checksums =
-            wants_checksums(input.checksum_mode.as_ref(), whole).then(|| meta.checksums.clone());
-        let checksums = checksums.unwrap_or_default();
-        Ok(HeadObjectOutput {
-            accept_ranges: Some("bytes".to_owned()),
-            content_length: Some(to_i64(span.len)?),
-            content_range: span.content_range,
-            content_type: Some(content_type_of(meta)),
-            content_encoding: meta.content_encoding.clone(),
-            content_disposition: meta.content_disposition.clone(),
-            content_language: meta.content_language.clone(),
-            cache_control: meta.cache_control.clone(),
-            expires: parse_expires(meta),
-            website_redirect_location: meta.website_redirect_location.clone(),
-            e_tag: Some(ETag::Strong(meta.etag.clone())),
-            last_modified: Some(Timestamp::from(meta.last_modified())),
-            metadata: user_metadata(meta),
-            checksum_crc32: checksums.crc32,
-            checksum_crc32c: checksums.crc32c,
-            checksum_crc64nvme: checksums.crc64nvme,
-            checksum_sha1: checksums.sha1,
-            checksum_sha256: checksums.sha256,
-            ..HeadObjectOutput::default()
-        })
+        Ok(object_output!(
+            HeadObjectOutput {},
+            meta,
+            span,
+            input.checksum_mode.as_ref()
+        ))
     }
 }
 

@@ -22,6 +22,26 @@ use super::object_file::{encode_trailer, millis_since_epoch, ObjectMeta, StoredC
 use super::read::OpenObject;
 use super::{blocking, s3_errors, FsStore, IO_CHUNK, MAX_OBJECT_SIZE};
 
+/// An [`ObjectMeta`] whose stored headers (content type, encoding, disposition and language,
+/// cache control, expiry, redirect location, user metadata) are those of `$input`, a PutObject
+/// or CopyObject request: s3s gives the two distinct types with the same field names, hence a
+/// macro. The rest of the struct literal (other fields, `..base`) follows `$input`.
+macro_rules! meta_with_request_headers {
+    ($input:ident, $($rest:tt)*) => {
+        ObjectMeta {
+            content_type: $input.content_type,
+            content_encoding: $input.content_encoding,
+            content_disposition: $input.content_disposition,
+            content_language: $input.content_language,
+            cache_control: $input.cache_control,
+            expires: $input.expires.as_ref().and_then(format_http_date),
+            website_redirect_location: $input.website_redirect_location,
+            user_metadata: $input.metadata.unwrap_or_default().into_iter().collect(),
+            $($rest)*
+        }
+    };
+}
+
 /// A file under `tmp/` that is removed unless it was committed.
 struct TmpFile {
     path: PathBuf,
@@ -123,21 +143,14 @@ impl FsStore {
         let computed = hasher.finalize();
         let checksums = verify_checksums(declared, computed)?;
 
-        let meta = ObjectMeta {
+        let meta = meta_with_request_headers!(
+            input,
             key: input.key.clone(),
             size,
             etag: hex::encode(md5),
             last_modified_ms: millis_since_epoch(SystemTime::now()),
-            content_type: input.content_type,
-            content_encoding: input.content_encoding,
-            content_disposition: input.content_disposition,
-            content_language: input.content_language,
-            cache_control: input.cache_control,
-            expires: input.expires.as_ref().and_then(format_http_date),
-            website_redirect_location: input.website_redirect_location,
-            user_metadata: input.metadata.unwrap_or_default().into_iter().collect(),
             checksums,
-        };
+        );
         let trailer = encode_trailer(&meta)
             .map_err(|e| s3_errors::internal("encoding object metadata", &e))?;
         writer
@@ -202,17 +215,7 @@ impl FsStore {
         }
 
         let mut meta = if replace {
-            ObjectMeta {
-                content_type: input.content_type,
-                content_encoding: input.content_encoding,
-                content_disposition: input.content_disposition,
-                content_language: input.content_language,
-                cache_control: input.cache_control,
-                expires: input.expires.as_ref().and_then(format_http_date),
-                website_redirect_location: input.website_redirect_location,
-                user_metadata: input.metadata.unwrap_or_default().into_iter().collect(),
-                ..src.clone()
-            }
+            meta_with_request_headers!(input, ..src.clone())
         } else {
             src.clone()
         };

@@ -209,12 +209,7 @@ impl Parser {
                 }
             }
         }
-        let mut text: String = self
-            .chars
-            .get(start..self.i)
-            .unwrap_or_default()
-            .iter()
-            .collect();
+        let mut text: String = self.text(start, self.i);
         if text.starts_with('.') || text.starts_with("-.") {
             text = text.replacen('.', "0.", 1);
         }

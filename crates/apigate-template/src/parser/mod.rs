@@ -92,6 +92,40 @@ impl Parser {
         self.chars.get(i).copied()
     }
 
+    /// The template text from `from` to `to` (as much of it as there is).
+    fn text(&self, from: usize, to: usize) -> String {
+        self.chars
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .collect()
+    }
+
+    /// A parenthesised list, the cursor just after its `(`, read up to and past the `)`:
+    /// blanks and commas between items are passed over (VTL's macro lists need no commas),
+    /// and at any other character `item` reads one item or refuses, given that character
+    /// (`None` at the end of the template) and how many items were read so far.
+    fn paren_list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self, Option<char>, usize) -> Result<T, ParseError>,
+    ) -> Result<Vec<T>, ParseError> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(')') => {
+                    self.i += 1;
+                    return Ok(items);
+                }
+                Some(',') => self.i += 1,
+                at => {
+                    let read = item(self, at, items.len())?;
+                    items.push(read);
+                }
+            }
+        }
+    }
+
     fn starts_with(&self, at: usize, s: &str) -> bool {
         s.chars()
             .enumerate()
@@ -414,11 +448,7 @@ impl Parser {
             "set" => {
                 // Velocity 1.7's #set token includes the spaces/tabs before it when they start
                 // a new token (template start, after a reference, directive or comment).
-                let lead = self
-                    .chars
-                    .get(self.token_end.min(start)..start)
-                    .unwrap_or_default();
-                let lead: String = lead.iter().collect();
+                let lead = self.text(self.token_end.min(start), start);
                 if !lead.is_empty() && lead.chars().all(|c| c == ' ' || c == '\t') {
                     if let Some(kept) = text.strip_suffix(lead.as_str()) {
                         let kept_len = kept.len();
@@ -622,33 +652,17 @@ impl Parser {
             return Ok(());
         }
         Self::flush(text, nodes);
-        let mut args = Vec::new();
-        if has_parens {
+        let args = if has_parens {
             self.i = j + 1;
-            loop {
-                self.skip_ws();
-                match self.peek() {
-                    Some(')') => {
-                        self.i += 1;
-                        break;
-                    }
-                    Some(',') => self.i += 1,
-                    None => return Err(self.unexpected("\")\"")),
-                    _ => {
-                        let e = self.parameter()?;
-                        args.push(e);
-                    }
-                }
-            }
+            self.paren_list(|p, at, _| match at {
+                None => Err(p.unexpected("\")\"")),
+                Some(_) => p.parameter(),
+            })?
         } else {
             self.i = end;
-        }
-        let mut literal: String = self
-            .chars
-            .get(start..self.i)
-            .unwrap_or_default()
-            .iter()
-            .collect();
+            Vec::new()
+        };
+        let mut literal: String = self.text(start, self.i);
         let body = if block_call {
             let body_start = self.i;
             self.gobble_line_end();
@@ -656,12 +670,7 @@ impl Parser {
             if !matches!(term, Terminator::End) {
                 return Err(self.error_at(self.i, "block macro call takes no #else"));
             }
-            literal = self
-                .chars
-                .get(start..self.i)
-                .unwrap_or_default()
-                .iter()
-                .collect();
+            literal = self.text(start, self.i);
             let _ = body_start;
             self.blocks.push(body);
             Some(self.blocks.len() - 1)
@@ -691,33 +700,14 @@ impl Parser {
         while self.peek().is_some_and(is_word_char) {
             self.i += 1;
         }
-        let name: String = self
-            .chars
-            .get(name_start..self.i)
-            .unwrap_or_default()
-            .iter()
-            .collect();
-        let mut params = Vec::new();
-        loop {
-            self.skip_ws();
-            match self.peek() {
-                Some(')') => {
-                    self.i += 1;
-                    break;
-                }
-                Some(',') => self.i += 1,
-                Some('$') => {
-                    let v = self.simple_variable()?;
-                    params.push(v);
-                }
-                _ => {
-                    return Err(self.error_at(
-                        name_start,
-                        format!("Invalid arg #{} in directive #macro", params.len() + 1),
-                    ))
-                }
-            }
-        }
+        let name: String = self.text(name_start, self.i);
+        let params = self.paren_list(|p, at, read| match at {
+            Some('$') => p.simple_variable(),
+            _ => Err(p.error_at(
+                name_start,
+                format!("Invalid arg #{} in directive #macro", read + 1),
+            )),
+        })?;
         self.gobble_line_end();
         let (body, term) = self.parse_block(true)?;
         if !matches!(term, Terminator::End) {
@@ -763,13 +753,7 @@ impl Parser {
         while self.peek().is_some_and(is_ident_char) {
             self.i += 1;
         }
-        Some(
-            self.chars
-                .get(s..self.i)
-                .unwrap_or_default()
-                .iter()
-                .collect(),
-        )
+        Some(self.text(s, self.i))
     }
 
     /// `#set( $ref = expr )`.
@@ -830,12 +814,7 @@ impl Parser {
             }
             self.i += 1;
         }
-        let literal: String = self
-            .chars
-            .get(start..self.i)
-            .unwrap_or_default()
-            .iter()
-            .collect();
+        let literal: String = self.text(start, self.i);
         Ok(Some(Reference {
             root,
             chain,

@@ -412,8 +412,8 @@ impl Reader<'_> {
     /// spaces stay unread).
     fn scalar(&mut self, cx: Context) -> Option<Scalar> {
         match self.peek()? {
-            b'"' => self.double_quoted(),
-            b'\'' => self.single_quoted(),
+            b'"' => self.quoted::<b'"'>(),
+            b'\'' => self.quoted::<b'\''>(),
             b'-' if self.peek_at(1).is_some_and(|b| b.is_ascii_digit()) => self.plain(cx),
             b if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'$' | b'~') => {
                 self.plain(cx)
@@ -463,23 +463,30 @@ impl Reader<'_> {
         Some(Scalar::Plain(start, end))
     }
 
-    fn single_quoted(&mut self) -> Option<Scalar> {
+    /// A quoted scalar at the cursor, `QUOTE` being `'` or `"`: one scanner for both styles,
+    /// which differ only in their escapes (`''` in single quotes, `\\` sequences in double
+    /// quotes). The text is borrowed from the source until the first escape; from there it
+    /// is decoded into `scratch`. A line break or a byte outside printable ASCII is left to
+    /// the full parser.
+    #[inline]
+    fn quoted<const QUOTE: u8>(&mut self) -> Option<Scalar> {
         self.i += 1;
         let start = self.i;
         let mut decoded = false;
         loop {
             match self.peek()? {
                 b'\n' => return None,
-                b'\'' if self.peek_at(1) == Some(b'\'') => {
-                    if !decoded {
-                        decoded = true;
-                        self.scratch.clear();
-                        self.scratch.push_str(self.text.get(start..self.i)?);
-                    }
+                b'\'' if QUOTE == b'\'' && self.peek_at(1) == Some(b'\'') => {
+                    self.start_decoding(&mut decoded, start)?;
                     self.scratch.push('\'');
                     self.i += 2;
                 }
-                b'\'' => break,
+                b'\\' if QUOTE == b'"' => {
+                    self.start_decoding(&mut decoded, start)?;
+                    let c = self.escape()?;
+                    self.scratch.push(c);
+                }
+                b if b == QUOTE => break,
                 b @ b' '..=b'~' => {
                     if decoded {
                         self.scratch.push(char::from(b));
@@ -498,39 +505,16 @@ impl Reader<'_> {
         })
     }
 
-    fn double_quoted(&mut self) -> Option<Scalar> {
-        self.i += 1;
-        let start = self.i;
-        let mut decoded = false;
-        loop {
-            match self.peek()? {
-                b'\n' => return None,
-                b'"' => break,
-                b'\\' => {
-                    if !decoded {
-                        decoded = true;
-                        self.scratch.clear();
-                        self.scratch.push_str(self.text.get(start..self.i)?);
-                    }
-                    let c = self.escape()?;
-                    self.scratch.push(c);
-                }
-                b @ b' '..=b'~' => {
-                    if decoded {
-                        self.scratch.push(char::from(b));
-                    }
-                    self.i += 1;
-                }
-                _ => return None,
-            }
+    /// At a quoted scalar's first escape, copies the text read so far (from `start`) into
+    /// `scratch`, where the rest is decoded.
+    #[inline]
+    fn start_decoding(&mut self, decoded: &mut bool, start: usize) -> Option<()> {
+        if !*decoded {
+            *decoded = true;
+            self.scratch.clear();
+            self.scratch.push_str(self.text.get(start..self.i)?);
         }
-        let end = self.i;
-        self.i += 1;
-        Some(if decoded {
-            Scalar::Decoded
-        } else {
-            Scalar::Quoted(start, end)
-        })
+        Some(())
     }
 
     /// The escape sequence at the cursor (YAML 1.2's, as saphyr reads them).
