@@ -97,7 +97,7 @@ fn pairs(input: Option<&Map<String, Value>>, key: &str) -> Vec<(String, String)>
 
 /// What the engine produced for one case.
 enum Got {
-    Rendered(Rendered),
+    Rendered(Box<Rendered>),
     ParseError(String),
     RenderError(String),
     Panic(String),
@@ -132,7 +132,7 @@ fn run_case(case: &Map<String, Value>) -> Got {
             stage_variables: &stage_variables,
         };
         match parsed.render(&render_input, &Limits::default()) {
-            Ok(r) => Got::Rendered(r),
+            Ok(r) => Got::Rendered(Box::new(r)),
             Err(e) => Got::RenderError(format!("{e:?}")),
         }
     }));
