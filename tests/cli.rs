@@ -293,7 +293,7 @@ fn every_command_prints_diagnostics_as_validate_does() {
         "tests/validate/missing-field.json",
         "tests/validate/openapi-31.yaml",
         "tests/validate/request-validator-unknown.yaml",
-        "tests/validate/lambda-not-post.json",
+        "tests/validate/arn-malformed.json",
     ] {
         let validate = apigate(&["validate", file]);
         assert_eq!(validate.status.code(), Some(1), "{file}");

@@ -386,3 +386,48 @@ async fn a_mock_request_template_sets_the_response_status_and_headers() {
     assert_eq!(r.headers()["foo"], "bar");
     assert_eq!(r.text().await.unwrap(), "");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lenient_imports_load_and_answer_as_aws() {
+    // The definition itself holds both cases: the gateway started with it.
+    let (h, c) = gateway().await;
+    for (code, expected) in [("200", "selected 200"), ("404", "selected 404")] {
+        let r = c
+            .get(h.url(&format!("/v1/lenient/mock?code={code}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_str(), code);
+        assert_eq!(r.text().await.unwrap(), expected);
+    }
+    internal_error(c.get(h.url("/v1/lenient/lambda")).send().await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn templates_over_payloads_converted_to_binary_answer_500() {
+    let (h, c) = gateway().await;
+    // Payloads that are valid base64, so the conversion itself succeeds.
+    let r = c
+        .post(h.url("/v1/binary/request"))
+        .header("Content-Type", "application/json")
+        .body("eyJhIjogMX0=")
+        .send()
+        .await
+        .unwrap();
+    internal_error(r).await;
+    let r = c
+        .put(h.url("/v1/binary/response"))
+        .header("Content-Type", "text/plain")
+        .body("aGVsbG8=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c
+        .get(h.url("/v1/binary/response"))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    internal_error(r).await;
+}

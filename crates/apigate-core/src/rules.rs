@@ -66,7 +66,8 @@ rules! {
     INTEGRATION_TYPE_UNKNOWN = ("integration-type-unknown", Error, "Integration `type` must be aws, aws_proxy, http, http_proxy or mock.");
     INTEGRATION_URI_MISSING = ("integration-uri-missing", Error, "Every integration but `mock` needs a `uri`.");
     INTEGRATION_HTTP_METHOD_MISSING = ("integration-http-method-missing", Error, "Every integration but `mock` needs an `httpMethod`.");
-    INTEGRATION_HTTP_METHOD_INVALID = ("integration-http-method-invalid", Error, "Integration `httpMethod` must be an HTTP verb or ANY; Lambda needs POST.");
+    INTEGRATION_HTTP_METHOD_INVALID = ("integration-http-method-invalid", Error, "Integration `httpMethod` must be an HTTP verb or ANY.");
+    LAMBDA_HTTP_METHOD_NOT_POST = ("lambda-http-method-not-post", Warning, "A Lambda integration whose `httpMethod` is not POST: AWS imports it, and every call answers 500 (Lambda is invoked with POST).");
     INTEGRATION_URI_INVALID = ("integration-uri-invalid", Error, "An http(s) integration URI that is not an absolute RFC 3986 http(s) URL on port 80, 443 or above 1024.");
     ARN_MALFORMED = ("arn-malformed", Error, "An AWS integration URI that is not `arn:PARTITION:apigateway:REGION:SERVICE:{path|action}/...`.");
     AWS_PROXY_NOT_LAMBDA = ("aws-proxy-not-lambda", Error, "`aws_proxy` integrations can only target Lambda functions.");

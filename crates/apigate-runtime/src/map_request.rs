@@ -15,7 +15,7 @@ use crate::params::{self, Scope};
 use crate::request::{header_text, MethodRequest};
 use crate::templates::{self, RequestBodyPlan};
 use apigate_core::mapping::ParamLocation;
-use apigate_core::model::{Integration, IntegrationType, MappingTemplate};
+use apigate_core::model::{ContentHandling, Integration, IntegrationType, MappingTemplate};
 use apigate_core::{HttpMethod, Method};
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
@@ -94,6 +94,15 @@ pub async fn map_request(
             (body, length)
         }
         RequestBodyPlan::Transform(template) => {
+            if integration.content_handling == Some(ContentHandling::ConvertToBinary)
+                && !body::is_empty(&body)
+            {
+                // The payload is turned into binary before the template would run: a template
+                // cannot read it, and AWS answers 500 (docs/PARITY.md).
+                return Err(GatewayError::configuration(
+                    "Execution failed: a request template cannot transform a payload converted to binary (contentHandling CONVERT_TO_BINARY)",
+                ));
+            }
             if binary && conversion == Conversion::Pass && !body::is_empty(&body) {
                 // The template sees the payload after contentHandling, as text. Raw binary
                 // cannot be templated: AWS answers 500.

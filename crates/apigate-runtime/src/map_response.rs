@@ -11,7 +11,7 @@ use crate::lifecycle::Gateway;
 use crate::params::{self, Scope};
 use crate::request::{header_text, MethodRequest};
 use crate::templates;
-use apigate_core::model::{IntegrationResponse, MappingTemplate};
+use apigate_core::model::{ContentHandling, IntegrationResponse, MappingTemplate};
 use apigate_core::Method;
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -72,6 +72,12 @@ pub async fn map_response(
         .any(|m| params::reads_response_body(&m.source));
     let accept = header_text(&parts.headers, ACCEPT);
     let (conversion, template) = delivery(gw, selected, &backend_headers, accept.as_deref());
+    if template.is_some() && selected.content_handling == Some(ContentHandling::ConvertToBinary) {
+        // The payload is binary by the time a template would read it: AWS answers 500.
+        return Err(GatewayError::configuration(
+            "Execution failed: a response template cannot transform a payload converted to binary (contentHandling CONVERT_TO_BINARY)",
+        ));
+    }
     // A body read whole must be complete within the integration timeout; a streamed one
     // is bounded by the client's idle timeout instead.
     let buffers = reads_body || template.is_some() || conversion == Conversion::Base64Decode;

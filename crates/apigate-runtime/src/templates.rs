@@ -214,8 +214,9 @@ pub fn mock_status(rendered: &str) -> Result<Option<String>, GatewayError> {
     if rendered.trim().is_empty() {
         return Ok(None);
     }
-    let value: serde_json::Value = serde_json::from_str(rendered).map_err(|e| {
-        GatewayError::configuration(format!("mock request template is not JSON: {e}"))
+    // Read leniently, as AWS does: `{statusCode: 200}` (CDK's CORS mock) selects 200.
+    let value = apigate_template::parse_permissive_json(rendered).ok_or_else(|| {
+        GatewayError::configuration("mock request template is not JSON".to_string())
     })?;
     Ok(match value.get("statusCode") {
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),

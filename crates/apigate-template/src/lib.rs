@@ -106,6 +106,13 @@ mod eval;
 mod handlebars_engine;
 mod java_string;
 mod json_smart;
+
+/// Parses `text` the way json-smart does in permissive mode (unquoted names, single quotes,
+/// …), as API Gateway reads a mock integration's request template (`{statusCode: 200}`, as
+/// CDK emits it); `None` when it is not JSON even so.
+pub fn parse_permissive_json(text: &str) -> Option<serde_json::Value> {
+    json_smart::parse(text).ok().map(|v| eval::to_serde(&v, 0))
+}
 mod jsonpath;
 mod number;
 mod parser;

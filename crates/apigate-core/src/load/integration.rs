@@ -274,13 +274,14 @@ fn check_lambda(
 ) {
     if let Some(v) = verb.filter(|v| *v != HttpMethod::Post) {
         if let Some(m) = at.get("httpMethod") {
-            cx.report(
-                rules::INTEGRATION_HTTP_METHOD_INVALID,
+            cx.report_hint(
+                rules::LAMBDA_HTTP_METHOD_NOT_POST,
                 &m,
                 format!(
-                    "Lambda integrations are invoked with POST, not {}",
+                    "Lambda integrations are invoked with POST, not {}: every call answers 500",
                     v.as_str()
                 ),
+                "set httpMethod: POST",
             );
         }
     }

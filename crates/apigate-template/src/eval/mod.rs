@@ -157,7 +157,7 @@ fn mark_opaque(v: &Value, depth: usize) {
 /// as numbers, collections as arrays and objects (keys as their Java strings), anything else
 /// as its Java string. Nesting beyond 64 levels, or a collection that holds itself, is cut off
 /// as `null`.
-fn to_serde(v: &Value, depth: usize) -> serde_json::Value {
+pub(crate) fn to_serde(v: &Value, depth: usize) -> serde_json::Value {
     use serde_json::Value as J;
     if depth > 64 {
         return J::Null;
