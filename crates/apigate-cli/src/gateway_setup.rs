@@ -113,7 +113,6 @@ pub fn settings(api: &Api, args: &BackendArgs, options: &LoadOptions) -> Setting
         stage: args.stage.clone().or_else(|| api.stage.clone()),
         api_id: API_ID.into(),
         account_id: options.import_variables.account_id.clone(),
-        region: options.import_variables.region.clone(),
         stage_variables: args
             .stage_variables
             .iter()

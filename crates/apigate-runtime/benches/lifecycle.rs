@@ -104,7 +104,6 @@ async fn run(iterations: u32, only: &[String]) {
             stage: api.stage.clone(),
             api_id: "apigate".into(),
             account_id: options.import_variables.account_id.clone(),
-            region: options.import_variables.region.clone(),
             stage_variables: Default::default(),
             buffer_limit: 10 << 20,
             templates: Default::default(),
@@ -181,7 +180,7 @@ async fn run(iterations: u32, only: &[String]) {
             &mut headers,
             Payload::Bytes(&[]),
             &credentials,
-            &gw.settings.region,
+            &gw.authorizer.region,
             std::time::SystemTime::now(),
         )
         .expect("signed");

@@ -60,7 +60,6 @@ pub struct Settings {
     pub stage: Option<String>,
     pub api_id: String,
     pub account_id: String,
-    pub region: String,
     pub stage_variables: BTreeMap<String, String>,
     /// Most bytes buffered when a stage needs a whole body (AWS's payload limit is 10 MB;
     /// streamed bodies have no limit).

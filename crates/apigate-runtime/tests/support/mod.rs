@@ -148,7 +148,6 @@ impl Setup {
                 stage: self.stage.or_else(|| api.stage.clone()),
                 api_id: API_ID.into(),
                 account_id: options.import_variables.account_id.clone(),
-                region: region.clone(),
                 stage_variables: self.stage_variables,
                 buffer_limit: 10 << 20,
                 templates: Default::default(),
