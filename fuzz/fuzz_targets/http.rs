@@ -103,7 +103,6 @@ fn fixture() -> &'static Fixture {
                 stage: api.stage.clone(),
                 api_id: "fuzz".into(),
                 account_id: options.import_variables.account_id.clone(),
-                region: region.clone(),
                 stage_variables: Default::default(),
                 buffer_limit: 1 << 20,
                 templates: TemplateRunner::new(Duration::from_millis(200)),
