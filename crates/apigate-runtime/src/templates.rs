@@ -215,9 +215,11 @@ pub fn mock_status(rendered: &str) -> Result<Option<String>, GatewayError> {
         return Ok(None);
     }
     // Read leniently, as AWS does: `{statusCode: 200}` (CDK's CORS mock) selects 200.
-    let value = apigate_template::parse_permissive_json(rendered).ok_or_else(|| {
-        GatewayError::configuration("mock request template is not JSON".to_string())
-    })?;
+    let value = apigate_template::parse_permissive_json(rendered)
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| {
+            GatewayError::configuration("mock request template is not a JSON object".to_string())
+        })?;
     Ok(match value.get("statusCode") {
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -304,5 +306,9 @@ mod tests {
         );
         assert_eq!(mock_status("").unwrap(), None);
         assert!(mock_status("nope").is_err());
+        assert_eq!(
+            mock_status("{statusCode: 201}").unwrap().as_deref(),
+            Some("201")
+        );
     }
 }
