@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use apigate_template::{Limits, Overrides, RenderInput, Rendered, Template};
+use apigate_template::{Limits, Overrides, Render, RenderInput, Rendered, Template};
 use serde_json::{Map, Value};
 
 const REQUIRED_AGREEMENT: f64 = 0.995;

@@ -3,7 +3,7 @@
 //! limits, against a JSON body and parameters.
 #![no_main]
 
-use apigate_template::{Compiled, Engine, Limits, RenderInput};
+use apigate_template::{Compiled, Engine, Limits, Render, RenderInput};
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apigate_template::{
-    Compiled, Interrupt, Interruption, Limits, RenderError, RenderInput, Rendered,
+    Compiled, Interrupt, Interruption, Limits, Render, RenderError, RenderInput, Rendered,
 };
 use bytes::Bytes;
 use tokio::sync::Semaphore;

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use apigate_template::{Limits, RenderInput, Template};
+use apigate_template::{Limits, Render, RenderInput, Template};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::collections::BTreeMap;
 

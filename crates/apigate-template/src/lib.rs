@@ -162,19 +162,12 @@ impl Compiled {
             Engine::Handlebars => HandlebarsTemplate::parse(source).map(Compiled::Handlebars),
         }
     }
+}
 
-    /// Renders for one request.
-    pub fn render(
-        &self,
-        input: &RenderInput<'_>,
-        limits: &Limits,
-    ) -> Result<Rendered, RenderError> {
-        self.render_with(input, limits, &Interrupt::default())
-    }
-
-    /// [`Compiled::render`], stopped by `interrupt`. Handlebars renders (bounded by their
-    /// input: no loops of their own) look at it only before they start.
-    pub fn render_with(
+impl Render for Compiled {
+    /// Handlebars renders (bounded by their input: no loops of their own) look at
+    /// `interrupt` only before they start.
+    fn render_with(
         &self,
         input: &RenderInput<'_>,
         limits: &Limits,
@@ -410,23 +403,32 @@ impl Template {
             parsed: parser::parse(source)?,
         })
     }
+}
 
-    /// Renders the template for one request.
-    pub fn render(
-        &self,
-        input: &RenderInput<'_>,
-        limits: &Limits,
-    ) -> Result<Rendered, RenderError> {
-        self.render_with(input, limits, &Interrupt::default())
-    }
-
-    /// [`Template::render`], stopped by `interrupt` (a deadline, cancel flags).
-    pub fn render_with(
+impl Render for Template {
+    fn render_with(
         &self,
         input: &RenderInput<'_>,
         limits: &Limits,
         interrupt: &Interrupt<'_>,
     ) -> Result<Rendered, RenderError> {
         eval::Evaluator::new(self, input, limits, *interrupt).run()
+    }
+}
+
+/// Rendering a parsed template ([`Template`], or either engine's [`Compiled`] form) for one
+/// request.
+pub trait Render {
+    /// Renders, stopped by `interrupt` (a deadline, cancel flags).
+    fn render_with(
+        &self,
+        input: &RenderInput<'_>,
+        limits: &Limits,
+        interrupt: &Interrupt<'_>,
+    ) -> Result<Rendered, RenderError>;
+
+    /// Renders with no interrupt (still within `limits`).
+    fn render(&self, input: &RenderInput<'_>, limits: &Limits) -> Result<Rendered, RenderError> {
+        self.render_with(input, limits, &Interrupt::default())
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use apigate_template::{Limits, RenderError, RenderInput, Rendered, Template};
+use apigate_template::{Limits, Render, RenderError, RenderInput, Rendered, Template};
 use serde_json::json;
 
 struct Req {

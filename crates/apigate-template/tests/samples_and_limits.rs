@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use apigate_template::{
-    Interrupt, Interruption, Limit, Limits, ParseError, RenderError, RenderInput, Template,
+    Interrupt, Interruption, Limit, Limits, ParseError, Render, RenderError, RenderInput, Template,
 };
 use serde_json::json;
 
