@@ -1126,6 +1126,18 @@ def gen_details():
         "#set($s = 'xyz')$s.replaceAll('y|', '_')",
     ]:
         case("details", "regex-empty", t)
+    store = ('{"items": [{"name": "a", "price": 5, "tags": ["x"]}, {"name": "b", "price": 15.5},'
+             ' {"name": "c", "price": 25, "sale": true}, {"name": "d"}], "limit": 10}')
+    for t in [
+        "$input.json('$.items[?(@.price > 10)]')", "$input.json('$.items[?(@.price <= 15.5)].name')",
+        "$input.json('$.items[?(@.sale)].name')", "$input.json('$.items[?(@.name == \"b\")]')",
+        "$input.json(\"$.items[?(@.name == 'c')].price\")", "$input.json('$.items[?(@.price != 5)].name')",
+        "$input.json('$.items[?(@.price > 10 && @.price < 20)].name')",
+        "$input.json('$.items[?(@.price < 10 || @.sale == true)].name')",
+        "$input.path('$.items[?(@.price > 100)]').size()", "$input.json('$..items[?(@.tags)].name')",
+        "#foreach($i in $input.path('$.items[?(@.price)]'))$i.name#end",
+    ]:
+        case("details", "jsonpath-filter", t, body=store)
     for t in [
         "a#include('x.vm')b", "a#parse('x.vm')b", "#include()", "#set($f = 'f.vm')#parse($f)",
         "#if(false)#include('x.vm')#end ok", "#evaluate('#set($a = 1)$a')",
