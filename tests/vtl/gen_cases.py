@@ -1083,6 +1083,21 @@ def gen_live():
 # ---------------------------------------------------------------------------------------------
 
 
+def gen_header_case():
+    """Header names reach templates as the client sent them (issue 13, point 4): lookups are
+    exact, so a lower-case lookup finds a lower-case name only."""
+    headers = {"x-trace": "lower", "X-Mixed-CASE": "mixed", "Content-Type": "application/json",
+               "accept": "*/*"}
+    for t in [
+        "[$input.params('x-trace')][$input.params('X-Trace')][$input.params('X-Mixed-CASE')][$input.params('x-mixed-case')]",
+        "#foreach($k in $input.params().header.keySet())$k=$input.params().header.get($k);#end",
+        "[$input.params().header.accept][$input.params().header.Accept][$input.params().get('header').get('x-trace')]",
+        "#set($h = $input.params().header)#if($h.containsKey('x-trace'))lower#end#if($h.containsKey('X-Trace'))title#end",
+        "$input.params().header.size() $input.params().header.keySet()",
+    ]:
+        case("header-case", "params", t, header=headers)
+
+
 def gen_details():
     for t in [
         "#set($s = \"caf\\u00e9\")$s|$s.length()", "#set($s = 'caf\\u00e9')$s|$s.length()",
@@ -1187,6 +1202,7 @@ def main():
     gen_unresolved()
     gen_live()
     gen_details()
+    gen_header_case()
     ids = set()
     out = os.path.join(HERE, "cases.jsonl")
     with open(out, "w", encoding="utf-8", newline="\n") as f:

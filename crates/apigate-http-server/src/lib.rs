@@ -21,9 +21,11 @@
 
 pub mod coarse_timer;
 mod limits;
+mod spelling;
 mod watch;
 
 pub use limits::{default_max_connections, Limits};
+pub use spelling::HeaderSpelling;
 pub use watch::{InFlight, Tracked, Watched};
 
 use coarse_timer::CoarseTimer;

@@ -7,6 +7,7 @@
 //! started per request: the watchdog's sleep is per connection and per period.
 
 use crate::coarse_timer::{CoarseTimer, GRANULARITY};
+use crate::spelling::Tap;
 use crate::Limits;
 use hyper::rt::Timer;
 use std::future::Future;
@@ -39,6 +40,8 @@ pub(crate) struct Activity {
     /// The connection speaks HTTP/2 (its first bytes were the client preface): frames
     /// between requests (pings, settings) are not partial heads.
     h2: AtomicBool,
+    /// The request heads read, for their header names as sent ([`crate::HeaderSpelling`]).
+    tap: Tap,
 }
 
 /// Sets `flag` unless it is set already (a load is cheaper than a store to a shared line).
@@ -76,6 +79,9 @@ impl<I: AsyncRead> AsyncRead for Watched<I> {
         let before = buf.filled().len();
         let polled = this.io.poll_read(cx, buf);
         if buf.filled().len() > before {
+            this.activity
+                .tap
+                .read(buf.filled().get(before..).unwrap_or_default());
             raise(&this.activity.moved);
             raise(&this.activity.unclaimed);
             if before == 0
@@ -143,15 +149,19 @@ pub struct Tracked<S> {
     activity: Arc<Activity>,
 }
 
-impl<S, R> hyper::service::Service<R> for Tracked<S>
+impl<S, B> hyper::service::Service<http::Request<B>> for Tracked<S>
 where
-    S: hyper::service::Service<R>,
+    S: hyper::service::Service<http::Request<B>>,
 {
     type Response = S::Response;
     type Error = S::Error;
     type Future = InFlight<S::Future>;
 
-    fn call(&self, req: R) -> Self::Future {
+    fn call(&self, mut req: http::Request<B>) -> Self::Future {
+        let names = req.headers().iter().map(|(name, _)| name.as_str());
+        if let Some(spelling) = self.activity.tap.claim(names) {
+            req.extensions_mut().insert(spelling);
+        }
         raise(&self.activity.requested);
         lower(&self.activity.unclaimed);
         self.activity.in_flight.fetch_add(1, Ordering::Relaxed);

@@ -29,7 +29,7 @@ use crate::integrations::{self, EndpointRequest, EndpointResponse};
 use crate::map_request::{map_request, Mapped, Payload};
 use crate::map_response::{map_response, select_response};
 use crate::params::Scope;
-use crate::request::{header_text, MethodRequest};
+use crate::request::{header_text, MethodRequest, NameCase};
 use crate::trace::Trace;
 use crate::validate::validate;
 use apigate_core::model::{Authorization, IntegrationType, Target};
@@ -133,7 +133,10 @@ async fn run<H: Hooks>(
         parts.uri.query(),
         &parts.headers,
     ) {
-        Ok(r) => r,
+        Ok(r) => MethodRequest {
+            name_case: NameCase::of(parts),
+            ..r
+        },
         Err(e) => return fail(gw, &e, cx, None, accept.as_deref(), hooks),
     };
     match execute(gw, parts, body, routed.method, &request, cx, hooks).await {

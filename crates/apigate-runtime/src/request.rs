@@ -28,6 +28,58 @@ pub struct MethodRequest<'a> {
     /// Query parameters in request order, percent-decoded (`+` stays `+`, see PARITY.md).
     pub query: Vec<(String, String)>,
     pub headers: &'a HeaderMap,
+    /// How header names are shown to templates (see [`NameCase`]).
+    pub name_case: NameCase<'a>,
+}
+
+/// The spelling of header names templates see (`$input.params()`): API Gateway shows them as
+/// the client sent them. hyper reports them lower-cased, so HTTP/1 requests carry the sent
+/// spelling from the server (`apigate_http_server::HeaderSpelling`); HTTP/2 names are sent
+/// lower-case; when neither is known (a connection whose framing the server stopped
+/// following, an in-process caller) names are Title-Cased, the case clients almost always send.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum NameCase<'a> {
+    AsSent(&'a apigate_http_server::HeaderSpelling),
+    Lower,
+    #[default]
+    Title,
+}
+
+impl NameCase<'_> {
+    /// The case of a request's names from its version and extensions.
+    pub fn of(parts: &http::request::Parts) -> NameCase<'_> {
+        if parts.version == http::Version::HTTP_2 {
+            return NameCase::Lower;
+        }
+        parts
+            .extensions
+            .get::<apigate_http_server::HeaderSpelling>()
+            .map_or(NameCase::Title, NameCase::AsSent)
+    }
+
+    /// `name` (lower case, as hyper reports it) as templates see it.
+    pub fn show(self, name: &str) -> String {
+        match self {
+            NameCase::AsSent(s) => s.of(name).map_or_else(|| title_case(name), str::to_string),
+            NameCase::Lower => name.to_string(),
+            NameCase::Title => title_case(name),
+        }
+    }
+}
+
+/// `content-type` → `Content-Type`.
+fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        upper = c == '-';
+    }
+    out
 }
 
 impl<'a> MethodRequest<'a> {
@@ -56,6 +108,7 @@ impl<'a> MethodRequest<'a> {
             path_params,
             query,
             headers,
+            name_case: NameCase::Title,
         })
     }
 
@@ -118,6 +171,13 @@ pub fn parse_query(raw: &str) -> Result<Vec<(String, String)>, path_safety::Path
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_names_in_title_case() {
+        assert_eq!(title_case("content-type"), "Content-Type");
+        assert_eq!(title_case("x-amz-date"), "X-Amz-Date");
+        assert_eq!(title_case("origin"), "Origin");
+    }
 
     #[test]
     fn query_views() {

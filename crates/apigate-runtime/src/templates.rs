@@ -108,7 +108,7 @@ pub async fn render(
         .iter()
         .map(|(k, v)| {
             (
-                title_case(k.as_str()),
+                request.name_case.show(k.as_str()),
                 String::from_utf8_lossy(v.as_bytes()).into_owned(),
             )
         })
@@ -174,22 +174,6 @@ fn render_error(content_type: &str, e: &RenderError) -> GatewayError {
     GatewayError::configuration(format!(
         "Execution failed due to configuration error: the {content_type} mapping template failed: {e}"
     ))
-}
-
-/// `content-type` → `Content-Type`: HTTP/1 servers hand header names over lower-cased; templates
-/// look them up by the case clients send, which is almost always this one.
-fn title_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = true;
-    for c in name.chars() {
-        if upper {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-        upper = c == '-';
-    }
-    out
 }
 
 /// Applies a template's `requestOverride.header` or `responseOverride.header` values: each
@@ -289,13 +273,6 @@ mod tests {
         assert_eq!(pick(&ts, None).as_deref(), Some("j"));
         assert_eq!(pick(&ts, Some("*/*")).as_deref(), Some("j"));
         assert_eq!(pick(&[], Some("*/*")), None);
-    }
-
-    #[test]
-    fn header_names_in_title_case() {
-        assert_eq!(title_case("content-type"), "Content-Type");
-        assert_eq!(title_case("x-amz-date"), "X-Amz-Date");
-        assert_eq!(title_case("origin"), "Origin");
     }
 
     #[test]
