@@ -292,3 +292,43 @@ pub fn signed(
     }
     rb.body(body.to_vec())
 }
+
+/// Sends raw HTTP/1.1 requests on one connection (reqwest lower-cases header names) and
+/// returns each response's body.
+pub async fn raw_exchange(addr: &str, requests: &[String]) -> Vec<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut bodies = Vec::new();
+    let mut pending = Vec::new();
+    for request in requests {
+        stream.write_all(request.as_bytes()).await.unwrap();
+        // Read one response: head, then Content-Length bytes.
+        loop {
+            if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&pending[..end]).to_string();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                if pending.len() >= end + 4 + length {
+                    let body = pending[end + 4..end + 4 + length].to_vec();
+                    pending.drain(..end + 4 + length);
+                    bodies.push(String::from_utf8(body).unwrap());
+                    break;
+                }
+            }
+            let mut buf = [0u8; 4096];
+            let n = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf))
+                .await
+                .expect("a response")
+                .unwrap();
+            assert!(n > 0, "connection closed early");
+            pending.extend_from_slice(&buf[..n]);
+        }
+    }
+    bodies
+}
