@@ -295,6 +295,7 @@ pub fn signed(
 
 /// Sends raw HTTP/1.1 requests on one connection (reqwest lower-cases header names) and
 /// returns each response's body.
+#[allow(clippy::indexing_slicing)]
 pub async fn raw_exchange(addr: &str, requests: &[String]) -> Vec<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
