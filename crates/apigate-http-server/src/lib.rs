@@ -17,7 +17,9 @@
 //! - graceful shutdown: stop accepting, let requests in flight finish within
 //!   [`Limits::shutdown_grace`];
 //! - [`join_the_batch`], which both servers' services await before handing a response to
-//!   hyper.
+//!   hyper;
+//! - header names as the client spelled them ([`HeaderSpelling`], a request extension):
+//!   hyper lower-cases them, API Gateway's templates see them as sent (`spelling`).
 
 pub mod coarse_timer;
 mod limits;
