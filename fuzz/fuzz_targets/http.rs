@@ -127,7 +127,7 @@ fn fixture() -> &'static Fixture {
             write_timeout: Duration::from_secs(2),
             ..Limits::default()
         };
-        let server = runtime.block_on(async { Server::new("fuzz", limits) });
+        let server = runtime.block_on(async { Server::new("fuzz", limits).with_header_spelling() });
         Fixture {
             runtime,
             server,

@@ -57,6 +57,8 @@ pub struct Server {
     graceful: GracefulShutdown,
     /// Names the server in log lines ("gateway", "embedded S3 store").
     name: &'static str,
+    /// Whether requests get a [`HeaderSpelling`] (see [`Server::with_header_spelling`]).
+    spelling: bool,
 }
 
 impl Server {
@@ -82,7 +84,16 @@ impl Server {
             limits,
             graceful: GracefulShutdown::new(),
             name,
+            spelling: false,
         }
+    }
+
+    /// Attaches to every HTTP/1 request the header names as the client spelled them
+    /// ([`HeaderSpelling`]); off by default, as it costs a re-reading of each request head.
+    #[must_use]
+    pub fn with_header_spelling(mut self) -> Server {
+        self.spelling = true;
+        self
     }
 
     pub fn limits(&self) -> &Limits {
@@ -183,7 +194,7 @@ impl Server {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        let (io, service, activity) = watch::watch(io, service);
+        let (io, service, activity) = watch::watch(io, service, self.spelling);
         let conn = self
             .builder
             .serve_connection(TokioIo::new(io), service)

@@ -54,26 +54,46 @@ struct Inner {
     ready: VecDeque<HeaderSpelling>,
 }
 
-/// One connection's reading of its request heads.
+/// One connection's reading of its request heads (`on: false`: none, at no cost).
 #[derive(Debug)]
-pub(crate) struct Tap(Mutex<Inner>);
+pub(crate) struct Tap {
+    on: bool,
+    inner: Mutex<Inner>,
+}
 
 impl Default for Tap {
     fn default() -> Self {
-        Tap(Mutex::new(Inner {
-            state: State::Head(Vec::new(), 0),
-            ready: VecDeque::new(),
-        }))
+        Tap {
+            on: true,
+            inner: Mutex::new(Inner {
+                state: State::Head(Vec::new(), 0),
+                ready: VecDeque::new(),
+            }),
+        }
     }
 }
 
 impl Tap {
+    /// A tap that follows nothing (servers that do not need the spelling).
+    pub(crate) fn off() -> Tap {
+        Tap {
+            on: false,
+            inner: Mutex::new(Inner {
+                state: State::Off,
+                ready: VecDeque::new(),
+            }),
+        }
+    }
+
     /// Follows `bytes`, just read from the connection. Body bytes are only counted; head
     /// bytes are collected until the head is complete. Linear in what is read: a head is
     /// scanned once however it is split across reads, and a read holding many pipelined
     /// requests is walked with a cursor (no copying of the rest, no recursion).
     pub(crate) fn read(&self, bytes: &[u8]) {
-        let Ok(mut inner) = self.0.lock() else {
+        if !self.on {
+            return;
+        }
+        let Ok(mut inner) = self.inner.lock() else {
             return;
         };
         let inner = &mut *inner;
@@ -151,7 +171,10 @@ impl Tap {
     /// The spelling for a request hyper parsed with `names` (lower case), if the reading kept
     /// count: the next one read, when it has the same names.
     pub(crate) fn claim<'a>(&self, names: impl Iterator<Item = &'a str>) -> Option<HeaderSpelling> {
-        let mut inner = self.0.lock().ok()?;
+        if !self.on {
+            return None;
+        }
+        let mut inner = self.inner.lock().ok()?;
         let spelling = inner.ready.pop_front()?;
         let mut theirs: Vec<&str> = names.collect();
         let mut ours: Vec<String> = spelling.0.iter().map(|n| n.to_ascii_lowercase()).collect();

@@ -203,8 +203,15 @@ impl<F: Future> Future for InFlight<F> {
 }
 
 /// Wraps a socket and a service to share one new [`Activity`].
-pub(crate) fn watch<I, S>(io: I, service: S) -> (Watched<I>, Tracked<S>, Arc<Activity>) {
-    let activity = Arc::new(Activity::default());
+pub(crate) fn watch<I, S>(
+    io: I,
+    service: S,
+    spelling: bool,
+) -> (Watched<I>, Tracked<S>, Arc<Activity>) {
+    let activity = Arc::new(Activity {
+        tap: if spelling { Tap::default() } else { Tap::off() },
+        ..Activity::default()
+    });
     (
         Watched {
             io,

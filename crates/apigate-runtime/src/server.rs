@@ -31,6 +31,7 @@ pub async fn serve(
         templates.stop();
     };
     Server::new("gateway", limits)
+        .with_header_spelling()
         .serve(listener, |peer| service(gateway.clone(), peer), shutdown)
         .await;
     Ok(())
