@@ -200,7 +200,9 @@ async fn invoke(
     else {
         return Ok(error(404, "UnknownOperationException", "Unknown operation"));
     };
-    let decoded = percent_decode(name);
+    let decoded = percent_encoding::percent_decode_str(name)
+        .decode_utf8_lossy()
+        .into_owned();
     // `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`, `NAME[:QUALIFIER]`.
     let bare = decoded
         .rsplit_once(":function:")
@@ -409,33 +411,6 @@ fn amz_time(s: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1..i + 3)) {
-            (b'%', Some(hex)) => {
-                match u8::from_str_radix(std::str::from_utf8(hex).unwrap_or("zz"), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                    }
-                    Err(_) => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A call to the server signed as a Lambda client signs it (`aws-sigv4`, service `lambda`):
 /// what the tests use to check the server itself.
 pub fn signed_invoke(
@@ -460,15 +435,13 @@ pub fn signed_invoke(
         .build()
         .unwrap()
         .into();
-    let encoded: String = function
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    // Everything but RFC 3986's unreserved characters, as the SDKs encode a function name.
+    const NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let encoded = percent_encoding::utf8_percent_encode(function, NAME).to_string();
     let url = format!(
         "{}/2015-03-31/functions/{encoded}/invocations",
         lambda.endpoint

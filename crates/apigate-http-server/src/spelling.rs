@@ -33,6 +33,10 @@ impl HeaderSpelling {
 /// this size, and such a request is refused anyway).
 const MAX_HEAD: usize = 64 * 1024;
 
+/// Most spellings read ahead of their requests (pipelined heads hyper has not handed over
+/// yet); more stops the reading, so the queue stays bounded whatever a client sends.
+const MAX_READY: usize = 1024;
+
 /// Most header lines in one head that are parsed (hyper's default is 100).
 const MAX_HEADERS: usize = 128;
 
@@ -145,6 +149,11 @@ impl Tap {
                 inner.state = State::Off;
                 return;
             };
+            if inner.ready.len() >= MAX_READY {
+                inner.state = State::Off;
+                inner.ready.clear();
+                return;
+            }
             inner.ready.push_back(spelling);
             pos += end;
             scanned = 0;
@@ -256,18 +265,22 @@ mod tests {
     }
 
     #[test]
-    fn many_pipelined_requests_in_one_read_are_all_read() {
+    fn pipelined_requests_in_one_read_are_read_and_the_queue_is_bounded() {
         let tap = Tap::default();
         let one = b"POST / HTTP/1.1\r\nA-b: 1\r\nContent-Length: 2\r\n\r\nok";
-        let many: Vec<u8> = one.iter().copied().cycle().take(one.len() * 5000).collect();
+        let many: Vec<u8> = one.iter().copied().cycle().take(one.len() * 1000).collect();
         tap.read(&many);
-        for _ in 0..5000 {
+        for _ in 0..1000 {
             let s = tap
                 .claim(["a-b", "content-length"].into_iter())
                 .expect("each request");
             assert_eq!(s.of("a-b"), Some("A-b"));
         }
         assert_eq!(tap.claim(std::iter::empty()), None);
+        // More heads read ahead than a connection may queue: the reading stops, bounded.
+        let flood: Vec<u8> = one.iter().copied().cycle().take(one.len() * 5000).collect();
+        tap.read(&flood);
+        assert_eq!(tap.claim(["a-b", "content-length"].into_iter()), None);
     }
 
     #[test]
