@@ -210,6 +210,8 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|e| fail(2, format!("listener: {e}")))?;
+    // Installed before the announcement below: a signal sent once it is printed stops cleanly.
+    let stop = apigate_runtime::server::shutdown_signal();
     let _ = writeln!(
         out,
         "apigate: serving on {} (Ctrl-C to stop)",
@@ -218,14 +220,9 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let _ = out.flush();
     drop(out);
 
-    apigate_runtime::server::serve(
-        listener,
-        Arc::new(gateway),
-        args.limits(),
-        apigate_runtime::server::shutdown_signal(),
-    )
-    .await
-    .map_err(|e| fail(2, format!("server: {e}")))?;
+    apigate_runtime::server::serve(listener, Arc::new(gateway), args.limits(), stop)
+        .await
+        .map_err(|e| fail(2, format!("server: {e}")))?;
     eprintln!("apigate: stopped");
     if let Some(store) = backends.store {
         store.shutdown().await;
