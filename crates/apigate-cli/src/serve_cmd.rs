@@ -203,6 +203,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         authorizer: Authorizer { mode, keys, region },
         s3: backends.s3,
         http: backends.http,
+        lambda: backends.lambda,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -17,6 +17,9 @@ pub struct GatewayError {
     pub detail: String,
     /// Extra header AWS sends with some errors (`x-amzn-ErrorType` override).
     pub error_type: Option<&'static str>,
+    /// The status AWS answers with when it is not the type's own (a malformed Lambda proxy
+    /// answer is a 502 configuration error); a gateway-response customisation still wins.
+    pub status: Option<u16>,
 }
 
 impl GatewayError {
@@ -27,7 +30,21 @@ impl GatewayError {
             message: kind.default_message().to_string(),
             detail: detail.into(),
             error_type: kind.error_type_header(),
+            status: None,
         }
+    }
+
+    /// The same error answered with `status` instead of the type's default.
+    pub fn with_status(self, status: u16) -> GatewayError {
+        GatewayError {
+            status: Some(status),
+            ..self
+        }
+    }
+
+    /// The status the client gets unless a gateway response customises it.
+    pub fn status(&self) -> u16 {
+        self.status.unwrap_or_else(|| self.kind.default_status())
     }
 
     /// An error with its own client-facing message.
