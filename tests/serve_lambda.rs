@@ -94,6 +94,8 @@ async fn calc_nonproxy_sample() {
     };
     let l = start_lambda(LambdaSpec::new("us-west-2", KEY, SECRET).function("Calc", calc)).await;
     let h = gateway(&sample, &l, &[]).await;
+    let said = format!("apigate: Lambda calls go to {}", l.endpoint);
+    assert!(h.banner.contains(&said), "{:?}", h.banner);
     let c = Client::new();
 
     let r = c.get(h.url("/demo/?a=1&b=2&op=%2B")).send().await.unwrap();

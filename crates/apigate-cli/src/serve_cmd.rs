@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use apigate_http_server::Limits;
 
-use apigate_core::model::Authorization;
+use apigate_core::model::{Authorization, Target};
 use apigate_core::LoadOptions;
 use apigate_runtime::auth::sigv4::{CallerKey, CallerKeys};
 use apigate_runtime::auth::{AuthMode, Authorizer};
@@ -135,6 +135,19 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let backends = gateway_setup::backends(&args.backend, &region, pool, args.limits()).await?;
     for line in &backends.notes {
         let _ = writeln!(out, "{line}");
+    }
+    let lambda_methods = api
+        .methods()
+        .filter(|m| matches!(&m.integration.target, Target::Aws(uri) if uri.service == "lambda"))
+        .count();
+    if lambda_methods > 0 {
+        let _ = match backends.lambda.endpoint() {
+            Some(endpoint) => writeln!(out, "apigate: Lambda calls go to {endpoint}"),
+            None => writeln!(
+                out,
+                "apigate: WARNING: {lambda_methods} Lambda method(s) and no --aws-endpoint for lambda: they answer 500"
+            ),
+        };
     }
 
     // Who may call AWS_IAM methods.

@@ -122,6 +122,14 @@ impl LambdaBackend {
         }
     }
 
+    /// Where calls go (`aws` for the regional endpoints), `None` without an endpoint.
+    pub fn endpoint(&self) -> Option<String> {
+        self.endpoints.get("lambda").map(|e| match e {
+            aws::Endpoint::Custom(url) => url.clone(),
+            aws::Endpoint::Aws => "the regional AWS endpoints".to_string(),
+        })
+    }
+
     /// Invokes the function and reads its whole answer, all within `call.timeout` (504 past
     /// it). An Invoke API error (the function does not exist, the signature or permission is
     /// refused, Lambda throttles) is a 500, as API Gateway answers when it cannot invoke.
