@@ -11,7 +11,8 @@ use std::time::Duration;
 use apigate_core::{Api, LoadOptions};
 use apigate_runtime::auth::sigv4::CallerKey;
 use apigate_runtime::body::{self, BoxError};
-use apigate_runtime::integrations::aws::{AwsEndpoints, Endpoint};
+use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints, Endpoint};
+use apigate_runtime::integrations::aws_service::AwsServiceBackend;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::lambda::LambdaBackend;
@@ -139,6 +140,7 @@ pub struct Backends {
     pub s3: S3Backend,
     pub http: HttpBackend,
     pub lambda: LambdaBackend,
+    pub aws: AwsServiceBackend,
     pub store: Option<EmbeddedS3>,
     /// What to tell the user about them (serve prints it).
     pub notes: Vec<String>,
@@ -235,15 +237,15 @@ pub async fn backends(
         // The gateway and its store share the process: requests skip the socket.
         s3 = s3.with_in_process(Arc::new(EmbeddedStore(store.local_client())));
     }
-    let lambda = LambdaBackend::new(
+    let aws = Arc::new(AwsClient::new(
         endpoints,
         CredentialSource::default_chain().await,
         client.clone(),
-        args.buffer_limit,
-    );
+    ));
     Ok(Backends {
         s3,
-        lambda,
+        lambda: LambdaBackend::new(aws.clone(), args.buffer_limit),
+        aws: AwsServiceBackend::new(aws),
         http: HttpBackend::new(client, API_ID),
         store,
         notes,
