@@ -173,12 +173,12 @@ pub async fn backends(
     let (s3_endpoint, credentials, store) = match s3_choice.as_deref() {
         Some("aws") => (
             S3Endpoint::Aws,
-            CredentialSource::default_chain().await,
+            CredentialSource::default_chain(region).await,
             None,
         ),
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => (
             S3Endpoint::Custom(url.to_string()),
-            CredentialSource::default_chain().await,
+            CredentialSource::default_chain(region).await,
             None,
         ),
         Some(other) => {
@@ -239,7 +239,7 @@ pub async fn backends(
     }
     let aws = Arc::new(AwsClient::new(
         endpoints,
-        CredentialSource::default_chain().await,
+        CredentialSource::default_chain(region).await,
         client.clone(),
     ));
     Ok(Backends {

@@ -5,7 +5,8 @@
 //! - `…:{service}:path/{path}`: the rendered path with the integration's verb, mapped query
 //!   string, headers and body (SQS's `path/{account}/{queue}`);
 //! - `…:{service}:action/{Action}[&Name=value…]`: the service's own protocol — Query services
-//!   get `Action` and `Version` (and the URI's parameters) in the query string; JSON services
+//!   get `Action` and `Version` first in a form body when the request has one, else in the
+//!   query string (with the URI's parameters); JSON services
 //!   get `POST /` with `X-Amz-Target: {prefix}.{Action}` and their
 //!   `application/x-amz-json-1.x` Content-Type. Mapped headers win.
 //!
@@ -55,15 +56,24 @@ impl AwsServiceBackend {
         })?;
         let region = super::resolve_region(&uri.region, stage_variables)?;
         let mut headers = request.headers;
+        let mut payload = body::collect(request.body, limit)
+            .await
+            .map_err(|e| e.into_gateway_error("request body"))?;
         let mut query: Vec<(String, String)> = Vec::new();
         let path = match &uri.action {
             AwsAction::Path(template) => render(template, &request.path, stage_variables, true)?,
             AwsAction::Action { name, params } => {
                 match service.protocol {
                     Protocol::Query { version } => {
-                        query.push(("Action".into(), name.clone()));
+                        let mut action = vec![("Action".to_string(), name.clone())];
                         if !params.iter().any(|(k, _)| k == "Version") {
-                            query.push(("Version".into(), version.into()));
+                            action.push(("Version".into(), version.into()));
+                        }
+                        if is_form(&headers) && !payload.is_empty() {
+                            // A form body carries the parameters: the action goes with them.
+                            payload = prepend_form(&action, &payload);
+                        } else {
+                            query.extend(action);
                         }
                     }
                     Protocol::Json {
@@ -86,9 +96,6 @@ impl AwsServiceBackend {
             path_and_query.extend(encode_query(v));
         }
         super::refuse_reserved_headers(&headers, apigate_core::model::IntegrationType::Aws)?;
-        let payload = body::collect(request.body, limit)
-            .await
-            .map_err(|e| e.into_gateway_error("request body"))?;
         let received = self
             .aws
             .send(Call {
@@ -114,6 +121,29 @@ impl AwsServiceBackend {
             selection: None,
         })
     }
+}
+
+/// Whether the payload is a form (`application/x-www-form-urlencoded`).
+fn is_form(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            apigate_core::media::essence(v)
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// `pairs` form-encoded, then `&` and the form `body`.
+fn prepend_form(pairs: &[(String, String)], body: &[u8]) -> bytes::Bytes {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        form.append_pair(k, v);
+    }
+    let mut out = form.finish().into_bytes();
+    out.push(b'&');
+    out.extend_from_slice(body);
+    out.into()
 }
 
 /// A JSON-protocol action: `X-Amz-Target` and the service's Content-Type, unless mapped (a
@@ -144,6 +174,22 @@ fn json_protocol(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_actions_go_into_a_form_body() {
+        let action = [("Action".to_string(), "Publish".to_string())];
+        assert_eq!(
+            &prepend_form(&action, b"Message=a%20b")[..],
+            b"Action=Publish&Message=a%20b"
+        );
+        let mut h = http::HeaderMap::new();
+        assert!(!is_form(&h));
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("Application/X-WWW-Form-Urlencoded; charset=utf-8"),
+        );
+        assert!(is_form(&h));
+    }
 
     #[test]
     fn json_actions_get_their_target_and_content_type() {
