@@ -9,35 +9,7 @@ mod support;
 
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use std::process::Command;
 use support::*;
-
-/// Runs `script` with boto3 against moto; `c(name)` is a client for service `name`. Its
-/// stdout, parsed as JSON, is the answer.
-fn sdk(moto: &Moto, script: &str) -> Value {
-    let python = std::env::var_os("APIGATE_MOTO_SERVER")
-        .map(std::path::PathBuf::from)
-        .and_then(|p| Some(p.parent()?.join("python")))
-        .unwrap_or_else(|| "python3".into());
-    let prelude = format!(
-        "import boto3, json, base64\n\
-         def c(name):\n    return boto3.client(name, endpoint_url='{}', region_name='us-east-1',\n        \
-         aws_access_key_id='testing', aws_secret_access_key='testing')\n",
-        moto.endpoint
-    );
-    let out = Command::new(python)
-        .arg("-c")
-        .arg(format!("{prelude}{script}"))
-        .output()
-        .expect("python with boto3 (scripts/test installs it with moto)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
 
 /// The gateway for `definition`, every AWS service at moto.
 async fn gateway(definition: &str, moto: &Moto, stage_variables: &[(&str, &str)]) -> Harness {
