@@ -21,6 +21,7 @@
 //! The crate is pure (no tokio, no I/O): it builds and tests in seconds and is fuzzed
 //! (`fuzz/fuzz_targets/load.rs`).
 
+pub mod body_validation;
 pub mod context_var;
 pub mod diag;
 pub mod gateway_template;
