@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::cx::{At, Cx, KeyAt};
 use super::integration;
+use super::models;
 use super::root::{report_unread_extension, RootExtensions, PREFIX};
 use super::security::{operation_auth, Scheme};
 use crate::diag::push_pointer_token;
@@ -281,6 +282,15 @@ fn path_item(
         let Some(integration) = integration::load(cx, &integration_at, &mcx) else {
             continue;
         };
+        let validates_body = request_validator
+            .as_ref()
+            .and_then(|n| ext.request_validators.get(n))
+            .is_some_and(|v| v.validate_request_body);
+        let request_models = if validates_body {
+            models::load(cx, &op, shared_params.as_ref())
+        } else {
+            Vec::new()
+        };
         let method = Method {
             verb,
             resource_path: path.to_string(),
@@ -292,6 +302,7 @@ fn path_item(
             authorization,
             api_key_required,
             request_validator,
+            request_models,
             responses,
             integration,
         };
