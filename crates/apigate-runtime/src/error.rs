@@ -17,6 +17,8 @@ pub struct GatewayError {
     pub detail: String,
     /// Extra header AWS sends with some errors (`x-amzn-ErrorType` override).
     pub error_type: Option<&'static str>,
+    /// `$context.error.validationErrorString`: why a body failed its model.
+    pub validation_error: Option<String>,
 }
 
 impl GatewayError {
@@ -27,6 +29,7 @@ impl GatewayError {
             message: kind.default_message().to_string(),
             detail: detail.into(),
             error_type: kind.error_type_header(),
+            validation_error: None,
         }
     }
 
@@ -52,6 +55,15 @@ impl GatewayError {
     /// (docs/PARITY.md, path safety).
     pub fn bad_request(detail: impl Into<String>) -> GatewayError {
         GatewayError::with_message(ResponseType::BadRequestParameters, "Bad Request", detail)
+    }
+
+    /// 400 `Invalid request body`: the body failed the method's model
+    /// (`$context.error.validationErrorString` = `why`).
+    pub fn invalid_body(why: String, detail: impl Into<String>) -> GatewayError {
+        GatewayError {
+            validation_error: Some(why),
+            ..GatewayError::new(ResponseType::BadRequestBody, detail)
+        }
     }
 
     /// A feature apigate validates but does not execute yet.
