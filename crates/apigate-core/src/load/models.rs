@@ -103,11 +103,10 @@ fn compile(cx: &mut Cx<'_>, at: At<'_>) -> Option<Arc<ModelSchema>> {
                     rules::MODEL_SCHEMA_INVALID,
                     &At { node },
                     format!(
-                        "this request model is not a valid JSON Schema draft 4 schema: {} (at `{}` in the model)",
-                        refused.message,
-                        if refused.pointer.is_empty() { "/" } else { &refused.pointer }
+                        "this request model is not a valid JSON Schema draft 4 schema: {}",
+                        refused.message
                     ),
-                    "API Gateway models are JSON Schema draft 4; requests to methods validating their body against it cannot be checked",
+                    "API Gateway models are JSON Schema draft 4, and AWS refuses to import an invalid one (\"Invalid model schema specified\")",
                 );
                 None
             }
@@ -127,17 +126,22 @@ fn follow<'r>(
 ) -> Option<&'r Node> {
     let mut cur = start;
     let mut seen: Vec<*const Node> = Vec::new();
+    let mut chain: Vec<&str> = Vec::new();
     while let Some(target) = cur.get("$ref").and_then(Node::as_str) {
         if seen.contains(&std::ptr::from_ref(cur)) || seen.len() >= MAX_CHAIN {
             cx.report_hint(
                 rules::MODEL_REF_CYCLE,
                 &At { node: report_at },
-                format!("`{target}` leads through a chain of `$ref`s back to itself: the model names no schema"),
+                format!(
+                    "the `$ref` chain {} comes back to itself: the model names no schema",
+                    chain.join(" → ")
+                ),
                 "make one of the definitions in the chain a schema instead of a reference",
             );
             return None;
         }
         seen.push(std::ptr::from_ref(cur));
+        chain.push(target);
         cur = lookup_pointer(doc, target.strip_prefix('#')?)?;
     }
     Some(cur)
