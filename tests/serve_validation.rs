@@ -5,7 +5,12 @@
 //! `{"message": "Invalid request body"}`, and `$context.error.validationErrorString` as recorded
 //! on AWS (docs/PARITY.md).
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
