@@ -243,7 +243,15 @@ fn path_item(
                 let name = cx.string(&at, "the request validator").map(str::to_string);
                 if let Some(n) = &name {
                     if !ext.request_validators.contains_key(n) {
-                        cx.report(rules::REQUEST_VALIDATOR_UNKNOWN, &at, format!("request validator `{n}` is not defined in `x-amazon-apigateway-request-validators`"));
+                        let defined: Vec<&str> =
+                            ext.request_validators.keys().map(String::as_str).collect();
+                        let hint = if defined.is_empty() {
+                            "define it under the root's `x-amazon-apigateway-request-validators`"
+                                .to_string()
+                        } else {
+                            format!("the validators defined are: {}", defined.join(", "))
+                        };
+                        cx.report_hint(rules::REQUEST_VALIDATOR_UNKNOWN, &at, format!("request validator `{n}` is not defined in `x-amazon-apigateway-request-validators`"), hint);
                     }
                 }
                 name
