@@ -109,6 +109,12 @@ fn siblings_report_together_and_children_of_a_failed_node_do_not() {
         rejected(&e, "5"),
         r#"[instance value (5) not found in enum (possible values: ["a"]), instance type (integer) does not match any allowed primitive type (allowed: ["string"])]"#
     );
+    // `format` runs after the other keywords of its node (the library appends it).
+    let f = compile(json!({"type": "integer", "format": "email"}));
+    assert_eq!(
+        rejected(&f, r#""x""#),
+        r#"[instance type (string) does not match any allowed primitive type (allowed: ["integer"]), string "x" is not a valid email address]"#
+    );
     // Below a failed member nothing more: `a` fails, so `b`'s child is not checked, but `b`
     // itself is.
     let d = compile(json!({"properties": {
