@@ -2,7 +2,7 @@
 //! request models, each compiled once at load time as JSON Schema draft 4 (AWS's dialect for
 //! models) with the `jsonschema` crate; the choice of model by the request's Content-Type; and
 //! the check of one body, whose failure carries `$context.error.validationErrorString` in
-//! AWS's wording ([`aws_wording`]). Loading the models from the definition is
+//! AWS's wording (module `aws_wording`). Loading the models from the definition is
 //! `load::models`' job.
 
 mod aws_wording;
