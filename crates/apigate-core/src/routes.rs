@@ -294,6 +294,7 @@ mod tests {
             authorization: Authorization::None,
             api_key_required: false,
             request_validator: None,
+            request_models: Vec::new(),
             responses: Default::default(),
             integration: Integration {
                 kind: IntegrationType::Mock,

@@ -26,6 +26,8 @@ pub struct RequestContext {
     pub caller: Option<Caller>,
     /// Set when the request fails: (responseType, message).
     pub error: Option<(&'static str, String)>,
+    /// Set when the body failed its model: `$context.error.validationErrorString`.
+    pub validation_error: Option<String>,
     /// What a mock integration's request template left in `$context.requestOverride` and
     /// `$context.responseOverride`.
     pub mock_overrides: Option<MockOverrides>,
@@ -146,6 +148,7 @@ impl RequestContext {
                 .as_ref()
                 .map(|(_, m)| serde_json::Value::String(m.clone()).to_string()),
             ContextVar::ErrorResponseType => self.error.as_ref().map(|(t, _)| (*t).to_string()),
+            ContextVar::ErrorValidationErrorString => self.validation_error.clone(),
             _ => None,
         }
     }
