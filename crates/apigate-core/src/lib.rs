@@ -24,9 +24,11 @@
 
 pub mod aws_services;
 pub mod body_validation;
+pub mod config;
 pub mod context_var;
 pub mod diag;
 pub mod gateway_template;
+pub mod limits;
 pub use apigate_java_regex as java_regex;
 mod load;
 pub mod mapping;

@@ -76,17 +76,18 @@ response_types! {
     IntegrationFailure = ("INTEGRATION_FAILURE", 504, "Internal server error", Some("InternalServerErrorException"));
     /// Timeouts; the error type was observed on AWS, not documented.
     IntegrationTimeout = ("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out", Some("InternalServerErrorException"));
-    /// Not raised yet (API keys are not enforced; such methods answer 500).
+    /// A method that requires an API key called without a usable one (recorded on AWS:
+    /// LocalStack's `test_api_key_required_for_methods`, status 403).
     InvalidApiKey = ("INVALID_API_KEY", 403, "Forbidden", Some("ForbiddenException"));
     InvalidSignature = ("INVALID_SIGNATURE", 403, BAD_SIGNATURE, Some("InvalidSignatureException"));
     MissingAuthenticationToken = ("MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token", Some("MissingAuthenticationTokenException"));
-    /// Not raised yet (no usage plans). Error types from here on are LocalStack's reading of
-    /// AWS, not recorded.
+    /// A key over its usage plan's quota. Error types from here on are LocalStack's reading
+    /// of AWS, not recorded.
     QuotaExceeded = ("QUOTA_EXCEEDED", 429, "Limit Exceeded", Some("LimitExceededException"));
     RequestTooLarge = ("REQUEST_TOO_LARGE", 413, "Request Too Long", Some("RequestTooLargeException"));
     /// Not raised yet.
     ResourceNotFound = ("RESOURCE_NOT_FOUND", 404, "Not Found", Some("ResourceNotFoundException"));
-    /// Not raised yet (no throttling).
+    /// A stage, method or usage-plan token bucket without a token.
     Throttled = ("THROTTLED", 429, "Too Many Requests", Some("TooManyRequestsException"));
     /// Not raised yet (Lambda and Cognito authorizers are not executed).
     Unauthorized = ("UNAUTHORIZED", 401, "Unauthorized", Some("UnauthorizedException"));

@@ -92,6 +92,9 @@ pub enum InsertError {
 #[derive(Debug)]
 pub struct RouteMatch<'a> {
     pub method: &'a Method,
+    /// The method's index in the table ([`RouteTable::indexed`]): what is resolved per method
+    /// at load time (its throttling limits) is looked up by it.
+    pub index: usize,
     pub path_params: Vec<(&'a str, String)>,
 }
 
@@ -203,6 +206,7 @@ impl RouteTable {
         let method = self.methods.get(method_id).ok_or(RouteError::NoMethod)?;
         Ok(RouteMatch {
             method,
+            index: method_id,
             path_params: bound,
         })
     }
@@ -276,6 +280,25 @@ impl RouteTable {
 
     pub fn method_count(&self) -> usize {
         self.methods.len()
+    }
+
+    /// Every method with its index (the [`RouteMatch::index`] a lookup returns), in the
+    /// order they were added.
+    pub fn indexed(&self) -> impl Iterator<Item = (usize, &Method)> {
+        self.methods.iter().enumerate()
+    }
+
+    /// The index of the method `verb` of the resource `resource_path` (as written in the
+    /// definition, `/pets/{id}`; a trailing `/` is ignored): the method itself, not the
+    /// resource's `ANY` method.
+    pub fn find(&self, resource_path: &str, verb: HttpMethod) -> Option<usize> {
+        let trimmed = match resource_path.strip_suffix('/') {
+            Some(t) if !t.is_empty() => t,
+            _ => resource_path,
+        };
+        self.methods
+            .iter()
+            .position(|m| m.verb == verb && m.resource_path == trimmed)
     }
 }
 

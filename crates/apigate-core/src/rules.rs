@@ -117,7 +117,19 @@ rules! {
     EXTENSION_HTTP_API_ONLY = ("extension-http-api-only", Warning, "An extension that applies to HTTP APIs only; REST import ignores it.");
     EXTENSION_UNKNOWN = ("extension-unknown", Warning, "An `x-amazon-apigateway-*` key API Gateway does not define.");
     EXTENSION_MISPLACED = ("extension-misplaced", Warning, "An `x-amazon-apigateway-*` key in a place where API Gateway does not read it.");
-    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (API keys, resource policies): requests that reach it answer 500 with the reason.");
+    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (resource policies): requests that reach it answer 500 with the reason.");
+
+    // The deployment config file (`--config`): stage settings, API keys, usage plans.
+    CONFIG_FIELD_UNKNOWN = ("config-field-unknown", Error, "A key the config file does not define (a section, or a property of a CloudFormation resource): a misspelt limit must not silently not apply.");
+    CONFIG_FIELD_IGNORED = ("config-field-ignored", Warning, "A CloudFormation property the config file accepts but apigate does not apply (caching, logging, tracing, tags, descriptions, ids).");
+    CONFIG_VALUE_INVALID = ("config-value-invalid", Error, "A config value outside AWS's rules: stage names and variables, rates and bursts, quota periods and offsets, API key names (at most 1024 characters) and values (20 to 128), method paths.");
+    CONFIG_NAME_DUPLICATE = ("config-name-duplicate", Error, "Two API keys with the same name or value, or two usage plans with the same name.");
+    CONFIG_KEY_UNDEFINED = ("config-key-undefined", Error, "A usage plan's `ApiKeys` names a key the file does not define.");
+    CONFIG_METHOD_UNKNOWN = ("config-method-unknown", Error, "A `MethodSettings` entry or a usage plan's per-method `Throttle` names a method the API does not have.");
+    API_KEY_DISABLED = ("api-key-disabled", Warning, "An API key that is not enabled (`Enabled` is false unless set, as in AWS): calls with it answer 403.");
+    API_KEY_PLAN_CONFLICT = ("api-key-plan-conflict", Error, "An API key in two usage plans for the same stage (AWS allows one usage plan per key and stage).");
+    USAGE_PLAN_STAGE_UNSERVED = ("usage-plan-stage-unserved", Warning, "A usage plan whose `ApiStages` do not include the stage being served: its keys answer 403 there.");
+    API_KEYS_UNUSABLE = ("api-keys-unusable", Warning, "The API has methods that require an API key and no enabled key is in a usage plan for the served stage: every call to them answers 403.");
 }
 
 /// The catalogue as a Markdown table (the content of `docs/RULES.md`).

@@ -11,7 +11,7 @@
 //!
 //! The [`Api`] is returned only when no step reported an error.
 
-mod cx;
+pub(crate) mod cx;
 mod integration;
 mod models;
 mod paths;

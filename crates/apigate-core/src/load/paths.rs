@@ -229,15 +229,6 @@ fn path_item(
         let parameters = parameters(cx, shared_params.as_ref(), &op, &path_vars);
         let responses = responses(cx, &op);
         let (authorization, api_key_required) = operation_auth(cx, &op, schemes);
-        if api_key_required {
-            let at = op.get("security").unwrap_or(op);
-            cx.report_hint(
-                rules::FEATURE_NOT_SERVED,
-                &at,
-                "API keys (usage plans) are not enforced by apigate yet; this method answers 500",
-                "see docs/PARITY.md",
-            );
-        }
         let request_validator = match op.get("x-amazon-apigateway-request-validator") {
             Some(at) => {
                 let name = cx.string(&at, "the request validator").map(str::to_string);
