@@ -171,14 +171,18 @@ impl UsageLimits {
         let Some(value) = presented.filter(|v| !v.is_empty()) else {
             return KeyCheck::Missing;
         };
-        let Some(key) = self.by_value.get(value).and_then(|i| self.keys.get(*i)) else {
+        let Some((index, key)) = self
+            .by_value
+            .get(value)
+            .and_then(|i| Some((*i, self.keys.get(*i)?)))
+        else {
             return KeyCheck::Unknown;
         };
         if !key.enabled {
             return KeyCheck::Disabled(key);
         }
         match key.plan {
-            Some(plan) => KeyCheck::Valid { key, plan },
+            Some(plan) => KeyCheck::Valid { key, index, plan },
             None => KeyCheck::NoPlan(key),
         }
     }

@@ -372,10 +372,14 @@ UsagePlans:
         })
     );
     // Keys: valid, generated, disabled, in a plan for another stage, unknown, missing.
-    let KeyCheck::Valid { key, plan } = limits.check_key(Some("alice-0123456789abcdefghij")) else {
+    let KeyCheck::Valid { key, index, plan } = limits.check_key(Some("alice-0123456789abcdefghij"))
+    else {
         panic!("alice is valid")
     };
-    assert_eq!((key.name.as_str(), key.id.len(), plan), ("alice", 10, 0));
+    assert_eq!(
+        (key.name.as_str(), key.id.len(), index, plan),
+        ("alice", 10, 0, 0)
+    );
     assert!(key
         .id
         .bytes()
