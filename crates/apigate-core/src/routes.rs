@@ -292,6 +292,7 @@ mod tests {
             operation_id: None,
             parameters: vec![],
             authorization: Authorization::None,
+            authorization_scopes: vec![],
             api_key_required: false,
             request_validator: None,
             responses: Default::default(),
