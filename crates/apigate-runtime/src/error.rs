@@ -17,6 +17,10 @@ pub struct GatewayError {
     pub detail: String,
     /// Extra header AWS sends with some errors (`x-amzn-ErrorType` override).
     pub error_type: Option<&'static str>,
+    /// AWS sends no message: `$context.error.messageString` is `null` (the default body is
+    /// `{"message":null}`) and `$context.error.message` empty. True for the authorizer
+    /// failure types (observed on AWS; docs/PARITY.md, authorizers).
+    pub null_message: bool,
 }
 
 impl GatewayError {
@@ -27,6 +31,10 @@ impl GatewayError {
             message: kind.default_message().to_string(),
             detail: detail.into(),
             error_type: kind.error_type_header(),
+            null_message: matches!(
+                kind,
+                ResponseType::AuthorizerConfigurationError | ResponseType::AuthorizerFailure
+            ),
         }
     }
 
@@ -38,6 +46,7 @@ impl GatewayError {
     ) -> GatewayError {
         GatewayError {
             message: message.into(),
+            null_message: false,
             ..GatewayError::new(kind, detail)
         }
     }
