@@ -161,7 +161,6 @@ async fn execute<H: Hooks>(
         .await;
     let authorized = authorize(gw, method, parts, request, cx, body).await?;
     cx.caller = authorized.caller;
-    cx.authorizer = authorized.authorizer;
     validate(gw, method, request)?;
     integrations::check_runnable(&method.integration)?;
     let payload = decompress(gw, method, parts, authorized.body).await?;
@@ -263,7 +262,7 @@ async fn authorize(
     method: &Method,
     parts: &Parts,
     request: &MethodRequest<'_>,
-    cx: &RequestContext,
+    cx: &mut RequestContext,
     body: Body,
 ) -> Result<auth::Authorized, GatewayError> {
     if gw.authorizer.mode != AuthMode::Skip {
@@ -286,9 +285,21 @@ async fn authorize(
         stage_variables: &gw.settings.stage_variables,
         method_arn: &method_arn,
     };
-    gw.authorizer
+    let outcome = gw
+        .authorizer
         .authorize(subject, body, gw.settings.buffer_limit, functions(gw))
-        .await
+        .await;
+    match outcome {
+        Ok(mut authorized) => {
+            cx.authorizer = authorized.authorizer.take();
+            Ok(authorized)
+        }
+        Err(denied) => {
+            // A deny's context is there for the ACCESS_DENIED gateway response.
+            cx.authorizer = denied.authorizer;
+            Err(denied.error)
+        }
+    }
 }
 
 /// How Lambda authorizers are invoked.

@@ -107,13 +107,14 @@ pub struct Call<'a> {
     pub method_arn: &'a str,
 }
 
-/// Runs the Lambda authorizer `def` for one request.
+/// Runs the Lambda authorizer `def` for one request. A deny keeps what the function
+/// answered: the ACCESS_DENIED gateway response may read `$context.authorizer.*`.
 pub async fn authorize(
     def: &AuthorizerDef,
     call: Call<'_>,
     functions: &dyn InvokeFunction,
     cache: &ResultCache<Output>,
-) -> Result<AuthorizerResult, GatewayError> {
+) -> Result<AuthorizerResult, Denied> {
     let identity = identity(def, call)?;
     if def.kind == AuthorizerKind::Token {
         if let (Some(pattern), Some(token)) = (&def.validation, identity.first()) {
@@ -121,7 +122,8 @@ pub async fn authorize(
                 return Err(unauthorized(format!(
                     "the token does not match identityValidationExpression `{}`",
                     pattern.as_str()
-                )));
+                ))
+                .into());
             }
         }
     }
@@ -137,30 +139,52 @@ pub async fn authorize(
             (output, latency)
         }
     };
-    match output.policy.evaluate(call.method_arn) {
-        Decision::Allow => Ok(AuthorizerResult {
-            principal_id: Some(output.principal_id),
-            context: output.context,
-            claims: None,
-            usage_identifier_key: output.usage_identifier_key,
-            integration_latency_ms: latency,
-        }),
-        Decision::ExplicitDeny => Err(GatewayError::with_message(
-            ResponseType::AccessDenied,
+    let decision = output.policy.evaluate(call.method_arn);
+    let result = AuthorizerResult {
+        principal_id: Some(output.principal_id),
+        context: output.context,
+        claims: None,
+        usage_identifier_key: output.usage_identifier_key,
+        integration_latency_ms: latency,
+    };
+    let (message, why) = match decision {
+        Decision::Allow => return Ok(result),
+        Decision::ExplicitDeny => (
             "User is not authorized to access this resource with an explicit deny",
-            format!(
-                "authorizer {}: the policy denies {}",
-                def.name, call.method_arn
-            ),
-        )),
-        Decision::ImplicitDeny => Err(GatewayError::with_message(
-            ResponseType::AccessDenied,
+            "denies",
+        ),
+        Decision::ImplicitDeny => (
             "User is not authorized to access this resource",
+            "does not allow",
+        ),
+    };
+    Err(Denied {
+        error: GatewayError::with_message(
+            ResponseType::AccessDenied,
+            message,
             format!(
-                "authorizer {}: the policy does not allow {}",
+                "authorizer {}: the policy {why} {}",
                 def.name, call.method_arn
             ),
-        )),
+        ),
+        authorizer: Some(result),
+    })
+}
+
+/// An authorizer's refusal, with what it answered when it answered (a deny's principal and
+/// context).
+#[derive(Debug)]
+pub struct Denied {
+    pub error: GatewayError,
+    pub authorizer: Option<AuthorizerResult>,
+}
+
+impl From<GatewayError> for Denied {
+    fn from(error: GatewayError) -> Denied {
+        Denied {
+            error,
+            authorizer: None,
+        }
     }
 }
 

@@ -20,7 +20,7 @@ pub mod lambda;
 pub mod policy;
 pub mod result;
 
-pub use lambda::{FunctionAnswer, FunctionCall, InvokeFunction, NoFunctions};
+pub use lambda::{Denied, FunctionAnswer, FunctionCall, InvokeFunction, NoFunctions};
 pub use result::AuthorizerResult;
 
 use crate::body::{self, Body, BoxError, Refused};
@@ -125,7 +125,7 @@ impl Authorizer {
         body: Body,
         buffer_limit: u64,
         functions: &dyn InvokeFunction,
-    ) -> Result<Authorized, GatewayError> {
+    ) -> Result<Authorized, Denied> {
         let pass = |body, authorizer| Authorized {
             caller: None,
             credentials: None,
@@ -150,7 +150,7 @@ impl Authorizer {
                 Ok(pass(body, Some(result)))
             }
             Authorization::AwsIam if self.mode == AuthMode::Off => Ok(pass(body, None)),
-            Authorization::AwsIam => self.sigv4(subject.parts, body, buffer_limit).await,
+            Authorization::AwsIam => Ok(self.sigv4(subject.parts, body, buffer_limit).await?),
         }
     }
 
@@ -160,7 +160,7 @@ impl Authorizer {
         def: &AuthorizerDef,
         subject: Subject<'_>,
         functions: &dyn InvokeFunction,
-    ) -> Result<AuthorizerResult, GatewayError> {
+    ) -> Result<AuthorizerResult, Denied> {
         match def.kind {
             AuthorizerKind::Token | AuthorizerKind::Request => {
                 let call = lambda::Call {
@@ -189,13 +189,13 @@ impl Authorizer {
                 let now = SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs());
-                cognito::verify(
+                Ok(cognito::verify(
                     def,
                     &self.user_pools,
                     &token,
                     &subject.method.authorization_scopes,
                     now,
-                )
+                )?)
             }
         }
     }
