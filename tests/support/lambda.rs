@@ -10,7 +10,8 @@
 //! Answers as the Invoke API documents them: `RequestResponse` → 200 with the result;
 //! `Event` → 202, the function run after the answer; `DryRun` → 204; a function error → 200 with
 //! `X-Amz-Function-Error: Unhandled` and `{"errorMessage", "errorType", "stackTrace"}`; an
-//! unknown function → 404 `ResourceNotFoundException`.
+//! unknown function → 404 `ResourceNotFoundException`; a payload that is not JSON → 400
+//! `InvalidRequestContentException`.
 
 #![allow(
     dead_code,
@@ -216,6 +217,16 @@ async fn invoke(
             &format!("Function not found: {arn}"),
         ));
     };
+    // Lambda takes JSON payloads only (an empty one is `{}`).
+    if !payload.is_empty() {
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(&payload) {
+            return Ok(error(
+                400,
+                "InvalidRequestContentException",
+                &format!("Could not parse request body into json: {e}"),
+            ));
+        }
+    }
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()

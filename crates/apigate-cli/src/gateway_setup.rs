@@ -12,8 +12,10 @@ use apigate_core::{Api, LoadOptions};
 use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKey;
 use apigate_runtime::body::{self, BoxError};
+use apigate_runtime::integrations::aws::{AwsEndpoints, Endpoint};
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
+use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
 use apigate_runtime::template_runner::{TemplateRunner, DEFAULT_TEMPLATE_TIMEOUT_MS};
@@ -81,9 +83,17 @@ pub struct BackendArgs {
     #[arg(long = "stage-variable", value_name = "NAME=VALUE", value_parser = parse_stage_variable)]
     pub stage_variables: Vec<(String, String)>,
     /// Where S3 integrations go: an S3-compatible endpoint URL (path-style), or `aws` for the
-    /// real regional AWS endpoints. Without it, an embedded S3 store runs in-process.
+    /// real regional AWS endpoints [default: --aws-endpoint's for s3, else an embedded S3
+    /// store in-process].
     #[arg(long, value_name = "URL|aws")]
     pub s3_endpoint: Option<String>,
+    /// Where an AWS service's calls go (Lambda's Invoke API, …): SERVICE=URL for one service
+    /// (`lambda=http://127.0.0.1:3001`, as named in integration URIs), URL alone for every
+    /// service (one LocalStack or moto endpoint), `aws` for the real regional endpoints (the
+    /// integration's role assumed through STS). Local endpoints are called with this
+    /// environment's AWS credentials. Repeatable. A service without an endpoint answers 500.
+    #[arg(long = "aws-endpoint", value_name = "[SERVICE=]URL|aws")]
+    pub aws_endpoints: Vec<String>,
     /// Directory of the embedded store's buckets
     /// [default: $XDG_DATA_HOME/apigate/s3, else ~/.local/share/apigate/s3].
     #[arg(long)]
@@ -137,6 +147,7 @@ pub fn settings(api: &Api, args: &BackendArgs, options: &LoadOptions) -> Setting
 pub struct Backends {
     pub s3: S3Backend,
     pub http: HttpBackend,
+    pub lambda: LambdaBackend,
     /// The backend client (also reads `--jwks` URLs).
     pub client: BackendClient,
     pub store: Option<EmbeddedS3>,
@@ -161,7 +172,14 @@ pub async fn backends(
     })
     .map_err(|e| fail(2, format!("backend client (TLS): {e}")))?;
     let mut notes = Vec::new();
-    let (s3_endpoint, credentials, store) = match args.s3_endpoint.as_deref() {
+    let endpoints = AwsEndpoints::parse(&args.aws_endpoints).map_err(|e| fail(2, e))?;
+    let s3_choice = args.s3_endpoint.clone().or_else(|| {
+        endpoints.get("s3").map(|e| match e {
+            Endpoint::Aws => "aws".to_string(),
+            Endpoint::Custom(url) => url.clone(),
+        })
+    });
+    let (s3_endpoint, credentials, store) = match s3_choice.as_deref() {
         Some("aws") => (
             S3Endpoint::Aws,
             CredentialSource::default_chain().await,
@@ -228,8 +246,15 @@ pub async fn backends(
         // The gateway and its store share the process: requests skip the socket.
         s3 = s3.with_in_process(Arc::new(EmbeddedStore(store.local_client())));
     }
+    let lambda = LambdaBackend::new(
+        endpoints,
+        CredentialSource::default_chain().await,
+        client.clone(),
+        args.buffer_limit,
+    );
     Ok(Backends {
         s3,
+        lambda,
         http: HttpBackend::new(client.clone(), API_ID),
         client,
         store,

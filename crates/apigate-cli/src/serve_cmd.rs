@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use apigate_http_server::Limits;
 
-use apigate_core::model::Authorization;
+use apigate_core::model::{Authorization, Target};
 use apigate_core::LoadOptions;
 use apigate_runtime::auth::sigv4::{CallerKey, CallerKeys};
 use apigate_runtime::auth::{AuthMode, Authorizer};
@@ -139,6 +139,19 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     for line in &backends.notes {
         let _ = writeln!(out, "{line}");
     }
+    let lambda_methods = api
+        .methods()
+        .filter(|m| matches!(&m.integration.target, Target::Aws(uri) if uri.service == "lambda"))
+        .count();
+    if lambda_methods > 0 {
+        let _ = match backends.lambda.endpoint() {
+            Some(endpoint) => writeln!(out, "apigate: Lambda calls go to {endpoint}"),
+            None => writeln!(
+                out,
+                "apigate: WARNING: {lambda_methods} Lambda method(s) and no --aws-endpoint for lambda: they answer 500"
+            ),
+        };
+    }
 
     // Who may call AWS_IAM methods.
     let mode = if args.no_auth {
@@ -209,6 +222,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         },
         s3: backends.s3,
         http: backends.http,
+        lambda: backends.lambda,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -216,6 +230,8 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|e| fail(2, format!("listener: {e}")))?;
+    // Installed before the announcement below: a signal sent once it is printed stops cleanly.
+    let stop = apigate_runtime::server::shutdown_signal();
     let _ = writeln!(
         out,
         "apigate: serving on {} (Ctrl-C to stop)",
@@ -224,14 +240,9 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let _ = out.flush();
     drop(out);
 
-    apigate_runtime::server::serve(
-        listener,
-        Arc::new(gateway),
-        args.limits(),
-        apigate_runtime::server::shutdown_signal(),
-    )
-    .await
-    .map_err(|e| fail(2, format!("server: {e}")))?;
+    apigate_runtime::server::serve(listener, Arc::new(gateway), args.limits(), stop)
+        .await
+        .map_err(|e| fail(2, format!("server: {e}")))?;
     eprintln!("apigate: stopped");
     if let Some(store) = backends.store {
         store.shutdown().await;

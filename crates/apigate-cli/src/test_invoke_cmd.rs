@@ -83,6 +83,7 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
         },
         s3: backends.s3,
         http: backends.http,
+        lambda: backends.lambda,
     };
 
     let trace = Arc::new(Trace::new());

@@ -15,8 +15,10 @@ use apigate_core::LoadOptions;
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::body::{self, BoxError};
+use apigate_runtime::integrations::aws::AwsEndpoints;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
+use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::{sign_s3, CredentialSource, Payload};
 use apigate_runtime::{lifecycle, Gateway, Settings};
@@ -115,6 +117,12 @@ async fn run(iterations: u32, only: &[String]) {
             options.import_variables.region.clone(),
         ),
         s3,
+        lambda: LambdaBackend::new(
+            AwsEndpoints::default(),
+            CredentialSource::fixed(KEY_ID, SECRET),
+            client.clone(),
+            10 << 20,
+        ),
         http: HttpBackend::new(client, "apigate"),
     };
     let prefix = gw

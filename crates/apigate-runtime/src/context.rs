@@ -127,6 +127,11 @@ impl RequestContext {
             ContextVar::Stage => s(&self.stage),
             ContextVar::ResourcePath => s(&self.resource_path),
             ContextVar::ResourceId => s(&resource_id(&self.resource_path)),
+            // One deployment per run: derived from the API and stage, stable across restarts.
+            ContextVar::DeploymentId => Some(resource_id(&format!(
+                "deployment {} {}",
+                self.api_id, self.stage
+            ))),
             ContextVar::Path => s(&self.path),
             ContextVar::HttpMethod => s(&self.http_method),
             ContextVar::Protocol => Some("HTTP/1.1".to_string()),

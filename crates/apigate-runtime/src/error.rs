@@ -21,6 +21,9 @@ pub struct GatewayError {
     /// `{"message":null}`) and `$context.error.message` empty. True for the authorizer
     /// failure types (observed on AWS; docs/PARITY.md, authorizers).
     pub null_message: bool,
+    /// The status AWS answers with when it is not the type's own (a malformed Lambda proxy
+    /// answer is a 502 configuration error); a gateway-response customisation still wins.
+    pub status: Option<u16>,
 }
 
 impl GatewayError {
@@ -35,7 +38,21 @@ impl GatewayError {
                 kind,
                 ResponseType::AuthorizerConfigurationError | ResponseType::AuthorizerFailure
             ),
+            status: None,
         }
+    }
+
+    /// The same error answered with `status` instead of the type's default.
+    pub fn with_status(self, status: u16) -> GatewayError {
+        GatewayError {
+            status: Some(status),
+            ..self
+        }
+    }
+
+    /// The status the client gets unless a gateway response customises it.
+    pub fn status(&self) -> u16 {
+        self.status.unwrap_or_else(|| self.kind.default_status())
     }
 
     /// An error with its own client-facing message.

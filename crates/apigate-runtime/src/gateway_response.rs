@@ -59,7 +59,7 @@ pub fn respond(
     let custom = customisation(api, error.kind);
     let status = custom
         .and_then(|c| c.status)
-        .unwrap_or_else(|| error.kind.default_status());
+        .unwrap_or_else(|| error.status());
 
     let (content_type, template) = custom
         .and_then(|c| {

@@ -27,6 +27,12 @@ pub trait Hooks: Sync {
     /// The route stage matched a resource and method.
     fn routed(&self, _verb: &http::Method, _resource_path: &str) {}
 
+    /// The execution log, for a stage that writes its own lines into it (a Lambda proxy
+    /// call logs the event it sends and the answer).
+    fn trace(&self) -> Option<Arc<Trace>> {
+        None
+    }
+
     /// The method request, before authorization.
     fn method_request(
         &self,
@@ -92,6 +98,10 @@ impl Hooks for Arc<Trace> {
         self.log(format!(
             "HTTP Method: {verb}, Resource Path: {resource_path}"
         ));
+    }
+
+    fn trace(&self) -> Option<Arc<Trace>> {
+        Some(Arc::clone(self))
     }
 
     async fn method_request(

@@ -29,6 +29,7 @@ pub mod error;
 pub mod gateway_response;
 pub mod hooks;
 pub mod integrations;
+pub mod lambda_proxy;
 pub mod lifecycle;
 pub mod map_request;
 pub mod map_response;

@@ -4,6 +4,7 @@
 //! ```text
 //! route → authorize → validate → check integration → decompress → map request → integrate
 //!   → select response → map response → compress
+//!   │                                  └─ aws_proxy: Lambda proxy event → invoke → proxy answer
 //!   └──────────── any failure ──────────────→ gateway response
 //! ```
 //!
@@ -24,10 +25,12 @@ use crate::error::{GatewayError, ResponseType};
 use crate::gateway_response;
 use crate::hooks::{Hooks, NoHooks};
 use crate::integrations::http::{self as http_integration, HttpBackend, ProxyPassthrough};
+use crate::integrations::lambda::{self, Invoke, LambdaBackend};
 use crate::integrations::s3::S3Backend;
 use crate::integrations::{self, EndpointRequest, EndpointResponse};
+use crate::lambda_proxy::{self, EventSource};
 use crate::map_request::{map_request, Mapped, Payload};
-use crate::map_response::{map_response, select_response};
+use crate::map_response::{accepts_binary, map_response, select_response};
 use crate::params::Scope;
 use crate::request::{header_text, MethodRequest, NameCase};
 use crate::trace::Trace;
@@ -51,6 +54,7 @@ pub struct Gateway {
     pub authorizer: Authorizer,
     pub s3: S3Backend,
     pub http: HttpBackend,
+    pub lambda: LambdaBackend,
 }
 
 /// Per-gateway settings.
@@ -164,6 +168,10 @@ async fn execute<H: Hooks>(
     validate(gw, method, request)?;
     integrations::check_runnable(&method.integration)?;
     let payload = decompress(gw, method, parts, authorized.body).await?;
+    if method.integration.kind == IntegrationType::AwsProxy {
+        let caller = authorized.credentials.as_ref();
+        return invoke_lambda_proxy(gw, method, parts, request, payload, cx, caller, hooks).await;
+    }
     let scope = Scope {
         context: cx,
         stage_variables: &gw.settings.stage_variables,
@@ -182,7 +190,10 @@ async fn execute<H: Hooks>(
             let caller = authorized.credentials.as_ref();
             let response = integrate(gw, method, parts, endpoint_request, caller).await?;
             let response = hooks.endpoint_response(response, limit).await;
-            let selector = response.status.to_string();
+            let selector = match &response.selection {
+                Some(value) => value.clone(),
+                None => response.status.to_string(),
+            };
             (response, Some(selector))
         }
     };
@@ -287,7 +298,7 @@ async fn authorize(
     };
     let outcome = gw
         .authorizer
-        .authorize(subject, body, gw.settings.buffer_limit, functions(gw))
+        .authorize(subject, body, gw.settings.buffer_limit, &gw.lambda)
         .await;
     match outcome {
         Ok(mut authorized) => {
@@ -300,11 +311,6 @@ async fn authorize(
             Err(denied.error)
         }
     }
-}
-
-/// How Lambda authorizers are invoked.
-fn functions(_gw: &Gateway) -> &dyn auth::InvokeFunction {
-    &auth::NoFunctions
 }
 
 /// The method ARN authorizer policies are evaluated against:
@@ -382,6 +388,7 @@ fn mock(selector: Option<String>, hooks: &impl Hooks) -> (EndpointResponse, Opti
         headers: http::HeaderMap::new(),
         body: body::empty(),
         deadline: None,
+        selection: None,
     };
     (response, selector)
 }
@@ -409,6 +416,13 @@ async fn integrate(
                 .send(uri, request, proxy, insecure, stage_variables, limit)
                 .await
         }
+        Target::Aws(uri) if uri.service == "lambda" => {
+            let role = integration.credentials.as_ref();
+            let limit = gw.settings.buffer_limit;
+            gw.lambda
+                .send(uri, role, caller, request, stage_variables, limit)
+                .await
+        }
         Target::Aws(uri) => {
             let role = integration.credentials.as_ref();
             let limit = gw.settings.buffer_limit;
@@ -421,6 +435,81 @@ async fn integrate(
         )),
     };
     watch.refusal().map_or(answered, Err)
+}
+
+/// Integration for `aws_proxy` (semantics §14): the method request as Lambda's proxy event,
+/// the function's answer as the method response; no mapping, selection or templates.
+#[allow(clippy::too_many_arguments)]
+async fn invoke_lambda_proxy<H: Hooks>(
+    gw: &Gateway,
+    method: &Method,
+    parts: &Parts,
+    request: &MethodRequest<'_>,
+    payload: Payload,
+    cx: &RequestContext,
+    caller: Option<&CallerCredentials>,
+    hooks: &H,
+) -> Result<Response<Body>, GatewayError> {
+    let integration = &method.integration;
+    let Target::Aws(uri) = &integration.target else {
+        return Err(GatewayError::configuration(
+            "an aws_proxy integration without an AWS URI",
+        ));
+    };
+    let function = lambda::function_of(uri, &gw.settings.stage_variables)?;
+    let limit = gw.settings.buffer_limit;
+    let body = body::collect(payload.body, limit)
+        .await
+        .map_err(|e| e.into_gateway_error("request body"))?;
+    let raw = parts.uri.path();
+    let path = match &gw.settings.stage {
+        Some(stage) => below_stage(stage, raw).unwrap_or(raw),
+        None => raw,
+    };
+    let port = header_text(&parts.headers, HOST)
+        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_string()))
+        .unwrap_or_else(|| "80".into());
+    let added = [
+        ("X-Amzn-Trace-Id", http_integration::trace_id()),
+        ("X-Forwarded-For", cx.source_ip.clone()),
+        ("X-Forwarded-Port", port),
+        ("X-Forwarded-Proto", "http".to_string()),
+    ];
+    let event = lambda_proxy::event(&EventSource {
+        parts,
+        path,
+        resource: &method.resource_path,
+        name_case: request.name_case,
+        cx,
+        stage_variables: &gw.settings.stage_variables,
+        binary_media_types: &gw.api.binary_media_types,
+        added: &added,
+        body,
+    });
+    let trace = hooks.trace();
+    let invoked = gw
+        .lambda
+        .invoke(Invoke {
+            function: &function,
+            payload: event.into(),
+            role: integration.credentials.as_ref(),
+            caller,
+            asynchronous: false,
+            timeout: std::time::Duration::from_millis(u64::from(integration.timeout_ms)),
+            trace: trace.as_deref(),
+        })
+        .await?;
+    if invoked.function_error.is_some() {
+        return Err(lambda_proxy::function_failed(
+            &function.name,
+            &invoked.payload,
+        ));
+    }
+    let accept = header_text(&parts.headers, ACCEPT);
+    lambda_proxy::response(
+        &invoked.payload,
+        accepts_binary(&gw.api.binary_media_types, accept.as_deref()),
+    )
 }
 
 /// What an `http_proxy` integration passes of the method request (§10.4): its query string

@@ -189,12 +189,7 @@ fn delivery<'s>(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let binary = binary_types.iter().any(|r| r.matches(backend_type));
-    // Only the first Accept type counts; without Accept, application/json (as for
-    // response-template selection).
-    let first_accept = accept
-        .and_then(|a| a.split(',').next())
-        .unwrap_or("application/json");
-    let accept_binary = binary_types.iter().any(|r| r.matches(first_accept));
+    let accept_binary = accepts_binary(binary_types, accept);
     let conversion = convert::for_response(binary, accept_binary, selected.content_handling);
     // A binary payload delivered as binary is not templated: the bytes pass (AWS's binary
     // walk-through returns raw bytes for a binary Accept even with a JSON template defined).
@@ -209,6 +204,18 @@ fn delivery<'s>(
         )
     };
     (conversion, template)
+}
+
+/// Whether the client's `Accept` asks for one of the binary media types. Only the first Accept
+/// type counts; without Accept, application/json (as for response-template selection).
+pub fn accepts_binary(
+    binary_types: &[apigate_core::media::MediaRange],
+    accept: Option<&str>,
+) -> bool {
+    let first_accept = accept
+        .and_then(|a| a.split(',').next())
+        .unwrap_or("application/json");
+    binary_types.iter().any(|r| r.matches(first_accept.trim()))
 }
 
 /// The integration response's `responseParameters`, and `Content-Type: application/json`

@@ -1,4 +1,4 @@
-//! Outbound signing: one request to S3, signed in place.
+//! Outbound signing: one request to an AWS service (S3, Lambda, …), signed in place.
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use http::header::{HeaderName, HeaderValue, InvalidHeaderValue, AUTHORIZATION, HOST};
 use http::HeaderMap;
 
-use crate::canonical::CanonicalRequest;
+use crate::canonical::{canonical_uri, CanonicalRequest, PathEncoding};
 use crate::key::{cached_signature, sha256_hex, string_to_sign, EMPTY_SHA256};
 use crate::time::AmzDate;
 use crate::{ALGORITHM, TERMINATOR};
@@ -44,21 +44,77 @@ const UNSIGNED_HEADERS: [&str; 4] = [
     "transfer-encoding",
 ];
 
-/// Signs an S3 request in place: adds `x-amz-date`, `x-amz-content-sha256`,
-/// `x-amz-security-token` and `authorization` to `headers`. `url` is the full request URL
-/// (already percent-encoded the way it is sent); `now` is the signing time.
-///
-/// The signature is the one `aws-sigv4`'s request signer computes for S3 (single path
-/// encoding, no path normalisation, every header but `authorization`, `user-agent`,
-/// `x-amzn-trace-id` and `transfer-encoding` signed; the tests hold the two to the same
-/// bytes), built without its intermediate maps and strings — the canonical request by
-/// [`CanonicalRequest`], as inbound verification builds it — and with the signing key
-/// derived once per day, region and secret rather than per request.
+/// The service a request is signed for, and the rules SigV4 applies to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Service<'a> {
+    /// The signing name (`s3`, `lambda`, `sqs`, …).
+    pub name: &'a str,
+    /// S3 signs the path as sent and adds `x-amz-content-sha256`; every other service
+    /// normalises the path, encodes it again and sends no payload-hash header (the defaults of
+    /// `aws-sigv4`'s request signer).
+    pub s3_rules: bool,
+}
+
+impl Service<'static> {
+    pub const S3: Service<'static> = Service {
+        name: "s3",
+        s3_rules: true,
+    };
+}
+
+impl<'a> Service<'a> {
+    /// A service with the standard rules (not S3).
+    pub fn named(name: &'a str) -> Service<'a> {
+        Service {
+            name,
+            s3_rules: false,
+        }
+    }
+}
+
+/// Signs an S3 request in place ([`sign`] for [`Service::S3`]).
 ///
 /// # Errors
 ///
 /// A session token or URL that cannot be a header value.
 pub fn sign_s3(
+    method: &str,
+    url: &str,
+    headers: &mut HeaderMap,
+    payload: Payload<'_>,
+    identity: Identity<'_>,
+    region: &str,
+    now: SystemTime,
+) -> Result<(), InvalidHeaderValue> {
+    sign(
+        Service::S3,
+        method,
+        url,
+        headers,
+        payload,
+        identity,
+        region,
+        now,
+    )
+}
+
+/// Signs a request to `service` in place: adds `x-amz-date`, `x-amz-security-token` and
+/// `authorization` to `headers` (and `x-amz-content-sha256` for S3). `url` is the full request
+/// URL (already percent-encoded the way it is sent); `now` is the signing time.
+///
+/// The signature is the one `aws-sigv4`'s request signer computes (for S3: single path
+/// encoding, no path normalisation; elsewhere its defaults; every header but `authorization`,
+/// `user-agent`, `x-amzn-trace-id` and `transfer-encoding` signed; the tests hold the two to
+/// the same bytes), built without its intermediate maps and strings — the canonical request by
+/// [`CanonicalRequest`], as inbound verification builds it — and with the signing key derived
+/// once per day, region, service and secret rather than per request.
+///
+/// # Errors
+///
+/// A session token or URL that cannot be a header value.
+#[allow(clippy::too_many_arguments)]
+pub fn sign(
+    service: Service<'_>,
     method: &str,
     url: &str,
     headers: &mut HeaderMap,
@@ -78,10 +134,12 @@ pub fn sign_s3(
         HeaderName::from_static("x-amz-date"),
         HeaderValue::from_str(stamp.as_str())?,
     );
-    headers.insert(
-        HeaderName::from_static("x-amz-content-sha256"),
-        HeaderValue::from_str(&payload_hash)?,
-    );
+    if service.s3_rules {
+        headers.insert(
+            HeaderName::from_static("x-amz-content-sha256"),
+            HeaderValue::from_str(&payload_hash)?,
+        );
+    }
     if let Some(token) = identity.session_token {
         let mut value = HeaderValue::from_str(token)?;
         value.set_sensitive(true);
@@ -95,10 +153,15 @@ pub fn sign_s3(
         .filter(|name| !UNSIGNED_HEADERS.contains(name))
         .collect();
     signed_headers.sort_unstable();
+    // S3: the path as sent, neither normalised nor encoded again.
+    let uri = if service.s3_rules {
+        Cow::Borrowed(target.path)
+    } else {
+        Cow::Owned(canonical_uri(target.path, PathEncoding::Double))
+    };
     let canonical = CanonicalRequest {
         method,
-        // S3: the path as sent, neither normalised nor encoded again.
-        uri: target.path,
+        uri: &uri,
         query: target.query,
         presigned: false,
         headers,
@@ -109,13 +172,13 @@ pub fn sign_s3(
         trimmed: b" ",
     }
     .to_bytes();
-    let scope = format!("{}/{region}/s3/{TERMINATOR}", stamp.date());
+    let scope = format!("{}/{region}/{}/{TERMINATOR}", stamp.date(), service.name);
     let string_to_sign = string_to_sign(stamp.as_str(), &scope, &canonical);
     let signature = cached_signature(
         identity.secret_access_key,
         now,
         region,
-        "s3",
+        service.name,
         &string_to_sign,
     );
     let authorization = format!(
@@ -172,8 +235,8 @@ mod tests {
     use super::*;
     use aws_credential_types::Credentials;
     use aws_sigv4::http_request::{
-        sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
-        SigningSettings, UriPathNormalizationMode,
+        sign as reference_sign, PayloadChecksumKind, PercentEncodingMode, SignableBody,
+        SignableRequest, SigningSettings, UriPathNormalizationMode,
     };
     use aws_sigv4::sign::v4::SigningParams;
     use std::time::{Duration, UNIX_EPOCH};
@@ -187,21 +250,25 @@ mod tests {
         credentials: &'a Credentials,
     }
 
-    /// The headers `aws-sigv4`'s own request signer adds for S3, as (name, value) pairs.
+    /// The headers `aws-sigv4`'s own request signer adds (with its S3 settings for S3, its
+    /// defaults otherwise), as (name, value) pairs.
     fn reference_signature(
+        service: Service<'_>,
         case: &Case<'_>,
         region: &str,
         time: SystemTime,
     ) -> Vec<(String, String)> {
         let mut settings = SigningSettings::default();
-        settings.percent_encoding_mode = PercentEncodingMode::Single;
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        if service.s3_rules {
+            settings.percent_encoding_mode = PercentEncodingMode::Single;
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+            settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        }
         let identity = case.credentials.clone().into();
         let params = SigningParams::builder()
             .identity(&identity)
             .region(region)
-            .name("s3")
+            .name(service.name)
             .time(time)
             .settings(settings)
             .build()
@@ -215,7 +282,9 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.as_str(), v.to_str().unwrap()));
         let signable = SignableRequest::new(case.method, case.url, pairs, body).unwrap();
-        let (instructions, _) = sign(signable, &params.into()).unwrap().into_parts();
+        let (instructions, _) = reference_sign(signable, &params.into())
+            .unwrap()
+            .into_parts();
         let (added, _) = instructions.into_parts();
         let mut added: Vec<(String, String)> = added
             .into_iter()
@@ -225,8 +294,13 @@ mod tests {
         added
     }
 
-    /// The headers `sign_s3` adds (and the `x-amz-date` it replaces).
-    fn ours(case: &Case<'_>, region: &str, time: SystemTime) -> Vec<(String, String)> {
+    /// The headers `sign` adds (and the `x-amz-date` it replaces).
+    fn ours(
+        service: Service<'_>,
+        case: &Case<'_>,
+        region: &str,
+        time: SystemTime,
+    ) -> Vec<(String, String)> {
         let headers = &case.headers;
         let mut signed = headers.clone();
         let (method, url, payload) = (case.method, case.url, case.payload);
@@ -235,7 +309,17 @@ mod tests {
             secret_access_key: case.credentials.secret_access_key(),
             session_token: case.credentials.session_token(),
         };
-        sign_s3(method, url, &mut signed, payload, identity, region, time).unwrap();
+        sign(
+            service,
+            method,
+            url,
+            &mut signed,
+            payload,
+            identity,
+            region,
+            time,
+        )
+        .unwrap();
         let mut added: Vec<(String, String)> = signed
             .iter()
             .filter(|(name, _)| !headers.contains_key(*name) || name.as_str() == "x-amz-date")
@@ -335,16 +419,62 @@ mod tests {
                 &plain,
             ),
         ];
-        // Across a day boundary too: the cached signing key must follow the date.
+        agree(Service::S3, &cases);
+    }
+
+    /// Services other than S3 (Lambda's Invoke API here): the path normalised and encoded
+    /// twice, the payload hashed, no `x-amz-content-sha256`.
+    #[test]
+    fn signs_other_services_exactly_as_aws_sigv4_does() {
+        let plain = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG", None, None, "t");
+        let session = Credentials::new("ASIA", "s/+", Some("tok==".into()), None, "t");
+        let invoke = "http://127.0.0.1:9001/2015-03-31/functions/\
+                      arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Acalc/invocations";
+        let body = br#"{"a":1,"b":"x y"}"#;
+        let cases = [
+            Case {
+                method: "POST",
+                url: invoke,
+                headers: headers(&[
+                    ("host", "127.0.0.1:9001"),
+                    ("content-type", "application/json"),
+                    ("x-amz-invocation-type", "Event"),
+                    ("user-agent", "apigate"),
+                ]),
+                payload: Payload::Bytes(body),
+                credentials: &plain,
+            },
+            Case {
+                method: "POST",
+                url: "https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/f%20g/invocations?Qualifier=live",
+                headers: HeaderMap::new(),
+                payload: Payload::Bytes(&[]),
+                credentials: &session,
+            },
+            Case {
+                method: "GET",
+                url: "http://127.0.0.1:9001/a//b/./c/../d%2Fe",
+                headers: headers(&[("host", "127.0.0.1:9001")]),
+                payload: Payload::Bytes(b"x"),
+                credentials: &plain,
+            },
+        ];
+        agree(Service::named("lambda"), &cases);
+    }
+
+    /// Our signature and `aws-sigv4`'s agree for every case, region and time — across a day
+    /// boundary too: the cached signing key must follow the date.
+    fn agree(service: Service<'_>, cases: &[Case<'_>]) {
         let times = [1_700_000_000, 1_700_000_001, 1_700_086_400, 951_782_400];
         for secs in times {
             let time = UNIX_EPOCH + Duration::from_secs(secs);
-            for case in &cases {
+            for case in cases {
                 for region in ["us-east-1", "eu-west-1"] {
                     assert_eq!(
-                        ours(case, region, time),
-                        reference_signature(case, region, time),
-                        "{} {} at {secs} in {region}",
+                        ours(service, case, region, time),
+                        reference_signature(service, case, region, time),
+                        "{} {} {} at {secs} in {region}",
+                        service.name,
                         case.method,
                         case.url
                     );

@@ -206,7 +206,7 @@ fn target(
                         .map(str::to_string)
                         .collect();
                     if u.service == "lambda" {
-                        check_lambda(cx, &uri_at, at, kind, verb);
+                        check_lambda(cx, at, verb);
                     } else if kind == IntegrationType::AwsProxy {
                         cx.report(rules::AWS_PROXY_NOT_LAMBDA, &uri_at, format!("`aws_proxy` integrations call Lambda functions; `{}` is not Lambda", u.service));
                         return None;
@@ -215,7 +215,7 @@ fn target(
                         rules::INTEGRATION_NOT_LOCAL,
                         &uri_at,
                         format!("AWS service `{}` cannot be called locally; this method answers 500 until it is supported", u.service),
-                        "apigate executes S3 integrations; see docs/PARITY.md",
+                        "apigate executes S3 and Lambda integrations; see docs/PARITY.md",
                     );
                     }
                     // Lambda URIs hold `{…}`-free ARNs; only S3-style templates carry placeholders.
@@ -265,13 +265,7 @@ fn target(
     ok.then_some(target)
 }
 
-fn check_lambda(
-    cx: &mut Cx<'_>,
-    uri_at: &At<'_>,
-    at: &At<'_>,
-    kind: IntegrationType,
-    verb: Option<HttpMethod>,
-) {
+fn check_lambda(cx: &mut Cx<'_>, at: &At<'_>, verb: Option<HttpMethod>) {
     if let Some(v) = verb.filter(|v| *v != HttpMethod::Post) {
         if let Some(m) = at.get("httpMethod") {
             cx.report_hint(
@@ -285,15 +279,6 @@ fn check_lambda(
             );
         }
     }
-    cx.report_hint(
-        rules::INTEGRATION_NOT_LOCAL,
-        uri_at,
-        format!(
-            "no Lambda runs locally; this `{}` method answers 500 with the reason",
-            kind.as_str()
-        ),
-        "see docs/PARITY.md",
-    );
 }
 
 fn credentials(cx: &mut Cx<'_>, at: &At<'_>) -> Option<Credentials> {

@@ -1,6 +1,6 @@
 //! Lambda authorizers (`TOKEN` and `REQUEST`): the identity read from the request (missing →
 //! 401 without calling the function), the event the function gets, the call through the
-//! gateway's Lambda client ([`InvokeFunction`]), what its answer means, and the result cache.
+//! gateway's Lambda client ([`LambdaBackend`]), what its answer means, and the result cache.
 //!
 //! The answers, as AWS gives them (docs/PARITY.md, authorizers, names the sources):
 //!
@@ -13,13 +13,9 @@
 //! | fails otherwise, cannot be called, answers without `principalId` or a parseable `policyDocument` | 500 AUTHORIZER_CONFIGURATION_ERROR, `{"message":null}` |
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use apigate_core::model::{AuthorizerDef, AuthorizerKind, Credentials, IdentitySource};
-use apigate_core::uri::AwsUri;
+use apigate_core::model::{AuthorizerDef, AuthorizerKind, IdentitySource};
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
@@ -28,65 +24,12 @@ use super::policy::{Decision, Policy};
 use super::result::AuthorizerResult;
 use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
+use crate::integrations::lambda::{function_of, Invoke, LambdaBackend};
 use crate::request::MethodRequest;
 
 /// How long the gateway waits for an authorizer function ([I]: AWS does not document it; the
 /// integration limit).
 pub const AUTHORIZER_TIMEOUT: Duration = Duration::from_secs(29);
-
-/// One call of a Lambda function, as the authorize stage makes it.
-#[derive(Debug)]
-pub struct FunctionCall<'a> {
-    /// The authorizer's `authorizerUri` (the function ARN is in its path; it may use
-    /// `${stageVariables.x}`).
-    pub uri: &'a AwsUri,
-    pub stage_variables: &'a BTreeMap<String, String>,
-    /// The event, JSON.
-    pub payload: Bytes,
-    /// `authorizerCredentials`: the role to invoke the function with.
-    pub role: Option<&'a Credentials>,
-    pub timeout: Duration,
-}
-
-/// What Lambda's Invoke API answered.
-#[derive(Debug, Clone)]
-pub struct FunctionAnswer {
-    /// The Invoke API's status (200 for a synchronous call, function errors included).
-    pub status: u16,
-    /// `X-Amz-Function-Error` (`Unhandled`, `Handled`): the payload is the error.
-    pub function_error: Option<String>,
-    pub payload: Bytes,
-}
-
-/// A boxed future, for the object-safe [`InvokeFunction`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// The gateway's way of invoking a Lambda function (the Lambda client; tests and
-/// `test-invoke` may give another). An `Err` is a call that could not be made or answered.
-pub trait InvokeFunction: Send + Sync + fmt::Debug {
-    fn invoke<'a>(
-        &'a self,
-        call: FunctionCall<'a>,
-    ) -> BoxFuture<'a, Result<FunctionAnswer, GatewayError>>;
-}
-
-/// No Lambda client: every call fails closed (500).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoFunctions;
-
-impl InvokeFunction for NoFunctions {
-    fn invoke<'a>(
-        &'a self,
-        _call: FunctionCall<'a>,
-    ) -> BoxFuture<'a, Result<FunctionAnswer, GatewayError>> {
-        Box::pin(async {
-            Err(GatewayError::new(
-                ResponseType::AuthorizerConfigurationError,
-                "Execution failed due to configuration error: no Lambda client is configured to call the authorizer function",
-            ))
-        })
-    }
-}
 
 /// What a Lambda authorizer answered, parsed: kept in the cache and evaluated per request.
 #[derive(Debug, Clone)]
@@ -112,7 +55,7 @@ pub struct Call<'a> {
 pub async fn authorize(
     def: &AuthorizerDef,
     call: Call<'_>,
-    functions: &dyn InvokeFunction,
+    lambda: &LambdaBackend,
     cache: &ResultCache<Output>,
 ) -> Result<AuthorizerResult, Denied> {
     let identity = identity(def, call)?;
@@ -132,7 +75,7 @@ pub async fn authorize(
     let (output, latency) = match cache.get(&key, started) {
         Some(output) => (output, 0),
         None => {
-            let output = invoke(def, call, &key.1, functions).await?;
+            let output = invoke(def, call, &key.1, lambda).await?;
             let latency = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let ttl = Duration::from_secs(u64::from(def.ttl_seconds));
             cache.insert(key, output.clone(), ttl, Instant::now());
@@ -225,43 +168,40 @@ async fn invoke(
     def: &AuthorizerDef,
     call: Call<'_>,
     identity: &[String],
-    functions: &dyn InvokeFunction,
+    lambda: &LambdaBackend,
 ) -> Result<Output, GatewayError> {
     let uri = def
         .function
         .as_ref()
         .ok_or_else(|| configuration(def, "the authorizer has no function".to_string()))?;
+    let function =
+        function_of(uri, call.stage_variables).map_err(|e| configuration(def, e.detail))?;
     let event = match def.kind {
         AuthorizerKind::Token => {
             token_event(identity.first().map_or("", String::as_str), call.method_arn)
         }
         _ => request_event(call),
     };
-    let answer = functions
-        .invoke(FunctionCall {
-            uri,
-            stage_variables: call.stage_variables,
+    let answer = lambda
+        .invoke(Invoke {
+            function: &function,
             payload: Bytes::from(event.to_string()),
             role: def.credentials.as_ref(),
+            caller: None,
+            asynchronous: false,
             timeout: AUTHORIZER_TIMEOUT,
+            trace: None,
         })
         .await
         .map_err(|e| {
             configuration(
                 def,
-                format!("the function could not be called: {}", e.detail),
+                format!(
+                    "the function {} could not be called: {}",
+                    function.name, e.detail
+                ),
             )
         })?;
-    if !(200..300).contains(&answer.status) {
-        return Err(configuration(
-            def,
-            format!(
-                "Lambda answered {}: {}",
-                answer.status,
-                String::from_utf8_lossy(&answer.payload)
-            ),
-        ));
-    }
     if let Some(kind) = &answer.function_error {
         let message = serde_json::from_slice::<Value>(&answer.payload)
             .ok()

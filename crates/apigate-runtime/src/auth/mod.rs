@@ -20,12 +20,13 @@ pub mod lambda;
 pub mod policy;
 pub mod result;
 
-pub use lambda::{Denied, FunctionAnswer, FunctionCall, InvokeFunction, NoFunctions};
+pub use lambda::Denied;
 pub use result::AuthorizerResult;
 
 use crate::body::{self, Body, BoxError, Refused};
 use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
+use crate::integrations::lambda::LambdaBackend;
 use crate::request::MethodRequest;
 use crate::transform::{self, Transform};
 use apigate_core::model::{Authorization, AuthorizerDef, AuthorizerKind, IdentitySource};
@@ -118,13 +119,13 @@ impl Authorizer {
     }
 
     /// Authorizes one request: the method's authorization type decides who checks the
-    /// caller. `functions` invokes Lambda authorizers.
+    /// caller. `functions` (the Lambda client) invokes Lambda authorizers.
     pub async fn authorize(
         &self,
         subject: Subject<'_>,
         body: Body,
         buffer_limit: u64,
-        functions: &dyn InvokeFunction,
+        functions: &LambdaBackend,
     ) -> Result<Authorized, Denied> {
         let pass = |body, authorizer| Authorized {
             caller: None,
@@ -159,7 +160,7 @@ impl Authorizer {
         &self,
         def: &AuthorizerDef,
         subject: Subject<'_>,
-        functions: &dyn InvokeFunction,
+        functions: &LambdaBackend,
     ) -> Result<AuthorizerResult, Denied> {
         match def.kind {
             AuthorizerKind::Token | AuthorizerKind::Request => {

@@ -213,6 +213,7 @@ impl HttpBackend {
             headers: received.headers,
             body: received.body,
             deadline: Some(received.deadline),
+            selection: None,
         })
     }
 }
@@ -221,7 +222,7 @@ impl HttpBackend {
 const TRACE_ID: &str = "x-amzn-trace-id";
 
 /// An X-Ray trace id as API Gateway sends it: `Root=1-{epoch seconds, 8 hex}-{24 hex}`.
-fn trace_id() -> String {
+pub fn trace_id() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -2,9 +2,11 @@
 //! [`EndpointRequest`] from the method request and its mappings; an integration sends it and
 //! returns the [`EndpointResponse`] that integration-response selection works on.
 
+pub mod aws;
 pub mod client;
 pub mod connector;
 pub mod http;
+pub mod lambda;
 pub mod s3;
 pub mod signer;
 
@@ -44,17 +46,35 @@ pub struct EndpointResponse {
     pub body: Body,
     /// The end of the integration timeout, for a body read whole (`None`: no backend).
     pub deadline: Option<client::Deadline>,
+    /// What integration-response selection matches instead of the status: a Lambda
+    /// function's `errorMessage` (`""` when it succeeded).
+    pub selection: Option<String>,
 }
 
-/// Whether the integration can run here: `mock`, `http`/`http_proxy` with a URL, and `aws`
-/// toward S3; any other AWS service is a 500 (it cannot be called locally).
+/// Whether the integration can run here: `mock`, `http`/`http_proxy` with a URL, `aws` toward
+/// S3 or Lambda, `aws_proxy` toward Lambda; any other AWS service is a 500 (not yet called).
 pub fn check_runnable(integration: &Integration) -> Result<(), GatewayError> {
     match (&integration.kind, &integration.target) {
         (IntegrationType::Mock, _) => Ok(()),
         (IntegrationType::Aws, Target::Aws(uri)) if uri.service == "s3" => Ok(()),
+        (IntegrationType::Aws | IntegrationType::AwsProxy, Target::Aws(uri))
+            if uri.service == "lambda" =>
+        {
+            match integration.http_method {
+                Some(apigate_core::HttpMethod::Post) => Ok(()),
+                // Lambda is invoked with POST: AWS imports another verb and every call fails
+                // (recorded on AWS: LocalStack's snapshot
+                // test_lambda_aws_proxy_integration_non_post_method).
+                other => Err(GatewayError::configuration(format!(
+                    "Execution failed due to configuration error: Lambda integrations are \
+                     invoked with POST, not {}",
+                    other.map_or("no verb", |v| v.as_str())
+                ))),
+            }
+        }
         (IntegrationType::Aws | IntegrationType::AwsProxy, Target::Aws(uri)) => {
             Err(GatewayError::configuration(format!(
-                "Execution failed: the AWS service '{}' cannot be called locally (only S3 runs)",
+                "Execution failed: the AWS service '{}' cannot be called yet (S3 and Lambda can)",
                 uri.service
             )))
         }
@@ -203,6 +223,22 @@ pub fn render_with(
     Ok(out)
 }
 
+/// The region of the URI, resolving `${stageVariables.x}`.
+pub fn resolve_region(
+    region: &str,
+    stage_variables: &BTreeMap<String, String>,
+) -> Result<String, GatewayError> {
+    match region
+        .strip_prefix("${stageVariables.")
+        .and_then(|r| r.strip_suffix('}'))
+    {
+        Some(name) => stage_variables.get(name).cloned().ok_or_else(|| {
+            GatewayError::configuration(format!("stage variable {name} (the region) is not set"))
+        }),
+        None => Ok(region.to_string()),
+    }
+}
+
 /// The error and its causes, for the execution log.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
@@ -260,5 +296,16 @@ mod tests {
         let t = Template::parse("/public/x?q={v}").unwrap();
         let path = BTreeMap::from([("v".to_string(), "..".to_string())]);
         assert_eq!(render(&t, &path, &vars, true).unwrap(), "/public/x?q=..");
+    }
+
+    #[test]
+    fn region_from_stage_variable() {
+        let vars = BTreeMap::from([("region".to_string(), "eu-west-1".to_string())]);
+        assert_eq!(
+            resolve_region("${stageVariables.region}", &vars).unwrap(),
+            "eu-west-1"
+        );
+        assert!(resolve_region("${stageVariables.other}", &vars).is_err());
+        assert_eq!(resolve_region("us-east-1", &vars).unwrap(), "us-east-1");
     }
 }

@@ -89,7 +89,7 @@ impl S3Backend {
         buffer_limit: u64,
     ) -> Result<EndpointResponse, GatewayError> {
         let request = super::with_length(request, buffer_limit).await?;
-        let region = resolve_region(&uri.region, stage_variables)?;
+        let region = super::resolve_region(&uri.region, stage_variables)?;
         let (path, mut query) = s3_path(uri, &request.path, stage_variables)?;
         query.extend(request.query.iter().cloned());
         let (base, host) = self.base_url(uri, &region, &request.path, stage_variables)?;
@@ -173,6 +173,7 @@ impl S3Backend {
                 headers: received.headers,
                 body: received.body,
                 deadline: Some(received.deadline),
+                selection: None,
             });
         };
         let path_and_query = url.get(base.len()..).unwrap_or("/");
@@ -206,6 +207,7 @@ impl S3Backend {
                 .map_err(|e| Box::new(BackendFault::Failed(e)) as BoxError)
                 .boxed_unsync(),
             deadline: Some(deadline),
+            selection: None,
         })
     }
 
@@ -215,31 +217,16 @@ impl S3Backend {
         caller: Option<&CallerCredentials>,
         region: &str,
     ) -> Result<aws_credential_types::Credentials, GatewayError> {
-        match (role, &self.endpoint) {
-            (Some(IntegrationCredentials::Caller), _) => {
-                let c = caller.ok_or_else(|| {
-                    GatewayError::configuration(
-                        "Execution failed: the integration calls S3 as the caller \
-                         (arn:aws:iam::*:user/*) but the request has no verified caller key",
-                    )
-                })?;
-                Ok(aws_credential_types::Credentials::new(
-                    &c.access_key_id,
-                    &c.secret_access_key,
-                    c.session_token.clone(),
-                    None,
-                    "caller",
-                ))
-            }
-            (Some(IntegrationCredentials::Role(arn)), S3Endpoint::Aws) => {
-                self.roles
-                    .source(arn, region, &self.credentials)
-                    .await
-                    .get()
-                    .await
-            }
-            _ => self.credentials.get().await,
-        }
+        let toward_aws = matches!(self.endpoint, S3Endpoint::Aws);
+        super::aws::credentials_for(
+            role,
+            caller,
+            toward_aws,
+            region,
+            &self.roles,
+            &self.credentials,
+        )
+        .await
     }
 
     /// The scheme+authority to send to and the Host header value.
@@ -274,22 +261,6 @@ impl S3Backend {
                 Ok((format!("https://{host}"), host))
             }
         }
-    }
-}
-
-/// The region of the URI, resolving `${stageVariables.x}`.
-fn resolve_region(
-    region: &str,
-    stage_variables: &BTreeMap<String, String>,
-) -> Result<String, GatewayError> {
-    match region
-        .strip_prefix("${stageVariables.")
-        .and_then(|r| r.strip_suffix('}'))
-    {
-        Some(name) => stage_variables.get(name).cloned().ok_or_else(|| {
-            GatewayError::configuration(format!("stage variable {name} (the region) is not set"))
-        }),
-        None => Ok(region.to_string()),
     }
 }
 
@@ -433,16 +404,5 @@ mod tests {
         let uri =
             parse_aws_uri("arn:aws:apigateway:us-east-1:s3:action/PutBucketAcl&Bucket=x").unwrap();
         assert!(s3_path(&uri, &values(&[]), &vars).is_err());
-    }
-
-    #[test]
-    fn region_from_stage_variable() {
-        let vars = values(&[("region", "eu-west-1")]);
-        assert_eq!(
-            resolve_region("${stageVariables.region}", &vars).unwrap(),
-            "eu-west-1"
-        );
-        assert!(resolve_region("${stageVariables.other}", &vars).is_err());
-        assert_eq!(resolve_region("us-east-1", &vars).unwrap(), "us-east-1");
     }
 }

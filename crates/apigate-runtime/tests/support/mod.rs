@@ -22,8 +22,10 @@ use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::body::{self, BoxError};
+use apigate_runtime::integrations::aws::AwsEndpoints;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
+use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
 use apigate_runtime::{lifecycle, Gateway, Settings};
@@ -169,6 +171,12 @@ impl Setup {
                 ..Authorizer::new(AuthMode::Off, CallerKeys::default(), region)
             },
             s3,
+            lambda: LambdaBackend::new(
+                AwsEndpoints::default(),
+                CredentialSource::fixed(STORE_KEY, STORE_SECRET),
+                client.clone(),
+                10 << 20,
+            ),
             http: HttpBackend::new(client, API_ID),
         };
         InProcess {
