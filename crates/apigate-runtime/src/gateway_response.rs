@@ -135,6 +135,40 @@ mod tests {
     use std::collections::BTreeMap;
 
     #[test]
+    fn access_denied_and_authorizer_failures_have_their_own_default_bodies() {
+        let vars = BTreeMap::new();
+        let mut cx = RequestContext::new(std::time::SystemTime::now());
+        cx.error = Some((
+            "ACCESS_DENIED",
+            Some("User is not authorized to access this resource".into()),
+        ));
+        let scope = Scope {
+            context: &cx,
+            stage_variables: &vars,
+        };
+        assert_eq!(
+            substitute(default_template(ResponseType::AccessDenied), &cx, scope),
+            r#"{"Message":"User is not authorized to access this resource"}"#
+        );
+        let e = GatewayError::new(ResponseType::AuthorizerConfigurationError, "x");
+        assert!(e.null_message);
+        cx.error = Some(("AUTHORIZER_CONFIGURATION_ERROR", None));
+        let scope = Scope {
+            context: &cx,
+            stage_variables: &vars,
+        };
+        assert_eq!(
+            substitute(
+                default_template(ResponseType::AuthorizerConfigurationError),
+                &cx,
+                scope
+            ),
+            r#"{"message":null}"#
+        );
+        assert_eq!(cx.get(&ContextVar::ErrorMessage).as_deref(), Some(""));
+    }
+
+    #[test]
     fn substitution() {
         let mut cx = RequestContext::new(std::time::SystemTime::now());
         cx.error = Some((

@@ -286,8 +286,14 @@ async fn authorize(
             return Err(GatewayError::unsupported("a resource policy"));
         }
     }
-    let method_arn = method_arn(gw, parts, cx);
+    let raw = parts.uri.path();
+    let path = match &gw.settings.stage {
+        Some(stage) => below_stage(stage, raw).unwrap_or(raw),
+        None => raw,
+    };
+    let method_arn = method_arn(gw, parts, path, cx);
     let subject = auth::Subject {
+        path,
         api: &gw.api,
         method,
         parts,
@@ -317,12 +323,7 @@ async fn authorize(
 /// `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}`, the path
 /// being the request's own below the stage, without its leading `/` (the developer guide:
 /// path parameter values are part of it).
-fn method_arn(gw: &Gateway, parts: &Parts, cx: &RequestContext) -> String {
-    let raw = parts.uri.path();
-    let below = match &gw.settings.stage {
-        Some(stage) => below_stage(stage, raw).unwrap_or(raw),
-        None => raw,
-    };
+fn method_arn(gw: &Gateway, parts: &Parts, below: &str, cx: &RequestContext) -> String {
     let region = &gw.authorizer.region;
     format!(
         "arn:{}:execute-api:{region}:{}:{}/{}/{}/{}",

@@ -43,6 +43,9 @@ pub struct Output {
 /// The request as a Lambda authorizer sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
+    pub parts: &'a http::request::Parts,
+    /// The request path below the stage, as sent.
+    pub path: &'a str,
     pub request: &'a MethodRequest<'a>,
     pub context: &'a RequestContext,
     pub stage_variables: &'a BTreeMap<String, String>,
@@ -245,8 +248,11 @@ pub fn token_event(token: &str, method_arn: &str) -> Value {
 
 /// The REQUEST event, as the developer guide documents it ("Input to an API Gateway Lambda
 /// authorizer"): the method ARN, resource and path, the headers and query string (single-
-/// and multi-value), path parameters, stage variables and the request context.
+/// and multi-value), path parameters, stage variables and the request context. Empty maps
+/// are `{}` (the guide's example); the query string, path parameters and request context
+/// are read as for the Lambda proxy event ([`crate::lambda_proxy`], recorded on AWS).
 pub fn request_event(call: Call<'_>) -> Value {
+    use crate::lambda_proxy::{event_path, path_parameters, query_parameters, request_context};
     let request = call.request;
     let cx = call.context;
     let mut headers = Map::new();
@@ -264,25 +270,7 @@ pub fn request_event(call: Call<'_>) -> Value {
         }
         multi_headers.insert(shown, Value::Array(values));
     }
-    let mut query = Map::new();
-    let mut multi_query: Map<String, Value> = Map::new();
-    for (name, value) in &request.query {
-        query.insert(name.clone(), Value::String(value.clone()));
-        match multi_query.get_mut(name) {
-            Some(Value::Array(list)) => list.push(Value::String(value.clone())),
-            _ => {
-                multi_query.insert(
-                    name.clone(),
-                    Value::Array(vec![Value::String(value.clone())]),
-                );
-            }
-        }
-    }
-    let path_parameters: Map<String, Value> = request
-        .path_params
-        .iter()
-        .map(|(k, v)| ((*k).to_string(), Value::String(v.clone())))
-        .collect();
+    let (query, multi_query) = query_parameters(call.parts.uri.query());
     let stage_variables: Map<String, Value> = call
         .stage_variables
         .iter()
@@ -292,15 +280,15 @@ pub fn request_event(call: Call<'_>) -> Value {
         "type": "REQUEST",
         "methodArn": call.method_arn,
         "resource": cx.resource_path,
-        "path": cx.path,
-        "httpMethod": cx.http_method,
+        "path": event_path(call.path),
+        "httpMethod": call.parts.method.as_str(),
         "headers": headers,
         "multiValueHeaders": multi_headers,
         "queryStringParameters": query,
         "multiValueQueryStringParameters": multi_query,
-        "pathParameters": path_parameters,
+        "pathParameters": path_parameters(&cx.resource_path, call.path),
         "stageVariables": stage_variables,
-        "requestContext": cx.to_json(),
+        "requestContext": request_context(cx),
     })
 }
 

@@ -103,6 +103,8 @@ pub struct Subject<'a> {
     pub request: &'a MethodRequest<'a>,
     pub context: &'a RequestContext,
     pub stage_variables: &'a BTreeMap<String, String>,
+    /// The request path below the stage, as sent.
+    pub path: &'a str,
     /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}`.
     pub method_arn: &'a str,
 }
@@ -165,6 +167,8 @@ impl Authorizer {
         match def.kind {
             AuthorizerKind::Token | AuthorizerKind::Request => {
                 let call = lambda::Call {
+                    parts: subject.parts,
+                    path: subject.path,
                     request: subject.request,
                     context: subject.context,
                     stage_variables: subject.stage_variables,
