@@ -1,8 +1,8 @@
-//! The authorize stage: AWS_IAM (SigV4, service `execute-api`) callers are verified against the
-//! accepted keys; Lambda authorizers (`lambda`: TOKEN and REQUEST, their results cached by
-//! `cache`, their policies evaluated by `policy`) and Cognito user-pool authorizers
-//! (`cognito`) decide the others. What an authorizer let through is an
-//! [`AuthorizerResult`] (`result`), `$context.authorizer` from then on.
+//! The authorize stage (docs/SEMANTICS.md §11): AWS_IAM (SigV4, service `execute-api`)
+//! callers are verified against the accepted keys; Lambda authorizers (`lambda`: TOKEN and
+//! REQUEST, their results cached by `cache`, their policies evaluated by `policy`) and
+//! Cognito user-pool authorizers (`cognito`) decide the others. What an authorizer let
+//! through is an [`AuthorizerResult`] (`result`), `$context.authorizer` from then on.
 //!
 //! The signature covers the payload hash. When the caller declares it
 //! (`x-amz-content-sha256`, signed), the body keeps streaming and is checked against it as it
