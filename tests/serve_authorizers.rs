@@ -511,6 +511,13 @@ async fn a_request_authorizer_gets_the_request_and_caches_by_its_identity_source
 async fn without_a_lambda_endpoint_the_authorizer_fails_closed() {
     let options = Options::new("tests/serve/authorizers.yaml", Store::Embedded);
     let h = start(options).await;
+    assert!(
+        h.banner
+            .iter()
+            .any(|l| l.contains("Lambda method(s) and no --aws-endpoint for lambda")),
+        "{:#?}",
+        h.banner
+    );
     let (status, headers, body) =
         with_token(&Client::new(), &h.url("/v1/token"), "tok-allow").await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);

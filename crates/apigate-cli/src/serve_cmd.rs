@@ -139,9 +139,13 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     for line in &backends.notes {
         let _ = writeln!(out, "{line}");
     }
+    // Methods that call Lambda: their integration, or their authorizer.
     let lambda_methods = api
         .methods()
-        .filter(|m| matches!(&m.integration.target, Target::Aws(uri) if uri.service == "lambda"))
+        .filter(|m| {
+            matches!(&m.integration.target, Target::Aws(uri) if uri.service == "lambda")
+                || matches!(&m.authorization, Authorization::Lambda(_))
+        })
         .count();
     if lambda_methods > 0 {
         let _ = match backends.lambda.endpoint() {
