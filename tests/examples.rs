@@ -242,3 +242,51 @@ async fn handlebars_templates() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(r.text().await.unwrap(), r#"{"missing": "missing"}"#);
 }
+
+/// `examples/sqs-queue`: a message sent through the API, received through the API, and seen by
+/// boto3 in moto's queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqs_queue() {
+    let moto = start_moto().await;
+    let queue_url = sdk(
+        &moto,
+        "print(json.dumps(c('sqs').create_queue(QueueName='orders')['QueueUrl']))",
+    );
+    let queue_url = queue_url.as_str().unwrap();
+    let options = Options::new("examples/sqs-queue/api.yaml", Store::Embedded)
+        .arg("--aws-endpoint")
+        .arg(&moto.endpoint)
+        .arg("--stage-variable")
+        .arg("queue=orders")
+        .arg("--stage-variable")
+        .arg(&format!("queueUrl={queue_url}"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+    let h = start(options).await;
+    let c = Client::new();
+    let r = c
+        .post(h.url("/prod/orders"))
+        .header("content-type", "application/json")
+        .body(r#"{"item": "book", "qty": 2}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let queued: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let id = queued["queued"].as_str().unwrap().to_string();
+    assert_eq!(id.len(), 36, "a message id: {queued}");
+
+    let r = c.get(h.url("/prod/orders")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/xml");
+    let xml = r.text().await.unwrap();
+    assert!(
+        xml.contains(&format!("<MessageId>{id}</MessageId>")),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("{&quot;item&quot;: &quot;book&quot;, &quot;qty&quot;: 2}"),
+        "{xml}"
+    );
+    assert!(h.stop().success());
+}

@@ -10,7 +10,8 @@
 use apigate_http_server::{Limits, Server};
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
-use apigate_runtime::integrations::aws::AwsEndpoints;
+use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints};
+use apigate_runtime::integrations::aws_service::AwsServiceBackend;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::lambda::LambdaBackend;
@@ -100,6 +101,11 @@ fn fixture() -> &'static Fixture {
             .unwrap()
         };
         let region = options.import_variables.region.clone();
+        let aws = Arc::new(AwsClient::new(
+            AwsEndpoints::default(),
+            CredentialSource::fixed("AKIDFUZZ", "fuzz"),
+            client.clone(),
+        ));
         let gateway = Arc::new(Gateway {
             settings: Settings {
                 stage: api.stage.clone(),
@@ -117,13 +123,9 @@ fn fixture() -> &'static Fixture {
                 CredentialSource::fixed("AKIDFUZZ", "fuzz"),
                 client.clone(),
             ),
-            // Never reached either: no Lambda integration or authorizer, and no endpoint.
-            lambda: LambdaBackend::new(
-                AwsEndpoints::default(),
-                CredentialSource::fixed("AKIDFUZZ", "fuzz"),
-                client.clone(),
-                1 << 20,
-            ),
+            // Never reached either: no Lambda or other AWS integration, no endpoint.
+            lambda: LambdaBackend::new(aws.clone(), 1 << 20),
+            aws: AwsServiceBackend::new(aws),
             http: HttpBackend::new(client, "fuzz"),
         });
         let limits = Limits {

@@ -75,6 +75,33 @@ pub async fn start_moto() -> Moto {
     panic!("moto_server did not start on {}", moto.endpoint);
 }
 
+/// Runs `script` with boto3 against moto; `c(name)` is a client for service `name`. Its
+/// stdout, parsed as JSON, is the answer.
+pub fn sdk(moto: &Moto, script: &str) -> serde_json::Value {
+    let python = std::env::var_os("APIGATE_MOTO_SERVER")
+        .map(std::path::PathBuf::from)
+        .and_then(|p| Some(p.parent()?.join("python")))
+        .unwrap_or_else(|| "python3".into());
+    let prelude = format!(
+        "import boto3, json, base64\n\
+         def c(name):\n    return boto3.client(name, endpoint_url='{}', region_name='us-east-1',\n        \
+         aws_access_key_id='testing', aws_secret_access_key='testing')\n",
+        moto.endpoint
+    );
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(format!("{prelude}{script}"))
+        .output()
+        .expect("python with boto3 (scripts/test installs it with moto)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
 /// A port nothing listens on (just released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

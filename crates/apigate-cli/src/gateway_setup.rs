@@ -12,7 +12,8 @@ use apigate_core::{Api, LoadOptions};
 use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKey;
 use apigate_runtime::body::{self, BoxError};
-use apigate_runtime::integrations::aws::{AwsEndpoints, Endpoint};
+use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints, Endpoint};
+use apigate_runtime::integrations::aws_service::AwsServiceBackend;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::lambda::LambdaBackend;
@@ -148,6 +149,7 @@ pub struct Backends {
     pub s3: S3Backend,
     pub http: HttpBackend,
     pub lambda: LambdaBackend,
+    pub aws: AwsServiceBackend,
     /// The backend client (also reads `--jwks` URLs).
     pub client: BackendClient,
     pub store: Option<EmbeddedS3>,
@@ -182,12 +184,12 @@ pub async fn backends(
     let (s3_endpoint, credentials, store) = match s3_choice.as_deref() {
         Some("aws") => (
             S3Endpoint::Aws,
-            CredentialSource::default_chain().await,
+            CredentialSource::default_chain(region).await,
             None,
         ),
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => (
             S3Endpoint::Custom(url.to_string()),
-            CredentialSource::default_chain().await,
+            CredentialSource::default_chain(region).await,
             None,
         ),
         Some(other) => {
@@ -246,15 +248,15 @@ pub async fn backends(
         // The gateway and its store share the process: requests skip the socket.
         s3 = s3.with_in_process(Arc::new(EmbeddedStore(store.local_client())));
     }
-    let lambda = LambdaBackend::new(
+    let aws = Arc::new(AwsClient::new(
         endpoints,
-        CredentialSource::default_chain().await,
+        CredentialSource::default_chain(region).await,
         client.clone(),
-        args.buffer_limit,
-    );
+    ));
     Ok(Backends {
         s3,
-        lambda,
+        lambda: LambdaBackend::new(aws.clone(), args.buffer_limit),
+        aws: AwsServiceBackend::new(aws),
         http: HttpBackend::new(client.clone(), API_ID),
         client,
         store,

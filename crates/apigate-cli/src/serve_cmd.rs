@@ -227,6 +227,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         s3: backends.s3,
         http: backends.http,
         lambda: backends.lambda,
+        aws: backends.aws,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

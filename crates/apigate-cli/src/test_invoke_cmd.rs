@@ -84,6 +84,7 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
         s3: backends.s3,
         http: backends.http,
         lambda: backends.lambda,
+        aws: backends.aws,
     };
 
     let trace = Arc::new(Trace::new());

@@ -21,6 +21,7 @@
 //! The crate is pure (no tokio, no I/O): it builds and tests in seconds and is fuzzed
 //! (`fuzz/fuzz_targets/load.rs`).
 
+pub mod aws_services;
 pub mod context_var;
 pub mod diag;
 pub mod gateway_template;

@@ -73,7 +73,8 @@ rules! {
     AWS_PROXY_NOT_LAMBDA = ("aws-proxy-not-lambda", Error, "`aws_proxy` integrations can only target Lambda functions.");
     URI_PLACEHOLDER_UNMAPPED = ("uri-placeholder-unmapped", Error, "A `{name}` in the integration URI has no `integration.request.path.name` mapping.");
     INTEGRATION_HEADER_RESERVED = ("integration-header-reserved", Warning, "An integration request maps a header API Gateway reserves for the integration type (http: Content-Length, Transfer-Encoding; aws: also Authorization, Connection, Expect, Proxy-Authenticate, TE): AWS imports it and every call answers 500, as apigate does.");
-    INTEGRATION_NOT_LOCAL = ("integration-not-local", Warning, "An AWS service integration apigate cannot execute yet (services other than S3 and Lambda); it answers 500 with the reason.");
+    INTEGRATION_NOT_LOCAL = ("integration-not-local", Warning, "An AWS service integration apigate cannot execute yet (a service other than S3, Lambda and those of `apigate_core::aws_services`); it answers 500 with the reason.");
+    AWS_ACTION_UNKNOWN = ("aws-action-unknown", Warning, "An `action/Name` integration URI whose action the service does not have (per AWS's service model): AWS imports it and the service refuses the call.");
     PASSTHROUGH_INVALID = ("passthrough-invalid", Error, "`passthroughBehavior` must be when_no_match, when_no_templates or never.");
     CONTENT_HANDLING_INVALID = ("content-handling-invalid", Error, "`contentHandling` must be CONVERT_TO_BINARY or CONVERT_TO_TEXT.");
     TIMEOUT_OUT_OF_RANGE = ("timeout-out-of-range", Error, "`timeoutInMillis` must be an integer from 50 to 29000 (AWS's range).");

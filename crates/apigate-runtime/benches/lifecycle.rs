@@ -15,7 +15,8 @@ use apigate_core::LoadOptions;
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::body::{self, BoxError};
-use apigate_runtime::integrations::aws::AwsEndpoints;
+use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints};
+use apigate_runtime::integrations::aws_service::AwsServiceBackend;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::lambda::LambdaBackend;
@@ -101,6 +102,11 @@ async fn run(iterations: u32, only: &[String]) {
         client.clone(),
     )
     .with_in_process(Arc::new(Local(store.local_client())));
+    let aws = Arc::new(AwsClient::new(
+        AwsEndpoints::default(),
+        CredentialSource::fixed(KEY_ID, SECRET),
+        client.clone(),
+    ));
     let gw = Gateway {
         settings: Settings {
             stage: api.stage.clone(),
@@ -117,12 +123,8 @@ async fn run(iterations: u32, only: &[String]) {
             options.import_variables.region.clone(),
         ),
         s3,
-        lambda: LambdaBackend::new(
-            AwsEndpoints::default(),
-            CredentialSource::fixed(KEY_ID, SECRET),
-            client.clone(),
-            10 << 20,
-        ),
+        lambda: LambdaBackend::new(aws.clone(), 10 << 20),
+        aws: AwsServiceBackend::new(aws),
         http: HttpBackend::new(client, "apigate"),
     };
     let prefix = gw

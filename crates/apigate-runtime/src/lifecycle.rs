@@ -24,6 +24,7 @@ use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
 use crate::gateway_response;
 use crate::hooks::{Hooks, NoHooks};
+use crate::integrations::aws_service::AwsServiceBackend;
 use crate::integrations::http::{self as http_integration, HttpBackend, ProxyPassthrough};
 use crate::integrations::lambda::{self, Invoke, LambdaBackend};
 use crate::integrations::s3::S3Backend;
@@ -55,6 +56,7 @@ pub struct Gateway {
     pub s3: S3Backend,
     pub http: HttpBackend,
     pub lambda: LambdaBackend,
+    pub aws: AwsServiceBackend,
 }
 
 /// Per-gateway settings.
@@ -424,6 +426,13 @@ async fn integrate(
                 .send(uri, role, caller, request, stage_variables, limit)
                 .await
         }
+        Target::Aws(uri) if uri.service != "s3" => {
+            let role = integration.credentials.as_ref();
+            let limit = gw.settings.buffer_limit;
+            gw.aws
+                .send(uri, role, caller, request, stage_variables, limit)
+                .await
+        }
         Target::Aws(uri) => {
             let role = integration.credentials.as_ref();
             let limit = gw.settings.buffer_limit;
@@ -488,6 +497,12 @@ async fn invoke_lambda_proxy<H: Hooks>(
         body,
     });
     let trace = hooks.trace();
+    if let Some(t) = &trace {
+        t.log(format!(
+            "Endpoint request body after transformations: {}",
+            String::from_utf8_lossy(&event)
+        ));
+    }
     let invoked = gw
         .lambda
         .invoke(Invoke {

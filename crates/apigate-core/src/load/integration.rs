@@ -211,12 +211,7 @@ fn target(
                         cx.report(rules::AWS_PROXY_NOT_LAMBDA, &uri_at, format!("`aws_proxy` integrations call Lambda functions; `{}` is not Lambda", u.service));
                         return None;
                     } else if u.service != "s3" {
-                        cx.report_hint(
-                        rules::INTEGRATION_NOT_LOCAL,
-                        &uri_at,
-                        format!("AWS service `{}` cannot be called locally; this method answers 500 until it is supported", u.service),
-                        "apigate executes S3 and Lambda integrations; see docs/PARITY.md",
-                    );
+                        check_service(cx, &uri_at, &u);
                     }
                     // Lambda URIs hold `{…}`-free ARNs; only S3-style templates carry placeholders.
                     if u.service != "lambda" {
@@ -263,6 +258,40 @@ fn target(
         }
     }
     ok.then_some(target)
+}
+
+/// A service other than S3 and Lambda: one apigate calls (`aws_services`), with an action it
+/// has; anything else is reported.
+fn check_service(cx: &mut Cx<'_>, uri_at: &At<'_>, u: &uri::AwsUri) {
+    let Some(service) = crate::aws_services::service(&u.service) else {
+        let known: Vec<&str> = crate::aws_services::SERVICES
+            .iter()
+            .map(|s| s.name)
+            .collect();
+        cx.report_hint(
+            rules::INTEGRATION_NOT_LOCAL,
+            uri_at,
+            format!(
+                "AWS service `{}` cannot be called yet; this method answers 500",
+                u.service
+            ),
+            format!(
+                "apigate calls S3, Lambda and {}; see docs/PARITY.md",
+                known.join(", ")
+            ),
+        );
+        return;
+    };
+    if let AwsAction::Action { name, .. } = &u.action {
+        if !service.has_operation(name) {
+            cx.report_hint(
+                rules::AWS_ACTION_UNKNOWN,
+                uri_at,
+                format!("`{name}` is not an action of {}", u.service),
+                "action names are case-sensitive, as in the service's API reference",
+            );
+        }
+    }
 }
 
 fn check_lambda(cx: &mut Cx<'_>, at: &At<'_>, verb: Option<HttpMethod>) {

@@ -1,12 +1,22 @@
-//! Where calls to AWS services go (`--aws-endpoint [SERVICE=]URL|aws`) and which credentials
-//! sign them: shared by every integration that calls an AWS service API (Lambda's Invoke API
-//! today; S3 keeps its own `--s3-endpoint` spelling and embedded store, see [`super::s3`]).
+//! Calls to AWS service APIs other than S3: where they go (`--aws-endpoint [SERVICE=]URL|aws`),
+//! which credentials sign them, and the signed send itself ([`AwsClient`]). Shared by Lambda's
+//! Invoke API ([`super::lambda`]) and the other services ([`super::aws_service`]); S3 keeps its
+//! own `--s3-endpoint` spelling and embedded store ([`super::s3`]).
 
+use super::client::{BackendClient, Received};
+use super::send_error;
 use super::signer::{AssumedRoles, CredentialSource};
 use crate::auth::CallerCredentials;
+use crate::body;
 use crate::error::GatewayError;
+use crate::trace::Trace;
 use apigate_core::model::Credentials as IntegrationCredentials;
+use apigate_sigv4::{Identity, Payload, Service};
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
+use http::HeaderMap;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// Where one service's requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +112,114 @@ impl AwsEndpoints {
     /// Whether `service` goes to real AWS (roles are assumed only there).
     pub fn is_aws(&self, service: &str) -> bool {
         self.get(service) == Some(&Endpoint::Aws)
+    }
+}
+
+/// One signed call to an AWS service API.
+#[derive(Debug)]
+pub struct Call<'a> {
+    /// The service as named in integration URIs and `--aws-endpoint` (`lambda`, `sqs`, …).
+    pub service: &'a str,
+    /// Its SigV4 name (`states` for Step Functions, …).
+    pub signing_name: &'a str,
+    pub region: &'a str,
+    pub partition: &'a str,
+    pub method: http::Method,
+    /// Already percent-encoded: `/path?query`.
+    pub path_and_query: String,
+    /// What the request carries besides `Host`, `Content-Length` and the signature.
+    pub headers: HeaderMap,
+    /// The whole payload: services other than S3 sign its hash.
+    pub payload: Bytes,
+    pub role: Option<&'a IntegrationCredentials>,
+    pub caller: Option<&'a CallerCredentials>,
+    pub timeout: Duration,
+    pub trace: Option<&'a Trace>,
+}
+
+/// Signs and sends calls to AWS service APIs.
+#[derive(Debug)]
+pub struct AwsClient {
+    endpoints: AwsEndpoints,
+    credentials: CredentialSource,
+    roles: AssumedRoles,
+    client: BackendClient,
+}
+
+impl AwsClient {
+    pub fn new(
+        endpoints: AwsEndpoints,
+        credentials: CredentialSource,
+        client: BackendClient,
+    ) -> AwsClient {
+        AwsClient {
+            endpoints,
+            credentials,
+            roles: AssumedRoles::default(),
+            client,
+        }
+    }
+
+    pub fn endpoints(&self) -> &AwsEndpoints {
+        &self.endpoints
+    }
+
+    /// Signs `call` (SigV4 for its signing name and region) and sends it; the response head
+    /// within `call.timeout` (504 past it), its body streaming.
+    pub async fn send(&self, call: Call<'_>) -> Result<Received, GatewayError> {
+        let (base, host) = self
+            .endpoints
+            .base_url(call.service, call.region, call.partition)?;
+        let url = format!("{base}{}", call.path_and_query);
+        let mut headers = call.headers;
+        headers.insert(
+            HOST,
+            HeaderValue::from_str(&host)
+                .map_err(|e| GatewayError::configuration(format!("host {host}: {e}")))?,
+        );
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(call.payload.len()));
+        let credentials = credentials_for(
+            call.role,
+            call.caller,
+            self.endpoints.is_aws(call.service),
+            call.region,
+            &self.roles,
+            &self.credentials,
+        )
+        .await?;
+        let identity = Identity {
+            access_key_id: credentials.access_key_id(),
+            secret_access_key: credentials.secret_access_key(),
+            session_token: credentials.session_token(),
+        };
+        apigate_sigv4::sign(
+            Service::named(call.signing_name),
+            call.method.as_str(),
+            &url,
+            &mut headers,
+            Payload::Bytes(&call.payload),
+            identity,
+            call.region,
+            std::time::SystemTime::now(),
+        )
+        .map_err(|e| GatewayError::configuration(format!("cannot sign {url}: {e}")))?;
+        if let Some(t) = call.trace {
+            t.log(format!("Endpoint request URI: {} {url}", call.method));
+            t.log(format!(
+                "Endpoint request headers: {}",
+                crate::trace::headers(&headers)
+            ));
+        }
+        let mut request = http::Request::new(body::full(call.payload));
+        *request.method_mut() = call.method;
+        *request.uri_mut() = url
+            .parse()
+            .map_err(|e| GatewayError::configuration(format!("request URL {url}: {e}")))?;
+        *request.headers_mut() = headers;
+        self.client
+            .send(request, false, call.timeout)
+            .await
+            .map_err(|e| send_error(e, &url, call.timeout))
     }
 }
 

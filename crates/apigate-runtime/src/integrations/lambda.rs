@@ -8,20 +8,18 @@
 //! [`super::aws`]. Credentials: the integration's role toward real AWS, the caller's for
 //! `arn:aws:iam::*:user/*`, else the gateway's own.
 
-use super::aws::{self, AwsEndpoints};
-use super::client::BackendClient;
-use super::signer::{AssumedRoles, CredentialSource};
-use super::{render, send_error, EndpointRequest, EndpointResponse};
+use super::aws::{self, AwsClient, Call};
+use super::{render, EndpointRequest, EndpointResponse};
 use crate::auth::CallerCredentials;
 use crate::body::{self, BackendFault, BoxError};
 use crate::error::{GatewayError, ResponseType};
 use crate::trace::Trace;
 use apigate_core::model::Credentials as IntegrationCredentials;
 use apigate_core::uri::{AwsAction, AwsUri};
-use apigate_sigv4::{Identity, Payload, Service};
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The Invoke API's path prefix in integration and authorizer URIs.
@@ -98,33 +96,19 @@ pub struct Invoked {
 /// Calls Lambda's Invoke API.
 #[derive(Debug)]
 pub struct LambdaBackend {
-    endpoints: AwsEndpoints,
-    credentials: CredentialSource,
-    roles: AssumedRoles,
-    client: BackendClient,
+    aws: Arc<AwsClient>,
     /// Most bytes of a function's answer read (Lambda's own limit is 6 MB).
     limit: u64,
 }
 
 impl LambdaBackend {
-    pub fn new(
-        endpoints: AwsEndpoints,
-        credentials: CredentialSource,
-        client: BackendClient,
-        limit: u64,
-    ) -> LambdaBackend {
-        LambdaBackend {
-            endpoints,
-            credentials,
-            roles: AssumedRoles::default(),
-            client,
-            limit,
-        }
+    pub fn new(aws: Arc<AwsClient>, limit: u64) -> LambdaBackend {
+        LambdaBackend { aws, limit }
     }
 
     /// Where calls go (`aws` for the regional endpoints), `None` without an endpoint.
     pub fn endpoint(&self) -> Option<String> {
-        self.endpoints.get("lambda").map(|e| match e {
+        self.aws.endpoints().get("lambda").map(|e| match e {
             aws::Endpoint::Custom(url) => url.clone(),
             aws::Endpoint::Aws => "the regional AWS endpoints".to_string(),
         })
@@ -135,74 +119,34 @@ impl LambdaBackend {
     /// refused, Lambda throttles) is a 500, as API Gateway answers when it cannot invoke.
     pub async fn invoke(&self, call: Invoke<'_>) -> Result<Invoked, GatewayError> {
         let function = call.function;
-        let (base, host) =
-            self.endpoints
-                .base_url("lambda", &function.region, &function.partition)?;
-        let url = format!(
-            "{base}{INVOKE_PREFIX}{}{INVOKE_SUFFIX}",
-            super::encode_query(&function.name)
-        );
         let mut headers = http::HeaderMap::new();
-        headers.insert(
-            HOST,
-            HeaderValue::from_str(&host)
-                .map_err(|e| GatewayError::configuration(format!("Lambda host {host}: {e}")))?,
-        );
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(call.payload.len()));
         if call.asynchronous {
             headers.insert(
                 HeaderName::from_static("x-amz-invocation-type"),
                 HeaderValue::from_static("Event"),
             );
         }
-        let credentials = aws::credentials_for(
-            call.role,
-            call.caller,
-            self.endpoints.is_aws("lambda"),
-            &function.region,
-            &self.roles,
-            &self.credentials,
-        )
-        .await?;
-        let identity = Identity {
-            access_key_id: credentials.access_key_id(),
-            secret_access_key: credentials.secret_access_key(),
-            session_token: credentials.session_token(),
-        };
-        apigate_sigv4::sign(
-            Service::named("lambda"),
-            "POST",
-            &url,
-            &mut headers,
-            Payload::Bytes(&call.payload),
-            identity,
-            &function.region,
-            std::time::SystemTime::now(),
-        )
-        .map_err(|e| GatewayError::configuration(format!("cannot sign {url}: {e}")))?;
-        if let Some(t) = call.trace {
-            t.log(format!("Endpoint request URI: POST {url}"));
-            t.log(format!(
-                "Endpoint request headers: {}",
-                crate::trace::headers(&headers)
-            ));
-            t.log(format!(
-                "Endpoint request body: {}",
-                String::from_utf8_lossy(&call.payload)
-            ));
-        }
-        let mut request = http::Request::new(body::full(call.payload));
-        *request.method_mut() = http::Method::POST;
-        *request.uri_mut() = url
-            .parse()
-            .map_err(|e| GatewayError::configuration(format!("Lambda request URL {url}: {e}")))?;
-        *request.headers_mut() = headers;
         let received = self
-            .client
-            .send(request, false, call.timeout)
-            .await
-            .map_err(|e| send_error(e, &url, call.timeout))?;
+            .aws
+            .send(Call {
+                service: "lambda",
+                signing_name: "lambda",
+                region: &function.region,
+                partition: &function.partition,
+                method: http::Method::POST,
+                path_and_query: format!(
+                    "{INVOKE_PREFIX}{}{INVOKE_SUFFIX}",
+                    super::encode_query(&function.name)
+                ),
+                headers,
+                payload: call.payload,
+                role: call.role,
+                caller: call.caller,
+                timeout: call.timeout,
+                trace: call.trace,
+            })
+            .await?;
         let function_error = received
             .headers
             .get("x-amz-function-error")

@@ -3,6 +3,7 @@
 //! returns the [`EndpointResponse`] that integration-response selection works on.
 
 pub mod aws;
+pub mod aws_service;
 pub mod client;
 pub mod connector;
 pub mod http;
@@ -52,11 +53,17 @@ pub struct EndpointResponse {
 }
 
 /// Whether the integration can run here: `mock`, `http`/`http_proxy` with a URL, `aws` toward
-/// S3 or Lambda, `aws_proxy` toward Lambda; any other AWS service is a 500 (not yet called).
+/// S3, Lambda and the services of `apigate_core::aws_services`, `aws_proxy` toward Lambda; any
+/// other AWS service is a 500 (not yet called).
 pub fn check_runnable(integration: &Integration) -> Result<(), GatewayError> {
     match (&integration.kind, &integration.target) {
         (IntegrationType::Mock, _) => Ok(()),
-        (IntegrationType::Aws, Target::Aws(uri)) if uri.service == "s3" => Ok(()),
+        (IntegrationType::Aws, Target::Aws(uri))
+            if uri.service == "s3"
+                || apigate_core::aws_services::service(&uri.service).is_some() =>
+        {
+            Ok(())
+        }
         (IntegrationType::Aws | IntegrationType::AwsProxy, Target::Aws(uri))
             if uri.service == "lambda" =>
         {
@@ -74,7 +81,7 @@ pub fn check_runnable(integration: &Integration) -> Result<(), GatewayError> {
         }
         (IntegrationType::Aws | IntegrationType::AwsProxy, Target::Aws(uri)) => {
             Err(GatewayError::configuration(format!(
-                "Execution failed: the AWS service '{}' cannot be called yet (S3 and Lambda can)",
+                "Execution failed: the AWS service '{}' cannot be called yet (see docs/PARITY.md)",
                 uri.service
             )))
         }
@@ -237,6 +244,19 @@ pub fn resolve_region(
         }),
         None => Ok(region.to_string()),
     }
+}
+
+/// A URI parameter's value (`action/Name&Key={key}`), decoded: it is used raw, then encoded
+/// again in the query string.
+pub fn render_value(
+    t: &Template,
+    path_values: &BTreeMap<String, String>,
+    stage_variables: &BTreeMap<String, String>,
+) -> Result<String, GatewayError> {
+    let encoded = render(t, path_values, stage_variables, true)?;
+    Ok(percent_encoding::percent_decode_str(&encoded)
+        .decode_utf8_lossy()
+        .into_owned())
 }
 
 /// The error and its causes, for the execution log.

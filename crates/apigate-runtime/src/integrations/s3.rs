@@ -8,12 +8,12 @@
 
 use super::client::BackendClient;
 use super::signer::{self, AssumedRoles, CredentialSource, Payload};
-use super::{encode_query, render, send_error, EndpointRequest, EndpointResponse};
+use super::{encode_query, render, render_value, send_error, EndpointRequest, EndpointResponse};
 use crate::auth::CallerCredentials;
 use crate::body::{self, BackendFault, Body, BoxError};
 use crate::error::{GatewayError, ResponseType};
 use apigate_core::model::Credentials as IntegrationCredentials;
-use apigate_core::uri::{AwsAction, AwsUri, Template};
+use apigate_core::uri::{AwsAction, AwsUri};
 use http::header::{HeaderValue, CONTENT_LENGTH, HOST};
 use http::Method;
 use http_body_util::BodyExt;
@@ -305,18 +305,6 @@ fn s3_path(
             Ok((path, query))
         }
     }
-}
-
-/// A template value used raw (query parameter), not as a path.
-fn render_value(
-    t: &Template,
-    path_values: &BTreeMap<String, String>,
-    stage_variables: &BTreeMap<String, String>,
-) -> Result<String, GatewayError> {
-    let encoded = render(t, path_values, stage_variables, true)?;
-    Ok(percent_encoding::percent_decode_str(&encoded)
-        .decode_utf8_lossy()
-        .into_owned())
 }
 
 /// The REST path of the S3 actions an `action/` URI can express.

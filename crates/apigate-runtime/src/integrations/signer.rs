@@ -43,9 +43,11 @@ impl CredentialSource {
     }
 
     /// The standard AWS credential chain (environment, profiles, SSO cache-less, web identity,
-    /// ECS; instance metadata only when `AWS_EC2_METADATA_DISABLED` is not set).
-    pub async fn default_chain() -> CredentialSource {
+    /// ECS; instance metadata only when `AWS_EC2_METADATA_DISABLED` is not set). `region` is
+    /// the chain's own (for STS-based sources), given so it is not looked up.
+    pub async fn default_chain(region: &str) -> CredentialSource {
         let chain = aws_config::default_provider::credentials::DefaultCredentialsChain::builder()
+            .region(aws_config::Region::new(region.to_string()))
             .build()
             .await;
         CredentialSource::from_provider(SharedCredentialsProvider::new(chain))

@@ -22,7 +22,8 @@ use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::body::{self, BoxError};
-use apigate_runtime::integrations::aws::AwsEndpoints;
+use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints};
+use apigate_runtime::integrations::aws_service::AwsServiceBackend;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::lambda::LambdaBackend;
@@ -156,6 +157,11 @@ impl Setup {
             );
             (s3, None)
         };
+        let aws = Arc::new(AwsClient::new(
+            AwsEndpoints::default(),
+            CredentialSource::fixed(STORE_KEY, STORE_SECRET),
+            client.clone(),
+        ));
         let gateway = Gateway {
             settings: Settings {
                 stage: self.stage.or_else(|| api.stage.clone()),
@@ -171,12 +177,8 @@ impl Setup {
                 ..Authorizer::new(AuthMode::Off, CallerKeys::default(), region)
             },
             s3,
-            lambda: LambdaBackend::new(
-                AwsEndpoints::default(),
-                CredentialSource::fixed(STORE_KEY, STORE_SECRET),
-                client.clone(),
-                10 << 20,
-            ),
+            lambda: LambdaBackend::new(aws.clone(), 10 << 20),
+            aws: AwsServiceBackend::new(aws),
             http: HttpBackend::new(client, API_ID),
         };
         InProcess {
