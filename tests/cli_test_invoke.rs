@@ -181,3 +181,37 @@ fn authorizers_are_skipped() {
         has_line(&out, "Status: 200");
     }
 }
+
+/// A body that fails its model: the execution log says why in AWS's words (the line AWS's
+/// execution log has), the client gets 400 `Invalid request body`, and the exit code is 1.
+/// AWS's calculator sample (POST /calc validates against `Input`), when present beside the
+/// repository.
+#[test]
+fn a_body_failing_its_model_is_explained_in_the_log() {
+    let sample = repo().join("../shared/aws-samples/calc-lambda-get-post-swagger2.json");
+    if !sample.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs ../shared/aws-samples"
+        );
+        return;
+    }
+    let sample = sample.to_str().unwrap();
+    let o = invoke(&[
+        sample,
+        "POST",
+        "/calc",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"a": 1, "b": 2}"#,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    has_line(&out, "Status: 400");
+    has_line(
+        &out,
+        r#"Request body does not match model schema for content type application/json: [object has missing required properties (["op"])]"#,
+    );
+    has_line(&out, r#"{"message":"Invalid request body"}"#);
+}

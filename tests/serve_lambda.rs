@@ -82,7 +82,16 @@ fn calc(inv: &Invocation) -> Outcome {
         "/" | "div" => a / b,
         _ => return Outcome::json(json!("400 Invalid Operator")),
     };
-    Outcome::json(json!({"a": a, "b": b, "op": op, "c": c}))
+    Outcome::json(json!({"a": js(a), "b": js(b), "op": op, "c": js(c)}))
+}
+
+/// A number as JavaScript's JSON.stringify writes it (whole numbers without `.0`).
+fn js(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        json!(n as i64)
+    } else {
+        json!(n)
+    }
 }
 
 /// SimpleCalc (calc-lambda-nonproxy-swagger2.json): GET with query parameters, POST with a
@@ -102,7 +111,7 @@ async fn calc_nonproxy_sample() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         json_of(r).await,
-        json!({"input": {"a": 1.0, "b": 2.0, "op": "+"}, "output": {"c": 3.0}})
+        json!({"input": {"a": 1, "b": 2, "op": "+"}, "output": {"c": 3}})
     );
     // The request template's output is the payload.
     assert_eq!(l.calls()[0].json(), json!({"a": 1, "b": 2, "op": "+"}));
@@ -115,11 +124,11 @@ async fn calc_nonproxy_sample() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(json_of(r).await["output"]["c"], json!(2.0));
+    assert_eq!(json_of(r).await["output"]["c"], json!(2));
 
     let r = c.get(h.url("/demo/6/3/mul")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(json_of(r).await["output"]["c"], json!(18.0));
+    assert_eq!(json_of(r).await["output"]["c"], json!(18));
 
     // The mock methods answer 404 with the template's message; the function is not called.
     let calls = l.calls().len();
@@ -134,8 +143,8 @@ async fn calc_nonproxy_sample() {
 }
 
 /// LambdaCalc (calc-lambda-get-post-swagger2.json): query parameters into the template,
-/// response headers mapped from the result, and the `%2F` operator. (Its POST validates the
-/// body against a model: not served yet, it answers 500.)
+/// response headers mapped from the result, a POST validated against its model then passed
+/// through, and the `%2F` operator.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calc_get_post_sample() {
     let Some(sample) = aws_sample("calc-lambda-get-post-swagger2.json") else {
@@ -151,23 +160,51 @@ async fn calc_get_post_sample() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.headers()["operand_1"], "2.0");
-    assert_eq!(r.headers()["operand_2"], "3.0");
+    assert_eq!(r.headers()["operand_1"], "2");
+    assert_eq!(r.headers()["operand_2"], "3");
     assert_eq!(r.headers()["operator"], "mul");
     assert_eq!(
         json_of(r).await,
-        json!({"result": "2.0, 3.0, mul => 6.0", "a": "2.0", "b": "3.0", "op": "mul", "c": "6.0"})
+        json!({"result": "2, 3, mul => 6", "a": "2", "b": "3", "op": "mul", "c": "6"})
     );
     assert_eq!(
         l.calls()[0].json(),
         json!({"a": "2", "b": "3", "op": "mul"})
     );
 
+    let r = c
+        .post(h.url("/test/calc"))
+        .header("content-type", "application/json")
+        .body(r#"{"a": 1, "b": 2, "op": "add"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The sample's response template leaves `op` unquoted: not JSON, on AWS too.
+    assert_eq!(
+        r.text().await.unwrap(),
+        "{\n  \"a\" : 1,\n  \"b\" : 2,\n  \"op\" : add,\n  \"c\" : 3\n}"
+    );
+
+    // The body is validated against the `Input` model first: an operand that is not a number
+    // is a 400 and Lambda is not called.
+    let calls = l.calls().len();
+    let r = c
+        .post(h.url("/test/calc"))
+        .header("content-type", "application/json")
+        .body(r#"{"a": "one", "b": 2, "op": "add"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(r).await, json!({"message": "Invalid request body"}));
+    assert_eq!(l.calls().len(), calls);
+
     let r = c.get(h.url("/test/calc/8/2/%2F")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         json_of(r).await,
-        json!({"input": {"a": 8.0, "b": 2.0, "op": "/"}, "output": {"c": 4.0}})
+        json!({"input": {"a": 8, "b": 2, "op": "/"}, "output": {"c": 4}})
     );
     assert!(h.stop().success());
 }

@@ -6,8 +6,9 @@
 //! what would only fail at run time), and builds the validated model the runtime executes:
 //! the route table, parsed parameter mappings (body JSONPaths compiled, context variables
 //! resolved to [`context_var::ContextVar`]), compiled selection-pattern regexes, parsed
-//! integration URIs, binary media types, and the gateway-response types
-//! ([`response_types`]) the runtime answers errors with.
+//! integration URIs, binary media types, request models compiled as JSON Schema draft 4
+//! ([`body_validation`]), and the gateway-response types ([`response_types`]) the runtime
+//! answers errors with.
 //!
 //! ```text
 //! text ──source::parse──▶ spanned tree ──load──▶ Diagnostics + Option<Api>
@@ -22,6 +23,7 @@
 //! (`fuzz/fuzz_targets/load.rs`).
 
 pub mod aws_services;
+pub mod body_validation;
 pub mod context_var;
 pub mod diag;
 pub mod gateway_template;

@@ -145,6 +145,9 @@ pub struct Method {
     pub api_key_required: bool,
     /// Name of the request validator in force (method override, else API default).
     pub request_validator: Option<String>,
+    /// Request models by content type, compiled; loaded only when the validator in force has
+    /// `validateRequestBody: true` (empty otherwise).
+    pub request_models: Vec<crate::body_validation::RequestModel>,
     /// Method responses: status → declared header names.
     pub responses: BTreeMap<u16, Vec<String>>,
     pub integration: Integration,

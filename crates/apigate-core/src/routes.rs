@@ -295,6 +295,7 @@ mod tests {
             authorization_scopes: vec![],
             api_key_required: false,
             request_validator: None,
+            request_models: Vec::new(),
             responses: Default::default(),
             integration: Integration {
                 kind: IntegrationType::Mock,

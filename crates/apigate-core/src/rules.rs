@@ -58,6 +58,8 @@ rules! {
     COGNITO_JWKS_REQUIRED = ("cognito-jwks-required", Warning, "A Cognito user-pools authorizer: apigate verifies its tokens against the pool's keys, given with `--jwks POOL_ARN=FILE|URL` (serve, test-invoke); without them its methods answer 500.");
     REQUEST_VALIDATOR_UNKNOWN = ("request-validator-unknown", Error, "`x-amazon-apigateway-request-validator` names a validator that is not defined.");
     REQUEST_VALIDATOR_INVALID = ("request-validator-invalid", Error, "A request validator whose fields are not booleans.");
+    MODEL_SCHEMA_INVALID = ("model-schema-invalid", Error, "A request model, on a method whose validator checks bodies, that is not a valid JSON Schema draft 4 schema (AWS's dialect for models), or that uses a remote reference.");
+    MODEL_REF_CYCLE = ("model-ref-cycle", Error, "A request model whose `$ref` chain comes back to itself without reaching a schema.");
 
     // Method responses.
     RESPONSE_STATUS_INVALID = ("response-status-invalid", Error, "A status code that is not a three-digit number from 100 to 599.");
@@ -115,7 +117,7 @@ rules! {
     EXTENSION_HTTP_API_ONLY = ("extension-http-api-only", Warning, "An extension that applies to HTTP APIs only; REST import ignores it.");
     EXTENSION_UNKNOWN = ("extension-unknown", Warning, "An `x-amazon-apigateway-*` key API Gateway does not define.");
     EXTENSION_MISPLACED = ("extension-misplaced", Warning, "An `x-amazon-apigateway-*` key in a place where API Gateway does not read it.");
-    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (API keys, resource policies, body validation): requests that reach it answer 500 with the reason.");
+    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (API keys, resource policies): requests that reach it answer 500 with the reason.");
 }
 
 /// The catalogue as a Markdown table (the content of `docs/RULES.md`).

@@ -30,6 +30,8 @@ pub struct RequestContext {
     /// Set when the request fails: (responseType, message); a `None` message is AWS's
     /// `null` (`$context.error.messageString` is `null`).
     pub error: Option<(&'static str, Option<String>)>,
+    /// Set when the body failed its model: `$context.error.validationErrorString`.
+    pub validation_error: Option<String>,
     /// What a mock integration's request template left in `$context.requestOverride` and
     /// `$context.responseOverride`.
     pub mock_overrides: Option<MockOverrides>,
@@ -164,6 +166,7 @@ impl RequestContext {
                 self.authorizer.as_ref()?.claim(k).map(str::to_string)
             }
             ContextVar::ErrorResponseType => self.error.as_ref().map(|(t, _)| (*t).to_string()),
+            ContextVar::ErrorValidationErrorString => self.validation_error.clone(),
             _ => None,
         }
     }

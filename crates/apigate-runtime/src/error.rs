@@ -24,6 +24,8 @@ pub struct GatewayError {
     /// The status AWS answers with when it is not the type's own (a malformed Lambda proxy
     /// answer is a 502 configuration error); a gateway-response customisation still wins.
     pub status: Option<u16>,
+    /// `$context.error.validationErrorString`: why a body failed its model.
+    pub validation_error: Option<String>,
 }
 
 impl GatewayError {
@@ -39,6 +41,7 @@ impl GatewayError {
                 ResponseType::AuthorizerConfigurationError | ResponseType::AuthorizerFailure
             ),
             status: None,
+            validation_error: None,
         }
     }
 
@@ -78,6 +81,15 @@ impl GatewayError {
     /// (docs/PARITY.md, path safety).
     pub fn bad_request(detail: impl Into<String>) -> GatewayError {
         GatewayError::with_message(ResponseType::BadRequestParameters, "Bad Request", detail)
+    }
+
+    /// 400 `Invalid request body`: the body failed the method's model
+    /// (`$context.error.validationErrorString` = `why`).
+    pub fn invalid_body(why: String, detail: impl Into<String>) -> GatewayError {
+        GatewayError {
+            validation_error: Some(why),
+            ..GatewayError::new(ResponseType::BadRequestBody, detail)
+        }
     }
 
     /// A feature apigate validates but does not execute yet.

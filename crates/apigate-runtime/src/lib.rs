@@ -5,8 +5,8 @@
 //! - [`server`]: the gateway's HTTP server — `apigate-http-server`'s accept loop (HTTP/1.1 +
 //!   h2c, TCP_NODELAY, connection limit, timeouts, graceful shutdown) with the lifecycle as
 //!   its service, responses written with their worker's batch;
-//! - [`lifecycle`]: the spine, one request stage by stage — route → authorize → validate →
-//!   check → decompress → map request ([`map_request`]) → integrate → select and map response
+//! - [`lifecycle`]: the spine, one request stage by stage — route → authorize → validate
+//!   parameters ([`validate`]) → decompress → validate body → check → map request ([`map_request`]) → integrate → select and map response
 //!   ([`map_response`]) → compress, failures → [`gateway_response`]; observed through
 //!   [`hooks`] (the execution log of [`trace`] for `test-invoke`);
 //! - [`auth`]: inbound SigV4 (`AWS_IAM` methods, service `execute-api`);

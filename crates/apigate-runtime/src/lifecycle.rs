@@ -2,9 +2,9 @@
 //! a request (docs/ARCHITECTURE.md has the same table):
 //!
 //! ```text
-//! route → authorize → validate → check integration → decompress → map request → integrate
-//!   → select response → map response → compress
-//!   │                                  └─ aws_proxy: Lambda proxy event → invoke → proxy answer
+//! route → authorize → validate parameters → decompress → validate body → check integration
+//!   → map request → integrate → select response → map response → compress
+//!   │   └─ aws_proxy: Lambda proxy event → invoke → proxy answer (no mapping, no selection)
 //!   └──────────── any failure ──────────────→ gateway response
 //! ```
 //!
@@ -35,7 +35,7 @@ use crate::map_response::{accepts_binary, map_response, select_response};
 use crate::params::Scope;
 use crate::request::{header_text, MethodRequest, NameCase};
 use crate::trace::Trace;
-use crate::validate::validate;
+use crate::validate::{validate, validate_body};
 use apigate_core::model::{Authorization, IntegrationType, Target};
 use apigate_core::routes::{RouteError, RouteMatch};
 use apigate_core::{Api, HttpMethod, Method};
@@ -168,8 +168,9 @@ async fn execute<H: Hooks>(
     let authorized = authorize(gw, method, parts, request, cx, body).await?;
     cx.caller = authorized.caller;
     validate(gw, method, request)?;
-    integrations::check_runnable(&method.integration)?;
     let payload = decompress(gw, method, parts, authorized.body).await?;
+    let payload = validate_body(gw, method, parts, payload).await?;
+    integrations::check_runnable(&method.integration)?;
     if method.integration.kind == IntegrationType::AwsProxy {
         let caller = authorized.credentials.as_ref();
         return invoke_lambda_proxy(gw, method, parts, request, payload, cx, caller, hooks).await;
@@ -577,6 +578,7 @@ fn fail(
     hooks.failed(error);
     let message = (!error.null_message).then(|| error.message.clone());
     cx.error = Some((error.kind.name(), message));
+    cx.validation_error.clone_from(&error.validation_error);
     let scope = Scope {
         context: cx,
         stage_variables: &gw.settings.stage_variables,

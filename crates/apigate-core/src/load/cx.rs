@@ -127,6 +127,9 @@ pub(crate) struct Cx<'d> {
     pub patterns: HashMap<String, Result<JavaRegex, JavaRegexError>>,
     /// Node address → JSON pointer, built on the first diagnostic.
     pointers: Option<HashMap<*const Node, String>>,
+    /// Request models compiled so far, by schema node (many methods share one definition);
+    /// `None` = the schema could not be compiled (reported once).
+    pub models: HashMap<*const Node, Option<std::sync::Arc<crate::body_validation::ModelSchema>>>,
     /// The API's mapping-template engine (the root's `x-apigate-template-engine`, VTL when
     /// absent); an integration may name its own.
     pub template_engine: apigate_template::Engine,
@@ -138,6 +141,7 @@ impl<'d> Cx<'d> {
             diags,
             doc,
             patterns: HashMap::new(),
+            models: HashMap::new(),
             pointers: None,
             template_engine: apigate_template::Engine::Velocity,
         }

@@ -6,12 +6,14 @@
 //! 3. the dialect (Swagger 2.0 / OpenAPI 3.0.x) and, for 3.0, conformance to the OpenAPI
 //!    schema (through the `openapiv3` crate);
 //! 4. basePath → stage; root extensions ([`root`]); security schemes ([`security`]);
-//! 5. paths → resources and methods ([`paths`]), each with its integration ([`integration`]).
+//! 5. paths → resources and methods ([`paths`]), each with its integration ([`integration`])
+//!    and, where a validator checks bodies, its request models ([`models`]).
 //!
 //! The [`Api`] is returned only when no step reported an error.
 
 mod cx;
 mod integration;
+mod models;
 mod paths;
 mod root;
 mod security;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::cx::{At, Cx, KeyAt};
 use super::integration;
+use super::models;
 use super::root::{report_unread_extension, RootExtensions, PREFIX};
 use super::security::{operation_auth, Schemes};
 use crate::diag::push_pointer_token;
@@ -243,7 +244,15 @@ fn path_item(
                 let name = cx.string(&at, "the request validator").map(str::to_string);
                 if let Some(n) = &name {
                     if !ext.request_validators.contains_key(n) {
-                        cx.report(rules::REQUEST_VALIDATOR_UNKNOWN, &at, format!("request validator `{n}` is not defined in `x-amazon-apigateway-request-validators`"));
+                        let defined: Vec<&str> =
+                            ext.request_validators.keys().map(String::as_str).collect();
+                        let hint = if defined.is_empty() {
+                            "define it under the root's `x-amazon-apigateway-request-validators`"
+                                .to_string()
+                        } else {
+                            format!("the validators defined are: {}", defined.join(", "))
+                        };
+                        cx.report_hint(rules::REQUEST_VALIDATOR_UNKNOWN, &at, format!("request validator `{n}` is not defined in `x-amazon-apigateway-request-validators`"), hint);
                     }
                 }
                 name
@@ -282,6 +291,15 @@ fn path_item(
         let Some(integration) = integration::load(cx, &integration_at, &mcx) else {
             continue;
         };
+        let validates_body = request_validator
+            .as_ref()
+            .and_then(|n| ext.request_validators.get(n))
+            .is_some_and(|v| v.validate_request_body);
+        let request_models = if validates_body {
+            models::load(cx, &op, shared_params.as_ref())
+        } else {
+            Vec::new()
+        };
         let method = Method {
             verb,
             resource_path: path.to_string(),
@@ -294,6 +312,7 @@ fn path_item(
             authorization_scopes,
             api_key_required,
             request_validator,
+            request_models,
             responses,
             integration,
         };

@@ -289,17 +289,7 @@ fn request_validators(cx: &mut Cx<'_>, at: &At<'_>, ext: &mut RootExtensions) {
                 }
             };
             match fv.node.as_bool() {
-                Some(b) => {
-                    *slot = b;
-                    if b && field.text == "validateRequestBody" {
-                        cx.report_hint(
-                            rules::FEATURE_NOT_SERVED,
-                            &fv,
-                            format!("request body validation against models is not done by apigate yet; methods using validator `{}` answer 500", key.text),
-                            "parameter validation is served; see docs/PARITY.md",
-                        );
-                    }
-                }
+                Some(b) => *slot = b,
                 None => {
                     let shown = fv.node.to_json();
                     cx.report(
