@@ -10,8 +10,11 @@
 use apigate_http_server::{Limits, Server};
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
+use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints};
+use apigate_runtime::integrations::aws_service::AwsServiceBackend;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
+use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
 use apigate_runtime::template_runner::TemplateRunner;
@@ -98,6 +101,11 @@ fn fixture() -> &'static Fixture {
             .unwrap()
         };
         let region = options.import_variables.region.clone();
+        let aws = Arc::new(AwsClient::new(
+            AwsEndpoints::default(),
+            CredentialSource::fixed("AKIDFUZZ", "fuzz"),
+            client.clone(),
+        ));
         let gateway = Arc::new(Gateway {
             settings: Settings {
                 stage: api.stage.clone(),
@@ -108,17 +116,16 @@ fn fixture() -> &'static Fixture {
                 templates: TemplateRunner::new(Duration::from_millis(200)),
             },
             api,
-            authorizer: Authorizer {
-                mode: AuthMode::Off,
-                keys: CallerKeys::default(),
-                region,
-            },
+            authorizer: Authorizer::new(AuthMode::Off, CallerKeys::default(), region),
             // Never reached: the definition has no S3 integration.
             s3: S3Backend::new(
                 S3Endpoint::Custom("http://127.0.0.1:9".into()),
                 CredentialSource::fixed("AKIDFUZZ", "fuzz"),
                 client.clone(),
             ),
+            // Never reached either: no Lambda or other AWS integration, no endpoint.
+            lambda: LambdaBackend::new(aws.clone(), 1 << 20),
+            aws: AwsServiceBackend::new(aws),
             http: HttpBackend::new(client, "fuzz"),
         });
         let limits = Limits {

@@ -117,11 +117,11 @@ async fn run(iterations: u32, only: &[String]) {
             templates: Default::default(),
         },
         api,
-        authorizer: Authorizer {
-            mode: AuthMode::Off,
-            keys: CallerKeys::default(),
-            region: options.import_variables.region.clone(),
-        },
+        authorizer: Authorizer::new(
+            AuthMode::Off,
+            CallerKeys::default(),
+            options.import_variables.region.clone(),
+        ),
         s3,
         lambda: LambdaBackend::new(aws.clone(), 10 << 20),
         aws: AwsServiceBackend::new(aws),
