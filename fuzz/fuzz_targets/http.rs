@@ -116,6 +116,7 @@ fn fixture() -> &'static Fixture {
                 templates: TemplateRunner::new(Duration::from_millis(200)),
             },
             api,
+            limits: Default::default(),
             authorizer: Authorizer::new(AuthMode::Off, CallerKeys::default(), region),
             // Never reached: the definition has no S3 integration.
             s3: S3Backend::new(

@@ -95,8 +95,10 @@ pub enum KeyCheck<'a> {
     Disabled(&'a ApiKey),
     /// In no usage plan for the served stage.
     NoPlan(&'a ApiKey),
+    /// `index` into [`UsageLimits::keys`], `plan` into [`UsageLimits::plans`].
     Valid {
         key: &'a ApiKey,
+        index: usize,
         plan: usize,
     },
 }

@@ -117,6 +117,7 @@ async fn run(iterations: u32, only: &[String]) {
             templates: Default::default(),
         },
         api,
+        limits: Default::default(),
         authorizer: Authorizer::new(
             AuthMode::Off,
             CallerKeys::default(),

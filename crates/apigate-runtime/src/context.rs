@@ -25,6 +25,8 @@ pub struct RequestContext {
     pub user_agent: String,
     pub request_time_epoch_ms: u128,
     pub caller: Option<Caller>,
+    /// The API key of a key-required method's call: (`identity.apiKey`, `identity.apiKeyId`).
+    pub api_key: Option<(String, String)>,
     /// What a Lambda or Cognito authorizer produced (`$context.authorizer.*`).
     pub authorizer: Option<AuthorizerResult>,
     /// Set when the request fails: (responseType, message); a `None` message is AWS's
@@ -98,6 +100,8 @@ impl RequestContext {
             ContextVar::IdentityUserArn,
             ContextVar::IdentityAccountId,
             ContextVar::IdentityAccessKey,
+            ContextVar::IdentityApiKey,
+            ContextVar::IdentityApiKeyId,
         ] {
             if let Some(v) = self.get(&var) {
                 let name = var.name();
@@ -149,6 +153,8 @@ impl RequestContext {
             | ContextVar::IdentityAccessKey => caller.map(|c| c.access_key_id.clone()),
             ContextVar::IdentityUserArn => caller.map(|c| c.arn.clone()),
             ContextVar::IdentityAccountId => caller.map(|c| c.account_id.clone()),
+            ContextVar::IdentityApiKey => self.api_key.as_ref().map(|(value, _)| value.clone()),
+            ContextVar::IdentityApiKeyId => self.api_key.as_ref().map(|(_, id)| id.clone()),
             ContextVar::ErrorMessage => self
                 .error
                 .as_ref()

@@ -246,6 +246,14 @@ pub(crate) fn request_context(cx: &RequestContext) -> Value {
     if let (Some(authorizer), Value::Object(map)) = (&cx.authorizer, &mut context) {
         map.insert("authorizer".into(), authorizer.to_json());
     }
+    // A key-required method's key (absent otherwise, as AWS's recorded events show).
+    if let (Some((key, id)), Some(identity)) = (
+        &cx.api_key,
+        context.get_mut("identity").and_then(Value::as_object_mut),
+    ) {
+        identity.insert("apiKey".into(), Value::String(key.clone()));
+        identity.insert("apiKeyId".into(), Value::String(id.clone()));
+    }
     context
 }
 

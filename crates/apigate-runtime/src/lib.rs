@@ -20,6 +20,7 @@
 //! Definition loading and validation live in `apigate-core`; the embedded S3 store in
 //! `apigate-s3store`; the command line in `apigate-cli`.
 
+pub mod api_keys;
 pub mod auth;
 pub mod body;
 pub mod compression;
@@ -38,6 +39,7 @@ pub mod request;
 pub mod server;
 pub mod template_runner;
 pub mod templates;
+pub mod throttle;
 pub mod trace;
 pub mod transform;
 pub mod validate;

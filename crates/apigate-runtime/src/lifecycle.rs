@@ -2,21 +2,22 @@
 //! a request (docs/ARCHITECTURE.md has the same table):
 //!
 //! ```text
-//! route → authorize → validate parameters → decompress → validate body → check integration
-//!   → map request → integrate → select response → map response → compress
+//! route → authorize → API key → throttle → validate parameters → decompress → validate body
+//!   → check integration → map request → integrate → select response → map response → compress
 //!   │   └─ aws_proxy: Lambda proxy event → invoke → proxy answer (no mapping, no selection)
 //!   └──────────── any failure ──────────────→ gateway response
 //! ```
 //!
 //! Each stage is one function here; the longer ones live in their own modules
 //! ([`crate::validate`], [`crate::map_request`], [`crate::map_response`], [`crate::auth`],
-//! [`crate::integrations`], [`crate::compression`]). A new stage is one more function and one
+//! [`crate::api_keys`], [`crate::throttle`], [`crate::integrations`], [`crate::compression`]). A new stage is one more function and one
 //! more line in `execute`. Observers ([`Hooks`]: the `test-invoke` execution log) are called
 //! at the phase points and cost nothing when there is none ([`NoHooks`]).
 //!
 //! Every response carries `x-amzn-RequestId` and `x-amz-apigw-id`. Bodies stream unless a
 //! stage needs them whole (see [`crate::body`]).
 
+use crate::api_keys;
 use crate::auth::{self, AuthMode, Authorizer, CallerCredentials};
 use crate::body::{self, Body};
 use crate::compression;
@@ -34,6 +35,7 @@ use crate::map_request::{map_request, Mapped, Payload};
 use crate::map_response::{accepts_binary, map_response, select_response};
 use crate::params::Scope;
 use crate::request::{header_text, MethodRequest, NameCase};
+use crate::throttle::{Client, Limits};
 use crate::trace::Trace;
 use crate::validate::{validate, validate_body};
 use apigate_core::model::{Authorization, IntegrationType, Target};
@@ -53,6 +55,9 @@ pub struct Gateway {
     pub api: Api,
     pub settings: Settings,
     pub authorizer: Authorizer,
+    /// API keys, usage plans and throttling, resolved for the served stage, and their
+    /// counters.
+    pub limits: Limits,
     pub s3: S3Backend,
     pub http: HttpBackend,
     pub lambda: LambdaBackend,
@@ -145,18 +150,20 @@ async fn run<H: Hooks>(
         },
         Err(e) => return fail(gw, &e, cx, None, accept.as_deref(), hooks),
     };
-    match execute(gw, parts, body, routed.method, &request, cx, hooks).await {
+    let target = (routed.method, routed.index);
+    match execute(gw, parts, body, target, &request, cx, hooks).await {
         Ok(response) => response,
         Err(e) => fail(gw, &e, cx, Some(&request), accept.as_deref(), hooks),
     }
 }
 
-/// The stages after routing, in API Gateway's order.
+/// The stages after routing, in API Gateway's order; `route` is the method's index in the
+/// route table.
 async fn execute<H: Hooks>(
     gw: &Gateway,
     parts: &Parts,
     body: Body,
-    method: &Method,
+    (method, route): (&Method, usize),
     request: &MethodRequest<'_>,
     cx: &mut RequestContext,
     hooks: &H,
@@ -167,6 +174,8 @@ async fn execute<H: Hooks>(
         .await;
     let authorized = authorize(gw, method, parts, request, cx, body).await?;
     cx.caller = authorized.caller;
+    let client = api_key(gw, method, parts, cx)?;
+    throttle(gw, route, client).await?;
     validate(gw, method, request)?;
     let payload = decompress(gw, method, parts, authorized.body).await?;
     let payload = validate_body(gw, method, parts, payload).await?;
@@ -212,10 +221,11 @@ async fn execute<H: Hooks>(
     map_response(gw, selected, endpoint, request, parts, scope).await
 }
 
-/// The routed method and its path parameters.
+/// The routed method, its index in the route table and its path parameters.
 struct Routed<'a> {
     verb: HttpMethod,
     method: &'a Method,
+    index: usize,
     path_params: Vec<(&'a str, String)>,
 }
 
@@ -243,6 +253,7 @@ fn route<'g>(
         .ok_or_else(|| missing(format!("unsupported HTTP method {}", parts.method)))?;
     let RouteMatch {
         method,
+        index,
         path_params,
     } = gw.api.routes.lookup(verb, rest).map_err(|e| match e {
         RouteError::BadPath(why) => {
@@ -255,6 +266,7 @@ fn route<'g>(
     Ok(Routed {
         verb,
         method,
+        index,
         path_params,
     })
 }
@@ -269,8 +281,8 @@ fn below_stage<'p>(stage: &str, raw: &'p str) -> Option<&'p str> {
 }
 
 /// Authorization: AWS_IAM callers verified by SigV4, Lambda and Cognito authorizers (`auth`);
-/// API keys and resource policies cannot be enforced yet and fail closed. `test-invoke`
-/// skips it all, as the console's Test tab does.
+/// resource policies cannot be enforced yet and fail closed. `test-invoke` skips it all, as
+/// the console's Test tab does.
 async fn authorize(
     gw: &Gateway,
     method: &Method,
@@ -279,15 +291,8 @@ async fn authorize(
     cx: &mut RequestContext,
     body: Body,
 ) -> Result<auth::Authorized, GatewayError> {
-    if gw.authorizer.mode != AuthMode::Skip {
-        if method.api_key_required {
-            return Err(GatewayError::unsupported(
-                "API key enforcement (usage plans)",
-            ));
-        }
-        if gw.api.policy.is_some() {
-            return Err(GatewayError::unsupported("a resource policy"));
-        }
+    if gw.authorizer.mode != AuthMode::Skip && gw.api.policy.is_some() {
+        return Err(GatewayError::unsupported("a resource policy"));
     }
     let raw = parts.uri.path();
     let path = match &gw.settings.stage {
@@ -320,6 +325,42 @@ async fn authorize(
             Err(denied.error)
         }
     }
+}
+
+/// API keys (semantics §16), after authorization: a method that requires a key gets a
+/// defined, enabled one in a usage plan for the stage — from `x-api-key`, or from the
+/// Lambda authorizer's `usageIdentifierKey` when the API's key source is `AUTHORIZER` — or
+/// answers 403 (`api_keys`). The key is `$context.identity.apiKey`/`apiKeyId` from here on,
+/// and the caller its usage plan limits. Skipped by `test-invoke`, as the console does.
+fn api_key(
+    gw: &Gateway,
+    method: &Method,
+    parts: &Parts,
+    cx: &mut RequestContext,
+) -> Result<Option<Client>, GatewayError> {
+    if gw.authorizer.mode == AuthMode::Skip {
+        return Ok(None);
+    }
+    let source = gw.api.api_key_source;
+    let from_authorizer = cx
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.usage_identifier_key.as_deref());
+    let presented = api_keys::presented(source, &parts.headers, from_authorizer);
+    let identified = api_keys::identify(&gw.limits.usage, method, source, presented)?;
+    Ok(identified.map(|i| {
+        cx.api_key = Some((i.value, i.id));
+        i.client
+    }))
+}
+
+/// Throttling and quotas (semantics §16): the method's stage bucket, the key's usage-plan
+/// bucket and quota, charged together (`throttle`); 429 when one has nothing left.
+async fn throttle(gw: &Gateway, route: usize, client: Option<Client>) -> Result<(), GatewayError> {
+    if gw.authorizer.mode == AuthMode::Skip {
+        return Ok(());
+    }
+    gw.limits.admit(route, client).await
 }
 
 /// The method ARN authorizer policies are evaluated against:

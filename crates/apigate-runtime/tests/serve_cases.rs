@@ -4,7 +4,8 @@
 //! list of values, or `null` for absent), and the body exactly (`body`) or as JSON (`json`).
 //! Each runs in-process through the harness (`tests/support`); a case that needs a backend
 //! sets `echo: true` and reaches the echo server at `${stageVariables.backend}`, or
-//! `store: true` for the embedded S3 store. Adding a case is adding a file; the format is
+//! `store: true` for the embedded S3 store; `config` is the deployment config file (API
+//! keys, usage plans, throttling). Adding a case is adding a file; the format is
 //! `tests/serve/cases/README.md`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -35,6 +36,9 @@ struct Case {
     /// S3 integrations go to the embedded store.
     #[serde(default)]
     store: bool,
+    /// `--config`: the deployment config file itself (a mapping).
+    #[serde(default)]
+    config: Option<serde_json::Value>,
     requests: Vec<Exchange>,
 }
 
@@ -115,6 +119,9 @@ async fn start(name: &str, case: &Case) -> InProcess {
     }
     if case.store {
         setup = setup.with_store();
+    }
+    if let Some(config) = &case.config {
+        setup = setup.config(&config.to_string());
     }
     setup.start().await
 }

@@ -17,6 +17,8 @@
 
 #![allow(dead_code, clippy::expect_used, clippy::panic)]
 
+use apigate_core::config::DeploymentConfig;
+use apigate_core::limits::UsageLimits;
 use apigate_core::LoadOptions;
 use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKeys;
@@ -29,6 +31,7 @@ use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
+use apigate_runtime::throttle::Limits;
 use apigate_runtime::{lifecycle, Gateway, Settings};
 use apigate_s3store::{EmbeddedS3, LocalClient, StoreConfig};
 use bytes::Bytes;
@@ -60,6 +63,8 @@ pub struct Setup {
     stage_variables: BTreeMap<String, String>,
     store: bool,
     user_pools: UserPoolKeys,
+    /// `--config`: the deployment config file's text (YAML or JSON).
+    config: Option<String>,
 }
 
 impl Setup {
@@ -80,7 +85,15 @@ impl Setup {
             stage_variables: BTreeMap::new(),
             store: false,
             user_pools: UserPoolKeys::default(),
+            config: None,
         }
+    }
+
+    /// `--config FILE`, given its text: the stage's name, variables and method throttling,
+    /// API keys and usage plans (its errors fail the test).
+    pub fn config(mut self, text: &str) -> Setup {
+        self.config = Some(text.to_string());
+        self
     }
 
     /// `--stage NAME` (default: the definition's basePath stage, else served at `/`).
@@ -162,12 +175,37 @@ impl Setup {
             CredentialSource::fixed(STORE_KEY, STORE_SECRET),
             client.clone(),
         ));
+        let config = match &self.config {
+            None => DeploymentConfig::default(),
+            Some(text) => {
+                let name = if text.trim_start().starts_with('{') {
+                    "config.json"
+                } else {
+                    "config.yaml"
+                };
+                let loaded = apigate_core::config::load(name, text);
+                loaded
+                    .config
+                    .unwrap_or_else(|| panic!("the config does not load: {:?}", loaded.diagnostics))
+            }
+        };
+        let stage = self
+            .stage
+            .or_else(|| config.stage.name.clone())
+            .or_else(|| api.stage.clone());
+        let mut stage_variables = config.stage.variables.clone();
+        stage_variables.extend(self.stage_variables);
+        let usage = UsageLimits::resolve(&api, &config, stage.as_deref(), &mut || {
+            "generated-key-value-0123456789".to_string()
+        });
+        let limits = Limits::in_process(&api, usage);
         let gateway = Gateway {
+            limits,
             settings: Settings {
-                stage: self.stage.or_else(|| api.stage.clone()),
+                stage,
                 api_id: API_ID.into(),
                 account_id: options.import_variables.account_id.clone(),
-                stage_variables: self.stage_variables,
+                stage_variables,
                 buffer_limit: 10 << 20,
                 templates: Default::default(),
             },
