@@ -45,8 +45,8 @@ pub fn load_api(path: &Path, options: &LoadOptions) -> Result<(Api, usize), Fail
     }
 }
 
-/// Reads a definition file; the error is already worded for the user.
-fn read(path: &Path) -> Result<String, String> {
+/// Reads a definition (or config) file; the error is already worded for the user.
+pub fn read(path: &Path) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| {
         format!(

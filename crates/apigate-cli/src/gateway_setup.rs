@@ -2,12 +2,13 @@
 //! ([`crate::definition`]): the gateway's settings and the backends — the S3 side
 //! (`--s3-endpoint`, else the embedded store) and the HTTP clients.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use apigate_core::config::DeploymentConfig;
+use apigate_core::limits::UsageLimits;
 use apigate_core::{Api, LoadOptions};
 use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKey;
@@ -20,6 +21,7 @@ use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
 use apigate_runtime::template_runner::{TemplateRunner, DEFAULT_TEMPLATE_TIMEOUT_MS};
+use apigate_runtime::throttle::Limits;
 use apigate_runtime::Settings;
 use apigate_s3store::{EmbeddedS3, StoreConfig};
 use clap::Args;
@@ -75,12 +77,19 @@ pub fn run_command<T>(
 /// Where integrations go and how the stage is set up (shared by `serve` and `test-invoke`).
 #[derive(Debug, Args)]
 pub struct BackendArgs {
-    /// Stage to serve under (/{stage}/...) [default: the stage the definition's basePath
-    /// names; without one, the API is served at /].
-    #[arg(long)]
+    /// The deployment config file (YAML or JSON, CloudFormation's property names): `Stage`
+    /// (StageName, Variables, MethodSettings throttling), `ApiKeys`, `UsagePlans` (per-key
+    /// throttling and quotas). Checked as `validate --config` checks it; errors stop the
+    /// command. test-invoke takes its stage and variables (keys and limits are skipped, as
+    /// in the console).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Stage to serve under (/{stage}/...) [default: the config file's StageName, else the
+    /// stage the definition's basePath names; without one, the API is served at /].
+    #[arg(long, value_parser = parse_stage)]
     pub stage: Option<String>,
     /// A stage variable (`stageVariables.NAME` mappings, `${stageVariables.NAME}` in URIs);
-    /// repeatable.
+    /// repeatable; overrides the config file's variable of the same name.
     #[arg(long = "stage-variable", value_name = "NAME=VALUE", value_parser = parse_stage_variable)]
     pub stage_variables: Vec<(String, String)>,
     /// Where S3 integrations go: an S3-compatible endpoint URL (path-style), or `aws` for the
@@ -127,20 +136,92 @@ pub struct BackendArgs {
     pub jwks: Vec<(String, String)>,
 }
 
-/// The gateway's settings for `api`.
-pub fn settings(api: &Api, args: &BackendArgs, options: &LoadOptions) -> Settings {
+/// The gateway's settings for `api` deployed with `config`: the stage (`--stage`, else the
+/// file's `StageName`, else the definition's basePath) and its variables (the file's, each
+/// `--stage-variable` overriding its name).
+pub fn settings(
+    api: &Api,
+    config: &DeploymentConfig,
+    args: &BackendArgs,
+    options: &LoadOptions,
+) -> Settings {
+    let mut stage_variables = config.stage.variables.clone();
+    stage_variables.extend(args.stage_variables.iter().cloned());
     Settings {
-        stage: args.stage.clone().or_else(|| api.stage.clone()),
+        stage: crate::deployment::served_stage(args.stage.as_deref(), config, api),
         api_id: API_ID.into(),
         account_id: options.import_variables.account_id.clone(),
-        stage_variables: args
-            .stage_variables
-            .iter()
-            .cloned()
-            .collect::<BTreeMap<_, _>>(),
+        stage_variables,
         buffer_limit: args.buffer_limit,
         templates: TemplateRunner::new(Duration::from_millis(args.template_timeout)),
     }
+}
+
+/// The API keys, usage plans and throttling of `config` for `api` on `stage`, counted
+/// in-process or, with `state` (`redis://HOST:PORT`), in Redis; and what to tell the user
+/// about them (generated key values included: each is printed once, here).
+pub async fn limits(
+    api: &Api,
+    config: &DeploymentConfig,
+    stage: Option<&str>,
+    state: Option<&str>,
+) -> Result<(Limits, Vec<String>), Failure> {
+    let usage = UsageLimits::resolve(api, config, stage, &mut generated_key_value);
+    let mut notes = Vec::new();
+    let key_methods = api.methods().filter(|m| m.api_key_required).count();
+    let usable = usage
+        .keys
+        .iter()
+        .filter(|k| k.enabled && k.plan.is_some())
+        .count();
+    let stage_throttled = usage.stage.iter().filter(|t| t.is_some()).count();
+    if !config.api_keys.is_empty() || !config.usage_plans.is_empty() || stage_throttled > 0 {
+        notes.push(format!(
+            "apigate: {} API key(s), {usable} usable on this stage; {} usage plan(s) for it; {stage_throttled} method(s) with stage throttling",
+            usage.keys.len(),
+            usage.plans.len(),
+        ));
+    }
+    for key in usage.keys.iter().filter(|k| k.generated) {
+        notes.push(format!("  API key {} (generated): {}", key.name, key.value));
+    }
+    if key_methods > 0 && usable == 0 {
+        notes.push(format!(
+            "apigate: WARNING: {key_methods} method(s) require an API key and no key is usable on this stage (--config: ApiKeys, UsagePlans): they answer 403"
+        ));
+    }
+    let limits = match state {
+        None => Limits::in_process(api, usage),
+        Some(url) => {
+            let namespace = format!("{}/{}", api.title, stage.unwrap_or("-"));
+            let limits = Limits::shared(api, usage, url, &namespace)
+                .await
+                .map_err(|e| fail(2, e))?;
+            if limits.reachable().await {
+                notes.push(format!(
+                    "apigate: throttles and quotas are shared through Redis at {url}"
+                ));
+            } else {
+                notes.push(format!(
+                    "apigate: WARNING: Redis at {url} is unreachable: throttles and quotas are enforced by this gateway alone until it answers"
+                ));
+            }
+            limits
+        }
+    };
+    Ok((limits, notes))
+}
+
+/// A value for a key the config file gives none: 40 random letters and digits (AWS's
+/// generated values look alike).
+fn generated_key_value() -> String {
+    let mut value = String::with_capacity(40);
+    while value.len() < 40 {
+        let (_, random) = apigate_s3store::generate_credentials();
+        value.extend(random.chars().filter(char::is_ascii_alphanumeric));
+    }
+    value.truncate(40);
+    value
 }
 
 /// The integrations' backends, and the embedded store when one was started.
@@ -342,24 +423,14 @@ fn parse_stage_variable(s: &str) -> Result<(String, String), String> {
     let (name, value) = s
         .split_once('=')
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;
-    if name.is_empty()
-        || name.len() > 64
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
-        return Err(format!(
-            "stage variable name `{name}` must be 1-64 characters of A-Z a-z 0-9 _"
-        ));
-    }
-    if value.len() > 512
-        || !value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#&=,".contains(c))
-    {
-        return Err(format!(
-            "stage variable value `{value}` must be at most 512 characters of A-Z a-z 0-9 - . _ ~ : / ? # & = ,"
-        ));
-    }
+    apigate_core::config::check_stage_variable(name, value)?;
     Ok((name.to_string(), value.to_string()))
+}
+
+/// `--stage NAME`: AWS's stage name rule.
+fn parse_stage(s: &str) -> Result<String, String> {
+    apigate_core::config::check_stage_name(s)?;
+    Ok(s.to_string())
 }
 
 /// The environment's static AWS key, if any (also the gateway's own caller identity).

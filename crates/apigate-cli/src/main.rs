@@ -12,6 +12,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod definition;
+mod deployment;
 mod gateway_setup;
 mod report;
 mod routes_cmd;
@@ -34,7 +35,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check definitions as AWS's import would (plus what would fail at run time).
+    /// Check definitions as AWS's import would (plus what would fail at run time), and with
+    /// --config a deployment config file, alone and against each definition.
     ///
     /// Prints one line per problem: FILE:LINE:COL: SEVERITY[RULE]: MESSAGE (at /json/pointer).
     /// Exits 0 when no file has errors, 1 when one does (or has warnings, with
@@ -46,6 +48,10 @@ enum Command {
         /// Treat warnings as errors for the exit code.
         #[arg(long)]
         deny_warnings: bool,
+        /// A deployment config file (stage, API keys, usage plans) to check too, alone and
+        /// against each definition; its problems are reported under its own name.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
         #[command(flatten)]
         load: LoadArgs,
         /// Definition files (JSON or YAML).
@@ -147,9 +153,16 @@ fn main() -> ExitCode {
         Command::Validate {
             format,
             deny_warnings,
+            config,
             load,
             files,
-        } => report::validate(&files, format, deny_warnings, &load.options()),
+        } => report::validate(
+            &files,
+            config.as_deref(),
+            format,
+            deny_warnings,
+            &load.options(),
+        ),
         Command::Routes { format, load, file } => {
             routes_cmd::routes(&file, format, &load.options())
         }

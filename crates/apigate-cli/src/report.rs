@@ -1,13 +1,14 @@
-//! `apigate validate`: load each file and print its diagnostics as text, JSON or GitHub
+//! `apigate validate`: load each file (and `--config`'s deployment config file, checked
+//! alone and against each definition) and print its diagnostics as text, JSON or GitHub
 //! annotations.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use apigate_core::{Diagnostic, LoadOptions, Severity};
 
-use crate::definition;
 use crate::Format;
+use crate::{definition, deployment};
 
 /// One file's outcome.
 struct FileReport {
@@ -17,23 +18,54 @@ struct FileReport {
 
 pub fn validate(
     files: &[PathBuf],
+    config: Option<&Path>,
     format: Format,
     deny_warnings: bool,
     options: &LoadOptions,
 ) -> ExitCode {
     let mut reports = Vec::new();
     let mut unreadable = false;
+    let mut definitions = Vec::new();
     for path in files {
         match definition::load(path, options) {
-            Ok(d) => reports.push(FileReport {
-                file: d.name,
-                diagnostics: d.loaded.diagnostics.into_vec(),
-            }),
+            Ok(d) => definitions.push(d),
             Err(msg) => {
                 eprintln!("error: {msg}");
                 unreadable = true;
             }
         }
+    }
+    if let Some(path) = config {
+        match deployment::load(path) {
+            Ok(c) => {
+                // The file alone, then against each definition that loaded.
+                let mut diagnostics = deployment::diagnostics(&c, None, None);
+                for d in &definitions {
+                    if let Some(api) = &d.loaded.api {
+                        for x in deployment::diagnostics(&c, Some((api, &d.name)), None) {
+                            if !diagnostics.contains(&x) {
+                                diagnostics.push(x);
+                            }
+                        }
+                    }
+                }
+                diagnostics.sort_by(|a, b| (a.pos, a.rule).cmp(&(b.pos, b.rule)));
+                reports.push(FileReport {
+                    file: c.name,
+                    diagnostics,
+                });
+            }
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                unreadable = true;
+            }
+        }
+    }
+    for d in definitions {
+        reports.push(FileReport {
+            file: d.name,
+            diagnostics: d.loaded.diagnostics.into_vec(),
+        });
     }
     let errors: usize = reports
         .iter()

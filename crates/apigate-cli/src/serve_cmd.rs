@@ -18,8 +18,8 @@ use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::Gateway;
 use clap::Args;
 
-use crate::definition;
 use crate::gateway_setup::{self, fail, BackendArgs, Failure};
+use crate::{definition, deployment};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -52,6 +52,12 @@ pub struct ServeArgs {
     /// connection is closed.
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
     write_timeout: Duration,
+    /// Where throttling and quota counters live: `redis://HOST:PORT[/DB]` keeps them in
+    /// Redis, so every gateway pointed at it enforces one set of limits [default: in this
+    /// process]. While Redis cannot be reached each gateway enforces the limits alone (and
+    /// logs it); API keys are checked either way.
+    #[arg(long, value_name = "redis://HOST:PORT")]
+    state: Option<String>,
     #[command(flatten)]
     backend: BackendArgs,
     /// Definition file (JSON or YAML).
@@ -113,7 +119,14 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         .try_init();
 
     let (api, warnings) = definition::load_api(&args.file, options)?;
-    let settings = gateway_setup::settings(&api, &args.backend, options);
+    let api_name = args.file.display().to_string();
+    let config = deployment::load_for(
+        args.backend.config.as_deref(),
+        &api,
+        &api_name,
+        args.backend.stage.as_deref(),
+    )?;
+    let settings = gateway_setup::settings(&api, &config, &args.backend, options);
     let region = options.import_variables.region.clone();
     let stage = settings.stage.clone();
     let iam_methods = api
@@ -131,6 +144,11 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     );
     // Keep-alive connections for 32 concurrent backend calls per worker; more are opened
     // under a burst and closed when returned.
+    let (limits, notes) =
+        gateway_setup::limits(&api, &config, stage.as_deref(), args.state.as_deref()).await?;
+    for line in &notes {
+        let _ = writeln!(out, "{line}");
+    }
     let pool = worker_count(args.workers).saturating_mul(32);
     let mut backends = gateway_setup::backends(&args.backend, &region, pool, args.limits()).await?;
     let user_pools =
@@ -220,6 +238,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let gateway = Gateway {
         api,
         settings,
+        limits,
         authorizer: Authorizer {
             user_pools,
             ..Authorizer::new(mode, keys, region)

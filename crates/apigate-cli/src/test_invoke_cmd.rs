@@ -17,8 +17,8 @@ use apigate_runtime::{body, lifecycle, Gateway};
 use clap::{Args, ValueEnum};
 use http_body_util::BodyExt;
 
-use crate::definition;
 use crate::gateway_setup::{self, fail, BackendArgs, Failure};
+use crate::{definition, deployment};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InvokeFormat {
@@ -60,7 +60,14 @@ pub fn test_invoke(args: &TestInvokeArgs, options: &LoadOptions) -> ExitCode {
 /// Runs the request; returns the method response status.
 async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failure> {
     let (api, _) = definition::load_api(&args.file, options)?;
-    let settings = gateway_setup::settings(&api, &args.backend, options);
+    let api_name = args.file.display().to_string();
+    let config = deployment::load_for(
+        args.backend.config.as_deref(),
+        &api,
+        &api_name,
+        args.backend.stage.as_deref(),
+    )?;
+    let settings = gateway_setup::settings(&api, &config, &args.backend, options);
     let request = build_request(args, settings.stage.as_deref())?;
     let region = options.import_variables.region.clone();
     let mut backends = gateway_setup::backends(
@@ -77,6 +84,8 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
     let gateway = Gateway {
         api,
         settings,
+        // API keys and throttling are skipped, as the console's Test tab skips them.
+        limits: Default::default(),
         authorizer: Authorizer {
             user_pools,
             ..Authorizer::new(AuthMode::Skip, CallerKeys::default(), region)
