@@ -20,6 +20,8 @@ mod support;
 
 #[path = "support/echo.rs"]
 mod echo;
+#[path = "support/lambda.rs"]
+mod lambda;
 #[path = "support/redis.rs"]
 mod redis;
 
@@ -323,6 +325,119 @@ async fn a_gateway_starts_while_redis_is_down() {
     assert_eq!(call(&c, &h, "GET", Some(ALICE)).await.0, 200);
     assert_eq!(call(&c, &h, "GET", Some(ALICE)).await.0, 200);
     assert_eq!(call(&c, &h, "GET", Some(ALICE)).await.0, 429);
+}
+
+/// An API whose key source is `AUTHORIZER`: the Lambda TOKEN authorizer's
+/// `usageIdentifierKey` is the key, checked as a header's would be.
+const AUTHORIZER_SOURCED: &str = r#"
+swagger: "2.0"
+info: {title: authorizer-keys, version: "1"}
+basePath: /v1
+x-amazon-apigateway-api-key-source: AUTHORIZER
+securityDefinitions:
+  api_key: {type: apiKey, name: x-api-key, in: header}
+  keyAuth:
+    type: apiKey
+    name: X-Token
+    in: header
+    x-amazon-apigateway-authtype: custom
+    x-amazon-apigateway-authorizer:
+      type: token
+      authorizerUri: arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:123456789012:function:key-auth/invocations
+      authorizerResultTtlInSeconds: 0
+paths:
+  /metered:
+    get:
+      security: [{keyAuth: [], api_key: []}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: '{"key": "$context.identity.apiKey", "principal": "$context.authorizer.principalId"}'
+"#;
+
+/// The TOKEN authorizer: allows every token, naming a key for `tok-alice`, an unknown one
+/// for `tok-stranger`, none for `tok-none`.
+fn key_auth(call: &lambda::Invocation) -> lambda::Outcome {
+    let event = call.json();
+    let arn = event["methodArn"].as_str().unwrap().to_string();
+    let token = event["authorizationToken"].as_str().unwrap().to_string();
+    let mut answer = serde_json::json!({
+        "principalId": token,
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": arn}
+        ]},
+    });
+    match token.as_str() {
+        "tok-alice" => answer["usageIdentifierKey"] = ALICE.into(),
+        "tok-stranger" => answer["usageIdentifierKey"] = "stranger-0123456789abcdef".into(),
+        _ => {}
+    }
+    lambda::Outcome::json(answer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorizer_can_be_the_key_source() {
+    const KEY: &str = "AKIDGATEWAYKEYSOURCE";
+    const SECRET: &str = "gateway/key/source/secret/0123456789";
+    let l = lambda::start_lambda(
+        lambda::LambdaSpec::new("us-west-2", KEY, SECRET).function("key-auth", key_auth),
+    )
+    .await;
+    let config = "ApiKeys:\n  - {Name: alice, Value: alice-0123456789abcdefghij, Enabled: true}\nUsagePlans:\n  - {ApiStages: [{Stage: v1}], ApiKeys: [alice], Quota: {Limit: 1, Period: DAY}}\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("api.yaml"), AUTHORIZER_SOURCED).unwrap();
+    std::fs::write(dir.path().join("config.yaml"), config).unwrap();
+    let h = start(
+        Options::new(
+            dir.path().join("api.yaml").to_str().unwrap(),
+            Store::Embedded,
+        )
+        .arg("--config")
+        .arg(dir.path().join("config.yaml").to_str().unwrap())
+        .arg("--aws-endpoint")
+        .arg(&format!("lambda={}", l.endpoint))
+        .env("AWS_ACCESS_KEY_ID", KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET),
+    )
+    .await;
+    let c = Client::new();
+    let get = |token: &'static str, header: Option<&'static str>| {
+        let mut rb = c.get(h.url("/v1/metered")).header("x-token", token);
+        if let Some(k) = header {
+            rb = rb.header("x-api-key", k);
+        }
+        async move {
+            let r = rb.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // The authorizer names no key: 403, even with a valid x-api-key header (not read).
+    assert_eq!(get("tok-none", Some(ALICE)).await.0, 403);
+    // A key the config does not define: 403.
+    assert_eq!(get("tok-stranger", None).await.0, 403);
+    // Alice's key: the authorizer's principal and the key reach the template.
+    let (status, body) = get("tok-alice", None).await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"key": ALICE, "principal": "tok-alice"})
+    );
+    // Her plan's quota (1 a day) counts it.
+    assert_eq!(
+        get("tok-alice", None).await,
+        (429, r#"{"message":"Limit Exceeded"}"#.to_string())
+    );
+    assert_eq!(
+        l.count("key-auth"),
+        4,
+        "the authorizer runs before the key is checked"
+    );
 }
 
 fn apigate(args: &[&str]) -> std::process::Output {
