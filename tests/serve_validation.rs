@@ -3,7 +3,8 @@
 //! the echo backend (its `http` integration pointed at it), and `calc-lambda-get-post-swagger2.json`
 //! (POST /calc validates its body against `Input`). The messages are AWS's: the 400 body
 //! `{"message": "Invalid request body"}`, and `$context.error.validationErrorString` as recorded
-//! on AWS (docs/PARITY.md).
+//! on AWS (docs/PARITY.md). The validators sample's methods require an API key: it is served
+//! with a config file that defines one, and its requests carry it.
 
 #![allow(
     clippy::expect_used,
@@ -23,9 +24,14 @@ use serde_json::{json, Value};
 use sha2::Digest;
 use support::*;
 
-/// An AWS sample's text, or `None` outside CI when `../shared/aws-samples` is absent.
+/// An AWS sample's text (from `APIGATE_AWS_SAMPLES`, else `../shared/aws-samples`), or
+/// `None` outside CI when there is none.
 fn aws_sample(name: &str) -> Option<String> {
-    let path = repo().join("../shared/aws-samples").join(name);
+    let dir = std::env::var_os("APIGATE_AWS_SAMPLES").map_or_else(
+        || repo().join("../shared/aws-samples"),
+        std::path::PathBuf::from,
+    );
+    let path = dir.join(name);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {
@@ -40,13 +46,11 @@ fn aws_sample(name: &str) -> Option<String> {
 
 /// `request-validators-swagger2.json` with its backend at `backend` and, when `why` is set, a
 /// BAD_REQUEST_BODY gateway response that answers `$context.error.validationErrorString`.
-/// The methods' `security: api_key` is dropped: API keys are not enforced by apigate yet (the
-/// methods would answer 500 before the validator runs).
+/// Its methods require an API key (`security: api_key`): the gateway is given [`KEYS`].
 fn validators_sample(text: &str, backend: &str, why: bool) -> String {
     let mut doc: Value = serde_json::from_str(text).unwrap();
     for verb in ["get", "post"] {
         let op = &mut doc["paths"]["/validation"][verb];
-        op.as_object_mut().unwrap().remove("security");
         let uri = &mut op["x-amazon-apigateway-integration"]["uri"];
         let rewritten = uri.as_str().unwrap().replace(
             "http://petstore-demo-endpoint.execute-api.com",
@@ -64,11 +68,28 @@ fn validators_sample(text: &str, backend: &str, why: bool) -> String {
     doc.to_string()
 }
 
+/// The deployment config the validators sample is served with: one key, in a usage plan for
+/// its stage (`v1`).
+const KEYS: &str = "ApiKeys: [{Name: tester, Value: tester-0123456789abcdefghij, Enabled: true}]\n\
+                    UsagePlans: [{UsagePlanName: tests, ApiStages: [{Stage: v1}], ApiKeys: [tester]}]\n";
+const KEY: &str = "tester-0123456789abcdefghij";
+
+/// A client that sends [`KEY`] with every request.
+fn keyed_client() -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", KEY.parse().unwrap());
+    Client::builder().default_headers(headers).build().unwrap()
+}
+
 async fn serve(definition: &str, extra: &[&str]) -> (Harness, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("api.json");
     std::fs::write(&path, definition).unwrap();
-    let mut options = Options::new(path.to_str().unwrap(), Store::Embedded);
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, KEYS).unwrap();
+    let mut options = Options::new(path.to_str().unwrap(), Store::Embedded)
+        .arg("--config")
+        .arg(config.to_str().unwrap());
     for a in extra {
         options = options.arg(a);
     }
@@ -104,7 +125,18 @@ async fn the_request_validators_sample_refuses_bad_bodies_as_aws() {
     };
     let backend = start_echo().await;
     let (h, _dir) = serve(&validators_sample(&sample, &backend, false), &[]).await;
-    let c = Client::new();
+    // The key is checked before the request is validated: without one, 403 (a bad body and
+    // a missing parameter notwithstanding).
+    let r = Client::new()
+        .post(h.url("/v1/validation"))
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.text().await.unwrap(), r#"{"message":"Forbidden"}"#);
+    let c = keyed_client();
     let json = Some("application/json");
     for body in [
         r#"{"type": "dog", "price": 30}"#,
@@ -180,7 +212,7 @@ async fn validation_error_strings_are_worded_as_aws() {
     };
     let backend = start_echo().await;
     let (h, _dir) = serve(&validators_sample(&sample, &backend, true), &[]).await;
-    let c = Client::new();
+    let c = keyed_client();
     let json = Some("application/json");
     let cases = [
         // required
@@ -255,7 +287,7 @@ async fn a_body_past_the_buffer_limit_is_413() {
         &["--buffer-limit", "1024"],
     )
     .await;
-    let c = Client::new();
+    let c = keyed_client();
     let big = format!(
         r#"{{"type": "dog", "name": "{}", "price": 30}}"#,
         "x".repeat(2048)

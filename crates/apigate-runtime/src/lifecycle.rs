@@ -10,9 +10,10 @@
 //!
 //! Each stage is one function here; the longer ones live in their own modules
 //! ([`crate::validate`], [`crate::map_request`], [`crate::map_response`], [`crate::auth`],
-//! [`crate::api_keys`], [`crate::throttle`], [`crate::integrations`], [`crate::compression`]). A new stage is one more function and one
-//! more line in `execute`. Observers ([`Hooks`]: the `test-invoke` execution log) are called
-//! at the phase points and cost nothing when there is none ([`NoHooks`]).
+//! [`crate::api_keys`], [`crate::throttle`], [`crate::integrations`], [`crate::compression`]).
+//! A new stage is one more function and one more line in `execute`. Observers ([`Hooks`]:
+//! the `test-invoke` execution log) are called at the phase points and cost nothing when
+//! there is none ([`NoHooks`]).
 //!
 //! Every response carries `x-amzn-RequestId` and `x-amz-apigw-id`. Bodies stream unless a
 //! stage needs them whole (see [`crate::body`]).
