@@ -71,7 +71,9 @@ enum Command {
     /// Serve the API locally with API Gateway's REST semantics.
     ///
     /// S3 integrations go to an embedded S3 store (data under --data-dir) unless --s3-endpoint
-    /// is given. AWS_IAM methods verify SigV4 signatures (service execute-api). Stops on
+    /// is given. AWS_IAM methods verify SigV4 signatures (service execute-api). Methods that
+    /// require an API key take the keys and usage plans of --config (none without it: 403);
+    /// its throttles and quotas answer 429, counted here or in Redis (--state). Stops on
     /// SIGINT/SIGTERM after in-flight requests finish. Exits 1 when the definition has errors,
     /// 2 on usage errors or when a port, file or directory cannot be used.
     Serve {
