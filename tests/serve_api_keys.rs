@@ -614,3 +614,40 @@ securityDefinitions:
         serde_json::json!({"stage": "prod", "color": "blue", "size": "large"})
     );
 }
+
+/// The README's example config file validates against an API with the methods it names.
+#[test]
+fn the_readme_example_config_validates() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme
+        .split("### The deployment config file (`--config`)")
+        .nth(1)
+        .unwrap();
+    let example = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("api.yaml");
+    std::fs::write(
+        &api,
+        "swagger: \"2.0\"\ninfo: {title: t, version: \"1\"}\nsecurityDefinitions:\n  api_key: {type: apiKey, name: x-api-key, in: header}\npaths:\n  /pets:\n    get:\n      security: [{api_key: []}]\n      responses: {\"200\": {description: ok}}\n      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{\"statusCode\": 200}'}, responses: {default: {statusCode: \"200\"}}}\n",
+    )
+    .unwrap();
+    let config = dir.path().join("deploy.yaml");
+    std::fs::write(&config, example).unwrap();
+    let out = apigate(&[
+        "validate",
+        "--deny-warnings",
+        "--config",
+        config.to_str().unwrap(),
+        api.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with("2 files checked: 0 errors, 0 warnings\n"),
+        "{stdout}"
+    );
+}
