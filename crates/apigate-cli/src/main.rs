@@ -13,6 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod definition;
 mod gateway_setup;
+mod reload;
 mod report;
 mod routes_cmd;
 mod serve_cmd;

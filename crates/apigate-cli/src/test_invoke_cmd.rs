@@ -73,15 +73,16 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
     let gateway = Gateway {
         api,
         settings,
-        authorizer: Authorizer {
+        authorizer: Arc::new(Authorizer {
             mode: AuthMode::Off,
             keys: CallerKeys::default(),
             region,
-        },
-        s3: backends.s3,
-        http: backends.http,
-        lambda: backends.lambda,
-        aws: backends.aws,
+        }),
+        s3: Arc::new(backends.s3),
+        http: Arc::new(backends.http),
+        lambda: Arc::new(backends.lambda),
+        aws: Arc::new(backends.aws),
+        observe: Default::default(),
     };
 
     let trace = Arc::new(Trace::new());

@@ -28,6 +28,7 @@ pub mod context_var;
 pub mod diag;
 pub mod gateway_template;
 pub use apigate_java_regex as java_regex;
+pub mod listing;
 mod load;
 pub mod mapping;
 pub mod media;

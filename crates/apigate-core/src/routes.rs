@@ -92,6 +92,9 @@ pub enum InsertError {
 #[derive(Debug)]
 pub struct RouteMatch<'a> {
     pub method: &'a Method,
+    /// The method's place in the table ([`RouteTable::indexed_methods`]): a key for what the
+    /// runtime resolves per method at load (its metrics' label sets).
+    pub id: usize,
     pub path_params: Vec<(&'a str, String)>,
 }
 
@@ -203,6 +206,7 @@ impl RouteTable {
         let method = self.methods.get(method_id).ok_or(RouteError::NoMethod)?;
         Ok(RouteMatch {
             method,
+            id: method_id,
             path_params: bound,
         })
     }
@@ -272,6 +276,11 @@ impl RouteTable {
                 .iter()
                 .filter_map(move |(_, id)| self.methods.get(*id))
         })
+    }
+
+    /// Every method with its id (the [`RouteMatch::id`] a lookup returns), in id order.
+    pub fn indexed_methods(&self) -> impl Iterator<Item = (usize, &Method)> {
+        self.methods.iter().enumerate()
     }
 
     pub fn method_count(&self) -> usize {

@@ -117,15 +117,16 @@ async fn run(iterations: u32, only: &[String]) {
             templates: Default::default(),
         },
         api,
-        authorizer: Authorizer {
+        authorizer: Arc::new(Authorizer {
             mode: AuthMode::Off,
             keys: CallerKeys::default(),
             region: options.import_variables.region.clone(),
-        },
-        s3,
-        lambda: LambdaBackend::new(aws.clone(), 10 << 20),
-        aws: AwsServiceBackend::new(aws),
-        http: HttpBackend::new(client, "apigate"),
+        }),
+        s3: Arc::new(s3),
+        lambda: Arc::new(LambdaBackend::new(aws.clone(), 10 << 20)),
+        aws: Arc::new(AwsServiceBackend::new(aws)),
+        http: Arc::new(HttpBackend::new(client, "apigate")),
+        observe: Default::default(),
     };
     let prefix = gw
         .settings

@@ -32,6 +32,7 @@ use crate::integrations::{self, EndpointRequest, EndpointResponse};
 use crate::lambda_proxy::{self, EventSource};
 use crate::map_request::{map_request, Mapped, Payload};
 use crate::map_response::{accepts_binary, map_response, select_response};
+use crate::observe::{Observe, Observer};
 use crate::params::Scope;
 use crate::request::{header_text, MethodRequest, NameCase};
 use crate::trace::Trace;
@@ -47,16 +48,51 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-/// Everything the lifecycle needs, built once at start-up.
+/// Everything the lifecycle needs, built at start-up and again, around a new API, on each
+/// reload: the backends and the authorizer are shared (`Arc`) by the gateways a reload
+/// makes, so requests in flight on the old API and new ones on the new API use the same
+/// connection pools and caller keys.
 #[derive(Debug)]
 pub struct Gateway {
     pub api: Api,
     pub settings: Settings,
-    pub authorizer: Authorizer,
-    pub s3: S3Backend,
-    pub http: HttpBackend,
-    pub lambda: LambdaBackend,
-    pub aws: AwsServiceBackend,
+    pub authorizer: Arc<Authorizer>,
+    pub s3: Arc<S3Backend>,
+    pub http: Arc<HttpBackend>,
+    pub lambda: Arc<LambdaBackend>,
+    pub aws: Arc<AwsServiceBackend>,
+    /// Metrics and access log ([`Observe::off`] when neither is on).
+    pub observe: Observe,
+}
+
+impl Gateway {
+    /// The same backends, authorizer and settings serving `api` instead (a reload):
+    /// `settings.stage` is `stage`, the observation is `api`'s own.
+    pub fn reloaded(
+        &self,
+        api: Api,
+        stage: Option<String>,
+        observer: Option<&Arc<Observer>>,
+    ) -> Gateway {
+        let settings = Settings {
+            stage,
+            ..self.settings.clone()
+        };
+        let observe = match observer {
+            Some(o) => Observe::new(o.clone(), &api, settings.stage.as_deref().unwrap_or("")),
+            None => Observe::off(),
+        };
+        Gateway {
+            api,
+            settings,
+            authorizer: self.authorizer.clone(),
+            s3: self.s3.clone(),
+            http: self.http.clone(),
+            lambda: self.lambda.clone(),
+            aws: self.aws.clone(),
+            observe,
+        }
+    }
 }
 
 /// Per-gateway settings.
@@ -99,6 +135,7 @@ async fn handle_with<H: Hooks>(
     hooks: &H,
 ) -> Response<Body> {
     let started = Instant::now();
+    let observing = gw.observe.start(started);
     let (parts, body) = request.into_parts();
     let mut cx = request_context(gw, &parts, remote);
     hooks.started(&cx);
@@ -117,7 +154,9 @@ async fn handle_with<H: Hooks>(
         latency_ms = started.elapsed().as_millis() as u64,
         "request"
     );
-    response
+    cx.outcome.status = response.status().as_u16();
+    // Metrics and the access log: recorded when the body has gone out.
+    gw.observe.finish(observing, response, cx)
 }
 
 /// Routes the request, then runs the other stages; a failure becomes its gateway response.
@@ -191,7 +230,9 @@ async fn execute<H: Hooks>(
         Mapped::Backend(endpoint_request) => {
             let endpoint_request = hooks.endpoint_request(endpoint_request, limit).await;
             let caller = authorized.credentials.as_ref();
-            let response = integrate(gw, method, parts, endpoint_request, caller).await?;
+            let sent = Instant::now();
+            let response = integrate(gw, method, parts, endpoint_request, caller).await;
+            let response = integrated(cx, sent, response)?;
             let response = hooks.endpoint_response(response, limit).await;
             let selector = match &response.selection {
                 Some(value) => value.clone(),
@@ -210,6 +251,21 @@ async fn execute<H: Hooks>(
         stage_variables: &gw.settings.stage_variables,
     };
     map_response(gw, selected, endpoint, request, parts, scope).await
+}
+
+/// Records the integration's latency and status, or its failure, for the access log and
+/// the metrics (`$context.integrationLatency`, `integration.status`, `integration.error`).
+fn integrated(
+    cx: &mut RequestContext,
+    sent: Instant,
+    response: Result<EndpointResponse, GatewayError>,
+) -> Result<EndpointResponse, GatewayError> {
+    cx.outcome.integration_latency = Some(sent.elapsed());
+    match &response {
+        Ok(r) => cx.outcome.integration_status = Some(r.status),
+        Err(e) => cx.outcome.integration_error = Some((e.kind.name(), e.detail.clone())),
+    }
+    response
 }
 
 /// The routed method and its path parameters.
@@ -243,6 +299,7 @@ fn route<'g>(
         .ok_or_else(|| missing(format!("unsupported HTTP method {}", parts.method)))?;
     let RouteMatch {
         method,
+        id,
         path_params,
     } = gw.api.routes.lookup(verb, rest).map_err(|e| match e {
         RouteError::BadPath(why) => {
@@ -251,6 +308,7 @@ fn route<'g>(
         _ => missing(format!("no route for {} {rest}: {e:?}", parts.method)),
     })?;
     cx.resource_path.clone_from(&method.resource_path);
+    cx.route = Some(id);
     hooks.routed(&parts.method, &method.resource_path);
     Ok(Routed {
         verb,
@@ -392,7 +450,7 @@ async fn invoke_lambda_proxy<H: Hooks>(
     parts: &Parts,
     request: &MethodRequest<'_>,
     payload: Payload,
-    cx: &RequestContext,
+    cx: &mut RequestContext,
     caller: Option<&CallerCredentials>,
     hooks: &H,
 ) -> Result<Response<Body>, GatewayError> {
@@ -439,6 +497,7 @@ async fn invoke_lambda_proxy<H: Hooks>(
             String::from_utf8_lossy(&event)
         ));
     }
+    let sent = Instant::now();
     let invoked = gw
         .lambda
         .invoke(Invoke {
@@ -450,7 +509,16 @@ async fn invoke_lambda_proxy<H: Hooks>(
             timeout: std::time::Duration::from_millis(u64::from(integration.timeout_ms)),
             trace: trace.as_deref(),
         })
-        .await?;
+        .await;
+    cx.outcome.integration_latency = Some(sent.elapsed());
+    let invoked = match invoked {
+        Ok(invoked) => invoked,
+        Err(e) => {
+            cx.outcome.integration_error = Some((e.kind.name(), e.detail.clone()));
+            return Err(e);
+        }
+    };
+    cx.outcome.integration_status = Some(invoked.status);
     if invoked.function_error.is_some() {
         return Err(lambda_proxy::function_failed(
             &function.name,
@@ -458,10 +526,12 @@ async fn invoke_lambda_proxy<H: Hooks>(
         ));
     }
     let accept = header_text(&parts.headers, ACCEPT);
-    lambda_proxy::response(
+    let response = lambda_proxy::response(
         &invoked.payload,
         accepts_binary(&gw.api.binary_media_types, accept.as_deref()),
-    )
+    )?;
+    cx.outcome.proxy_status = Some(response.status().as_u16());
+    Ok(response)
 }
 
 /// What an `http_proxy` integration passes of the method request (§10.4): its query string
@@ -526,6 +596,13 @@ fn request_context(gw: &Gateway, parts: &Parts, remote: SocketAddr) -> RequestCo
     cx.api_id.clone_from(&gw.settings.api_id);
     cx.account_id.clone_from(&gw.settings.account_id);
     cx.http_method = parts.method.as_str().to_string();
+    cx.protocol = match parts.version {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    };
     cx.path = parts.uri.path().to_string();
     cx.source_ip = remote.ip().to_string();
     cx.user_agent = header_text(&parts.headers, USER_AGENT).unwrap_or_default();

@@ -161,15 +161,16 @@ impl Setup {
                 templates: Default::default(),
             },
             api,
-            authorizer: Authorizer {
+            authorizer: Arc::new(Authorizer {
                 mode: AuthMode::Off,
                 keys: CallerKeys::default(),
                 region,
-            },
-            s3,
-            lambda: LambdaBackend::new(aws.clone(), 10 << 20),
-            aws: AwsServiceBackend::new(aws),
-            http: HttpBackend::new(client, API_ID),
+            }),
+            s3: Arc::new(s3),
+            lambda: Arc::new(LambdaBackend::new(aws.clone(), 10 << 20)),
+            aws: Arc::new(AwsServiceBackend::new(aws)),
+            http: Arc::new(HttpBackend::new(client, API_ID)),
+            observe: Default::default(),
         };
         InProcess {
             gateway,
