@@ -82,7 +82,7 @@ fn every_aws_sample_validates_without_errors() {
             assert!(
                 [
                     "integration-not-local",
-                    "authorizer-not-local",
+                    "cognito-jwks-required",
                     "security-scheme-unsupported",
                     "security-scheme-undefined",
                     "response-status-undeclared",

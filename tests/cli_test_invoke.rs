@@ -161,6 +161,27 @@ fn mock_api_and_exit_codes() {
     assert!(text(&o).is_empty());
 }
 
+/// The console's Test tab skips authorization: Lambda (TOKEN, REQUEST) and Cognito methods
+/// run their integration without a token, a Lambda endpoint or the pool's keys.
+#[test]
+fn authorizers_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("s3");
+    let data = data.to_str().unwrap();
+    let api = "tests/serve/authorizers.yaml";
+    for (verb, path) in [
+        ("GET", "/token"),
+        ("POST", "/request/x"),
+        ("GET", "/cognito"),
+        ("GET", "/cognito/scoped"),
+    ] {
+        let o = invoke(&[api, verb, path, "--data-dir", data]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{verb} {path}: {out}");
+        has_line(&out, "Status: 200");
+    }
+}
+
 /// A body that fails its model: the execution log says why in AWS's words (the line AWS's
 /// execution log has), the client gets 400 `Invalid request body`, and the exit code is 1.
 /// AWS's calculator sample (POST /calc validates against `Input`), when present beside the

@@ -10,10 +10,14 @@
 use apigate_http_server::{Limits, Server};
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
+use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints};
+use apigate_runtime::integrations::aws_service::AwsServiceBackend;
 use apigate_runtime::integrations::client::{BackendClient, ClientOptions};
 use apigate_runtime::integrations::http::HttpBackend;
+use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
+use apigate_runtime::server::Live;
 use apigate_runtime::template_runner::TemplateRunner;
 use apigate_runtime::{Gateway, Settings};
 use libfuzzer_sys::fuzz_target;
@@ -72,7 +76,7 @@ paths:
 struct Fixture {
     runtime: tokio::runtime::Runtime,
     server: Server,
-    gateway: Arc<Gateway>,
+    gateway: Live,
 }
 
 fn fixture() -> &'static Fixture {
@@ -98,7 +102,12 @@ fn fixture() -> &'static Fixture {
             .unwrap()
         };
         let region = options.import_variables.region.clone();
-        let gateway = Arc::new(Gateway {
+        let aws = Arc::new(AwsClient::new(
+            AwsEndpoints::default(),
+            CredentialSource::fixed("AKIDFUZZ", "fuzz"),
+            client.clone(),
+        ));
+        let gateway = Live::new(Gateway {
             settings: Settings {
                 stage: api.stage.clone(),
                 api_id: "fuzz".into(),
@@ -108,18 +117,18 @@ fn fixture() -> &'static Fixture {
                 templates: TemplateRunner::new(Duration::from_millis(200)),
             },
             api,
-            authorizer: Authorizer {
-                mode: AuthMode::Off,
-                keys: CallerKeys::default(),
-                region,
-            },
+            authorizer: Arc::new(Authorizer::new(AuthMode::Off, CallerKeys::default(), region)),
             // Never reached: the definition has no S3 integration.
-            s3: S3Backend::new(
+            s3: Arc::new(S3Backend::new(
                 S3Endpoint::Custom("http://127.0.0.1:9".into()),
                 CredentialSource::fixed("AKIDFUZZ", "fuzz"),
                 client.clone(),
-            ),
-            http: HttpBackend::new(client, "fuzz"),
+            )),
+            // Never reached either: no Lambda or other AWS integration, no endpoint.
+            lambda: Arc::new(LambdaBackend::new(aws.clone(), 1 << 20)),
+            aws: Arc::new(AwsServiceBackend::new(aws)),
+            http: Arc::new(HttpBackend::new(client, "fuzz")),
+            observe: Default::default(),
         });
         let limits = Limits {
             header_read_timeout: Duration::from_secs(2),

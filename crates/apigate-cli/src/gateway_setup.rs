@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use apigate_core::{Api, LoadOptions};
+use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKey;
 use apigate_runtime::body::{self, BoxError};
 use apigate_runtime::integrations::aws::{AwsClient, AwsEndpoints, Endpoint};
@@ -116,6 +117,14 @@ pub struct BackendArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub backend_idle_timeout: u64,
+
+    /// A Cognito user pool's signing keys, for COGNITO_USER_POOLS authorizers: the pool's ARN
+    /// (as in providerARNs) and its JWKS document, a file or an http(s) URL read once at
+    /// start (https://cognito-idp.REGION.amazonaws.com/POOL_ID/.well-known/jwks.json);
+    /// repeatable. A pool without keys answers 500. test-invoke reads them but skips
+    /// authorization.
+    #[arg(long = "jwks", value_name = "POOL_ARN=FILE|URL", value_parser = parse_jwks)]
+    pub jwks: Vec<(String, String)>,
 }
 
 /// The gateway's settings for `api`.
@@ -141,6 +150,8 @@ pub struct Backends {
     pub http: HttpBackend,
     pub lambda: LambdaBackend,
     pub aws: AwsServiceBackend,
+    /// The backend client (also reads `--jwks` URLs).
+    pub client: BackendClient,
     pub store: Option<EmbeddedS3>,
     /// What to tell the user about them (serve prints it).
     pub notes: Vec<String>,
@@ -246,7 +257,8 @@ pub async fn backends(
         s3,
         lambda: LambdaBackend::new(aws.clone(), args.buffer_limit),
         aws: AwsServiceBackend::new(aws),
-        http: HttpBackend::new(client, API_ID),
+        http: HttpBackend::new(client.clone(), API_ID),
+        client,
         store,
         notes,
     })
@@ -267,6 +279,61 @@ impl InProcessS3 for EmbeddedStore {
             Ok(response.map(|b| b.boxed_unsync()))
         })
     }
+}
+
+/// The user pools' keys of `--jwks`, read from their files or URLs; what was loaded is
+/// described in `notes`. Pools the API's authorizers name without keys are named too (their
+/// methods answer 500).
+pub async fn user_pool_keys(
+    args: &BackendArgs,
+    api: &Api,
+    client: &BackendClient,
+    notes: &mut Vec<String>,
+) -> Result<UserPoolKeys, Failure> {
+    let mut keys = UserPoolKeys::default();
+    for (arn, source) in &args.jwks {
+        let document = if source.starts_with("http://") || source.starts_with("https://") {
+            apigate_runtime::auth::cognito::fetch_jwks(client, source)
+                .await
+                .map_err(|e| fail(2, format!("--jwks {arn}: {e}")))?
+                .to_vec()
+        } else {
+            std::fs::read(source)
+                .map_err(|e| fail(2, format!("--jwks {arn}: cannot read {source}: {e}")))?
+        };
+        let n = keys
+            .add(arn, &document)
+            .map_err(|e| fail(2, format!("--jwks {arn}: {e}")))?;
+        notes.push(format!(
+            "apigate: user pool {arn}: {n} signing key(s) from {source}"
+        ));
+    }
+    let missing: std::collections::BTreeSet<&str> = api
+        .authorizers
+        .values()
+        .flat_map(|a| a.user_pools.iter())
+        .map(|p| p.arn.as_str())
+        .filter(|arn| !keys.has(arn))
+        .collect();
+    for arn in missing {
+        notes.push(format!(
+            "apigate: WARNING: no keys for Cognito user pool {arn}: its methods answer 500 (give --jwks {arn}=FILE|URL)"
+        ));
+    }
+    Ok(keys)
+}
+
+/// `POOL_ARN=FILE|URL`.
+fn parse_jwks(s: &str) -> Result<(String, String), String> {
+    let (arn, source) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not POOL_ARN=FILE|URL"))?;
+    apigate_core::model::UserPool::parse(arn)
+        .map_err(|e| format!("`{arn}` is not a Cognito user pool ARN: {e}"))?;
+    if source.is_empty() {
+        return Err(format!("`{s}`: no file or URL after `=`"));
+    }
+    Ok((arn.to_string(), source.to_string()))
 }
 
 /// `NAME=VALUE`, with AWS's rules: names alphanumeric or `_`, values of

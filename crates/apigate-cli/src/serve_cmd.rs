@@ -199,13 +199,20 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     // Keep-alive connections for 32 concurrent backend calls per worker; more are opened
     // under a burst and closed when returned.
     let pool = worker_count(args.workers).saturating_mul(32);
-    let backends = gateway_setup::backends(&args.backend, &region, pool, args.limits()).await?;
+    let mut backends = gateway_setup::backends(&args.backend, &region, pool, args.limits()).await?;
+    let user_pools =
+        gateway_setup::user_pool_keys(&args.backend, &api, &backends.client, &mut backends.notes)
+            .await?;
     for line in &backends.notes {
         let _ = writeln!(out, "{line}");
     }
+    // Methods that call Lambda: their integration, or their authorizer.
     let lambda_methods = api
         .methods()
-        .filter(|m| matches!(&m.integration.target, Target::Aws(uri) if uri.service == "lambda"))
+        .filter(|m| {
+            matches!(&m.integration.target, Target::Aws(uri) if uri.service == "lambda")
+                || matches!(&m.authorization, Authorization::Lambda(_))
+        })
         .count();
     if lambda_methods > 0 {
         let _ = match backends.lambda.endpoint() {
@@ -309,7 +316,10 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let gateway = Gateway {
         api,
         settings,
-        authorizer: Arc::new(Authorizer { mode, keys, region }),
+        authorizer: Arc::new(Authorizer {
+            user_pools,
+            ..Authorizer::new(mode, keys, region)
+        }),
         s3: Arc::new(backends.s3),
         http: Arc::new(backends.http),
         lambda: Arc::new(backends.lambda),

@@ -63,20 +63,23 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
     let settings = gateway_setup::settings(&api, &args.backend, options);
     let request = build_request(args, settings.stage.as_deref())?;
     let region = options.import_variables.region.clone();
-    let backends = gateway_setup::backends(
+    let mut backends = gateway_setup::backends(
         &args.backend,
         &region,
         1,
         apigate_http_server::Limits::default(),
     )
     .await?;
+    // Read (so a bad --jwks is reported as `serve` reports it), though nothing is authorized.
+    let user_pools =
+        gateway_setup::user_pool_keys(&args.backend, &api, &backends.client, &mut backends.notes)
+            .await?;
     let gateway = Gateway {
         api,
         settings,
         authorizer: Arc::new(Authorizer {
-            mode: AuthMode::Off,
-            keys: CallerKeys::default(),
-            region,
+            user_pools,
+            ..Authorizer::new(AuthMode::Skip, CallerKeys::default(), region)
         }),
         s3: Arc::new(backends.s3),
         http: Arc::new(backends.http),

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::context_var::ContextVar;
 use crate::gateway_template::GatewayTemplate;
 use crate::java_regex::JavaRegex;
 use crate::mapping::{ParamLocation, RequestTarget, Source};
@@ -115,6 +116,9 @@ pub struct Api {
     pub minimum_compression_size: Option<u32>,
     pub policy: Option<serde_json::Value>,
     pub disable_execute_api_endpoint: bool,
+    /// Lambda and Cognito authorizers, by security scheme name (methods name them in
+    /// [`Authorization::Lambda`] / [`Authorization::CognitoUserPools`]).
+    pub authorizers: BTreeMap<String, AuthorizerDef>,
 }
 
 impl Api {
@@ -135,6 +139,9 @@ pub struct Method {
     pub operation_id: Option<String>,
     pub parameters: Vec<MethodParameter>,
     pub authorization: Authorization,
+    /// The scopes of the method's `security` requirement (`{scheme: [scopes]}`): a Cognito
+    /// authorizer requires an access token whose `scope` claim holds one of them.
+    pub authorization_scopes: Vec<String>,
     pub api_key_required: bool,
     /// Name of the request validator in force (method override, else API default).
     pub request_validator: Option<String>,
@@ -171,6 +178,171 @@ impl Authorization {
             Authorization::Lambda(_) => "CUSTOM",
             Authorization::CognitoUserPools(_) => "COGNITO_USER_POOLS",
         }
+    }
+}
+
+/// An `x-amazon-apigateway-authorizer`, validated: what the authorize stage runs for the
+/// methods that name its security scheme.
+#[derive(Debug, Clone)]
+pub struct AuthorizerDef {
+    /// The security scheme's name.
+    pub name: String,
+    pub kind: AuthorizerKind,
+    /// The Lambda function (`authorizerUri`, an `arn:…:apigateway:…:lambda:path/2015-03-31/
+    /// functions/{arn}/invocations` URI, which may use `${stageVariables.x}`); `None` for
+    /// Cognito.
+    pub function: Option<AwsUri>,
+    /// `authorizerCredentials`: the role API Gateway assumes to invoke the function.
+    pub credentials: Option<Credentials>,
+    /// Where the identity is read, in order. TOKEN and Cognito: the scheme's header.
+    pub identity_sources: Vec<IdentitySource>,
+    /// `identityValidationExpression`, compiled: TOKEN authorizers match it against the
+    /// token, Cognito authorizers against the token's `aud` claim (whole-string match).
+    pub validation: Option<JavaRegex>,
+    /// `authorizerResultTtlInSeconds` (0–3600, default 300); 0 turns the cache off.
+    pub ttl_seconds: u32,
+    /// Cognito: the user pools whose tokens are accepted (`providerARNs`).
+    pub user_pools: Vec<UserPool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthorizerKind {
+    /// A Lambda authorizer given one token (the scheme's header).
+    Token,
+    /// A Lambda authorizer given the request's parameters.
+    Request,
+    /// A Cognito user pool's JWTs, verified by the gateway itself.
+    CognitoUserPools,
+}
+
+impl AuthorizerKind {
+    /// The `type` as AWS's API spells it (`TOKEN`, `REQUEST`, `COGNITO_USER_POOLS`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorizerKind::Token => "TOKEN",
+            AuthorizerKind::Request => "REQUEST",
+            AuthorizerKind::CognitoUserPools => "COGNITO_USER_POOLS",
+        }
+    }
+}
+
+/// One identity source: a request value an authorizer needs (its absence answers 401 without
+/// calling the authorizer) and that keys its cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// `method.request.header.NAME`.
+    Header(String),
+    /// `method.request.querystring.NAME`.
+    QueryString(String),
+    /// `stageVariables.NAME`.
+    StageVariable(String),
+    /// `context.NAME`.
+    Context(ContextVar),
+}
+
+impl IdentitySource {
+    /// Parses one mapping expression of an `identitySource` list.
+    pub fn parse(expr: &str) -> Result<IdentitySource, String> {
+        let name_ok =
+            |n: &str| !n.is_empty() && !n.chars().any(|c| c.is_whitespace() || c.is_control());
+        if let Some(n) = expr.strip_prefix("method.request.header.") {
+            if name_ok(n)
+                && n.bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+            {
+                return Ok(IdentitySource::Header(n.to_string()));
+            }
+            return Err(format!("`{n}` is not a header name"));
+        }
+        if let Some(n) = expr.strip_prefix("method.request.querystring.") {
+            if name_ok(n) {
+                return Ok(IdentitySource::QueryString(n.to_string()));
+            }
+            return Err(format!("`{n}` is not a query string parameter name"));
+        }
+        if let Some(n) = expr.strip_prefix("stageVariables.") {
+            if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Ok(IdentitySource::StageVariable(n.to_string()));
+            }
+            return Err(format!(
+                "`{n}` is not a stage variable name (A-Z a-z 0-9 _)"
+            ));
+        }
+        if let Some(n) = expr.strip_prefix("context.") {
+            return ContextVar::parse(n)
+                .map(IdentitySource::Context)
+                .ok_or_else(|| format!("`context.{n}` is not a context variable"));
+        }
+        if expr.starts_with("method.request.path.") {
+            return Err("path parameters cannot be identity sources".into());
+        }
+        Err(format!(
+            "`{expr}` is not method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME"
+        ))
+    }
+
+    /// The expression as written in `identitySource`.
+    pub fn expression(&self) -> String {
+        match self {
+            IdentitySource::Header(n) => format!("method.request.header.{n}"),
+            IdentitySource::QueryString(n) => format!("method.request.querystring.{n}"),
+            IdentitySource::StageVariable(n) => format!("stageVariables.{n}"),
+            IdentitySource::Context(v) => format!("context.{v}"),
+        }
+    }
+}
+
+/// A Cognito user pool named by a `providerARNs` entry
+/// (`arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPool {
+    pub arn: String,
+    pub region: String,
+    pub pool_id: String,
+}
+
+impl UserPool {
+    /// Parses a user pool ARN.
+    pub fn parse(arn: &str) -> Result<UserPool, String> {
+        let fields: Vec<&str> = arn.splitn(6, ':').collect();
+        let ["arn", partition, "cognito-idp", region, account, resource] = fields.as_slice() else {
+            return Err("expected arn:aws:cognito-idp:REGION:ACCOUNT_ID:userpool/POOL_ID".into());
+        };
+        if !partition.starts_with("aws") {
+            return Err(format!("`{partition}` is not an AWS partition"));
+        }
+        if region.is_empty()
+            || !region
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(format!("`{region}` is not an AWS region"));
+        }
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("`{account}` is not a 12-digit account id"));
+        }
+        let pool_id = resource
+            .strip_prefix("userpool/")
+            .filter(|id| {
+                !id.is_empty()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            })
+            .ok_or_else(|| format!("`{resource}` is not userpool/POOL_ID"))?;
+        Ok(UserPool {
+            arn: arn.to_string(),
+            region: (*region).to_string(),
+            pool_id: pool_id.to_string(),
+        })
+    }
+
+    /// The `iss` claim of the pool's tokens: `https://cognito-idp.{region}.amazonaws.com/{id}`.
+    pub fn issuer(&self) -> String {
+        format!(
+            "https://cognito-idp.{}.amazonaws.com/{}",
+            self.region, self.pool_id
+        )
     }
 }
 

@@ -64,10 +64,12 @@ response_types! {
     /// onto an integration request: LocalStack's snapshot test_apigateway_header_remapping,
     /// recorded 2024-12-11).
     ApiConfigurationError = ("API_CONFIGURATION_ERROR", 500, "Internal server error", Some("InternalServerErrorException"));
-    /// The error type is LocalStack's reading of AWS, not recorded.
+    /// A Lambda or Cognito authorizer that fails, cannot be called or answers malformed. The
+    /// error type is observed on AWS (docs/PARITY.md, Authorizers); AWS's message is `null`
+    /// (the runtime's `GatewayError::null_message`), not the text here.
     AuthorizerConfigurationError = ("AUTHORIZER_CONFIGURATION_ERROR", 500, "Internal server error", Some("AuthorizerConfigurationException"));
-    /// Not raised yet (Lambda authorizers are not executed). The error type is LocalStack's
-    /// reading of AWS, not recorded.
+    /// Never raised: no source shows it for Lambda or Cognito authorizers (docs/PARITY.md,
+    /// Authorizers). The error type is LocalStack's reading of AWS, not recorded.
     AuthorizerFailure = ("AUTHORIZER_FAILURE", 500, "Internal server error", Some("AuthorizerFailureException"));
     BadRequestParameters = ("BAD_REQUEST_PARAMETERS", 400, "Missing required request parameters", Some("BadRequestException"));
     BadRequestBody = ("BAD_REQUEST_BODY", 400, "Invalid request body", Some("BadRequestException"));
@@ -88,7 +90,7 @@ response_types! {
     ResourceNotFound = ("RESOURCE_NOT_FOUND", 404, "Not Found", Some("ResourceNotFoundException"));
     /// Not raised yet (no throttling).
     Throttled = ("THROTTLED", 429, "Too Many Requests", Some("TooManyRequestsException"));
-    /// Not raised yet (Lambda and Cognito authorizers are not executed).
+    /// A missing identity, a Lambda authorizer's `Unauthorized`, a refused Cognito token.
     Unauthorized = ("UNAUTHORIZED", 401, "Unauthorized", Some("UnauthorizedException"));
     UnsupportedMediaType = ("UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type", Some("BadRequestException"));
     /// Not raised yet (no WAF).

@@ -301,6 +301,7 @@ mod tests {
             operation_id: None,
             parameters: vec![],
             authorization: Authorization::None,
+            authorization_scopes: vec![],
             api_key_required: false,
             request_validator: None,
             request_models: Vec::new(),

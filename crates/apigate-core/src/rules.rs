@@ -50,12 +50,12 @@ rules! {
     PARAMETER_INVALID = ("parameter-invalid", Error, "A parameter lacks a name or has an `in` API Gateway does not support.");
     PARAMETER_IGNORED = ("parameter-ignored", Warning, "A parameter location API Gateway ignores (cookie).");
     PATH_PARAM_UNKNOWN = ("path-param-unknown", Warning, "An `in: path` parameter that is not a variable of the operation's path.");
-    ROOT_SECURITY_IGNORED = ("root-security-ignored", Warning, "Root-level `security` is ignored by API Gateway; put `security` on each operation.");
+    ROOT_SECURITY_IGNORED = ("root-security-ignored", Warning, "Root-level `security` only sets a default Lambda or Cognito authorizer; IAM and API-key schemes there are ignored by API Gateway: put `security` on each operation.");
     SECURITY_SCHEME_UNDEFINED = ("security-scheme-undefined", Warning, "An operation's `security` names a scheme the document does not define (AWS imports it; only `api_key` keeps a meaning: API key required).");
     SECURITY_SCHEME_UNSUPPORTED = ("security-scheme-unsupported", Warning, "A security scheme API Gateway ignores (only `apiKey` schemes carry meaning).");
     AUTH_TYPE_INVALID = ("auth-type-invalid", Error, "`x-amazon-apigateway-auth` type must be NONE or AWS_IAM.");
-    AUTHORIZER_INVALID = ("authorizer-invalid", Error, "An `x-amazon-apigateway-authorizer` with an unknown type or a missing required field.");
-    AUTHORIZER_NOT_LOCAL = ("authorizer-not-local", Warning, "Lambda and Cognito authorizers cannot run locally; methods using them answer 500 until supported.");
+    AUTHORIZER_INVALID = ("authorizer-invalid", Error, "An `x-amazon-apigateway-authorizer` AWS's import refuses: an unknown type, a missing or malformed field (`authorizerUri` not a Lambda invocation URI, `providerARNs` not user pool ARNs, an `identitySource` expression, a TTL outside 0..3600, an `identityValidationExpression` that does not compile), or a TOKEN/Cognito scheme naming no header.");
+    COGNITO_JWKS_REQUIRED = ("cognito-jwks-required", Warning, "A Cognito user-pools authorizer: apigate verifies its tokens against the pool's keys, given with `--jwks POOL_ARN=FILE|URL` (serve, test-invoke); without them its methods answer 500.");
     REQUEST_VALIDATOR_UNKNOWN = ("request-validator-unknown", Error, "`x-amazon-apigateway-request-validator` names a validator that is not defined.");
     REQUEST_VALIDATOR_INVALID = ("request-validator-invalid", Error, "A request validator whose fields are not booleans.");
     MODEL_SCHEMA_INVALID = ("model-schema-invalid", Error, "A request model, on a method whose validator checks bodies, that is not a valid JSON Schema draft 4 schema (AWS's dialect for models), or that uses a remote reference.");

@@ -117,11 +117,11 @@ async fn run(iterations: u32, only: &[String]) {
             templates: Default::default(),
         },
         api,
-        authorizer: Arc::new(Authorizer {
-            mode: AuthMode::Off,
-            keys: CallerKeys::default(),
-            region: options.import_variables.region.clone(),
-        }),
+        authorizer: Arc::new(Authorizer::new(
+            AuthMode::Off,
+            CallerKeys::default(),
+            options.import_variables.region.clone(),
+        )),
         s3: Arc::new(s3),
         lambda: Arc::new(LambdaBackend::new(aws.clone(), 10 << 20)),
         aws: Arc::new(AwsServiceBackend::new(aws)),

@@ -519,7 +519,7 @@ mod tests {
     #[test]
     fn values_cannot_break_the_line() {
         let mut cx = context();
-        cx.error = Some(("INTEGRATION_FAILURE", "line one\nline \"two\"".into()));
+        cx.error = Some(("INTEGRATION_FAILURE", Some("line one\nline \"two\"".into())));
         assert_eq!(
             render("$context.requestId $context.error.message", &cx),
             format!("{} line one\\nline \"two\"", cx.request_id)

@@ -2,6 +2,7 @@
 //! gateway-response templates read it.
 
 use crate::auth::sigv4::Caller;
+use crate::auth::AuthorizerResult;
 use apigate_core::context_var::ContextVar;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,8 +25,11 @@ pub struct RequestContext {
     pub user_agent: String,
     pub request_time_epoch_ms: u128,
     pub caller: Option<Caller>,
-    /// Set when the request fails: (responseType, message).
-    pub error: Option<(&'static str, String)>,
+    /// What a Lambda or Cognito authorizer produced (`$context.authorizer.*`).
+    pub authorizer: Option<AuthorizerResult>,
+    /// Set when the request fails: (responseType, message); a `None` message is AWS's
+    /// `null` (`$context.error.messageString` is `null`).
+    pub error: Option<(&'static str, Option<String>)>,
     /// Set when the body failed its model: `$context.error.validationErrorString`.
     pub validation_error: Option<String>,
     /// What a mock integration's request template left in `$context.requestOverride` and
@@ -141,6 +145,9 @@ impl RequestContext {
             }
         }
         root.insert("identity".into(), Value::Object(identity));
+        if let Some(authorizer) = &self.authorizer {
+            root.insert("authorizer".into(), authorizer.template_json());
+        }
         if let Some(Value::Object(carried)) = self.mock_overrides.as_ref().map(|m| &m.context) {
             for (k, v) in carried {
                 root.insert(k.clone(), v.clone());
@@ -181,11 +188,22 @@ impl RequestContext {
             | ContextVar::IdentityAccessKey => caller.map(|c| c.access_key_id.clone()),
             ContextVar::IdentityUserArn => caller.map(|c| c.arn.clone()),
             ContextVar::IdentityAccountId => caller.map(|c| c.account_id.clone()),
-            ContextVar::ErrorMessage => self.error.as_ref().map(|(_, m)| m.clone()),
-            ContextVar::ErrorMessageString => self
+            ContextVar::ErrorMessage => self
                 .error
                 .as_ref()
-                .map(|(_, m)| serde_json::Value::String(m.clone()).to_string()),
+                .map(|(_, m)| m.clone().unwrap_or_default()),
+            ContextVar::ErrorMessageString => self.error.as_ref().map(|(_, m)| match m {
+                Some(m) => serde_json::Value::String(m.clone()).to_string(),
+                None => "null".to_string(),
+            }),
+            ContextVar::AuthorizerPrincipalId => self
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.principal_id().map(str::to_string)),
+            ContextVar::AuthorizerKey(k) => self.authorizer.as_ref()?.context_value(k),
+            ContextVar::AuthorizerClaim(k) => {
+                self.authorizer.as_ref()?.claim(k).map(str::to_string)
+            }
             ContextVar::ErrorResponseType => self.error.as_ref().map(|(t, _)| (*t).to_string()),
             ContextVar::ErrorValidationErrorString => self.validation_error.clone(),
             _ => None,
@@ -236,7 +254,7 @@ mod tests {
     #[test]
     fn error_message_string_is_json_quoted() {
         let mut cx = RequestContext::new(SystemTime::now());
-        cx.error = Some(("MISSING_AUTHENTICATION_TOKEN", "say \"hi\"".into()));
+        cx.error = Some(("MISSING_AUTHENTICATION_TOKEN", Some("say \"hi\"".into())));
         assert_eq!(
             cx.get(&ContextVar::ErrorMessageString).as_deref(),
             Some(r#""say \"hi\"""#)

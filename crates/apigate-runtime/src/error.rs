@@ -17,6 +17,10 @@ pub struct GatewayError {
     pub detail: String,
     /// Extra header AWS sends with some errors (`x-amzn-ErrorType` override).
     pub error_type: Option<&'static str>,
+    /// AWS sends no message: `$context.error.messageString` is `null` (the default body is
+    /// `{"message":null}`) and `$context.error.message` empty. True for the authorizer
+    /// failure types (observed on AWS; docs/PARITY.md, authorizers).
+    pub null_message: bool,
     /// The status AWS answers with when it is not the type's own (a malformed Lambda proxy
     /// answer is a 502 configuration error); a gateway-response customisation still wins.
     pub status: Option<u16>,
@@ -32,6 +36,10 @@ impl GatewayError {
             message: kind.default_message().to_string(),
             detail: detail.into(),
             error_type: kind.error_type_header(),
+            null_message: matches!(
+                kind,
+                ResponseType::AuthorizerConfigurationError | ResponseType::AuthorizerFailure
+            ),
             status: None,
             validation_error: None,
         }
@@ -58,6 +66,7 @@ impl GatewayError {
     ) -> GatewayError {
         GatewayError {
             message: message.into(),
+            null_message: false,
             ..GatewayError::new(kind, detail)
         }
     }

@@ -29,6 +29,23 @@ const DEFAULT_TEMPLATE: &[Part] = &[
     Part::Text(Cow::Borrowed("}")),
 ];
 
+/// ACCESS_DENIED's default body names its field `Message` (observed on AWS for authorizer
+/// and policy denials: `{"Message":"User is not authorized to access this resource with an
+/// explicit deny"}`; docs/PARITY.md, authorizers).
+const ACCESS_DENIED_TEMPLATE: &[Part] = &[
+    Part::Text(Cow::Borrowed("{\"Message\":")),
+    Part::Context(Some(ContextVar::ErrorMessageString)),
+    Part::Text(Cow::Borrowed("}")),
+];
+
+/// The body template AWS uses for `kind` when the API does not customise it.
+fn default_template(kind: ResponseType) -> &'static [Part] {
+    match kind {
+        ResponseType::AccessDenied => ACCESS_DENIED_TEMPLATE,
+        _ => DEFAULT_TEMPLATE,
+    }
+}
+
 /// Builds the response for `error`. `request` is the method request when routing got that far
 /// (for `method.request.*` header mappings).
 pub fn respond(
@@ -49,7 +66,7 @@ pub fn respond(
             templates::response_template(&c.response_templates, |(k, _)| k.as_str(), accept)
                 .map(|(k, t)| (k.as_str(), t.parts.as_slice()))
         })
-        .unwrap_or(("application/json", DEFAULT_TEMPLATE));
+        .unwrap_or(("application/json", default_template(error.kind)));
     let text = substitute(template, cx, scope);
 
     let mut response = Response::new(body::full(text));
@@ -118,11 +135,45 @@ mod tests {
     use std::collections::BTreeMap;
 
     #[test]
+    fn access_denied_and_authorizer_failures_have_their_own_default_bodies() {
+        let vars = BTreeMap::new();
+        let mut cx = RequestContext::new(std::time::SystemTime::now());
+        cx.error = Some((
+            "ACCESS_DENIED",
+            Some("User is not authorized to access this resource".into()),
+        ));
+        let scope = Scope {
+            context: &cx,
+            stage_variables: &vars,
+        };
+        assert_eq!(
+            substitute(default_template(ResponseType::AccessDenied), &cx, scope),
+            r#"{"Message":"User is not authorized to access this resource"}"#
+        );
+        let e = GatewayError::new(ResponseType::AuthorizerConfigurationError, "x");
+        assert!(e.null_message);
+        cx.error = Some(("AUTHORIZER_CONFIGURATION_ERROR", None));
+        let scope = Scope {
+            context: &cx,
+            stage_variables: &vars,
+        };
+        assert_eq!(
+            substitute(
+                default_template(ResponseType::AuthorizerConfigurationError),
+                &cx,
+                scope
+            ),
+            r#"{"message":null}"#
+        );
+        assert_eq!(cx.get(&ContextVar::ErrorMessage).as_deref(), Some(""));
+    }
+
+    #[test]
     fn substitution() {
         let mut cx = RequestContext::new(std::time::SystemTime::now());
         cx.error = Some((
             "MISSING_AUTHENTICATION_TOKEN",
-            "Missing Authentication Token".into(),
+            Some("Missing Authentication Token".into()),
         ));
         cx.stage = "S3".into();
         let mut vars = BTreeMap::new();

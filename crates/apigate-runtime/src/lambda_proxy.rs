@@ -94,7 +94,7 @@ fn non_empty(map: Map<String, Value>) -> Value {
 }
 
 /// The path as sent, with the leading run of slashes made one (recorded: `//x` → `/x`).
-fn event_path(path: &str) -> String {
+pub(crate) fn event_path(path: &str) -> String {
     format!("/{}", path.trim_start_matches('/'))
 }
 
@@ -135,7 +135,7 @@ fn event_headers(source: &EventSource<'_>) -> (Map<String, Value>, Map<String, V
 
 /// `queryStringParameters` (last value) and `multiValueQueryStringParameters`, names and
 /// values form-decoded (`+` is a space: recorded on AWS).
-fn query_parameters(raw: Option<&str>) -> (Map<String, Value>, Map<String, Value>) {
+pub(crate) fn query_parameters(raw: Option<&str>) -> (Map<String, Value>, Map<String, Value>) {
     let mut single = Map::new();
     let mut multi: Map<String, Value> = Map::new();
     for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
@@ -154,7 +154,7 @@ fn query_parameters(raw: Option<&str>) -> (Map<String, Value>, Map<String, Value
 /// `pathParameters`: each `{name}` of the resource path with the request's segment as sent
 /// (not decoded: recorded on AWS), a greedy `{name+}` with the rest of the path (a trailing
 /// slash left out).
-fn path_parameters(resource: &str, path: &str) -> Map<String, Value> {
+pub(crate) fn path_parameters(resource: &str, path: &str) -> Map<String, Value> {
     let mut out = Map::new();
     let mut segments = path.trim_start_matches('/').split('/');
     for part in resource.trim_start_matches('/').split('/') {
@@ -203,14 +203,14 @@ fn event_body(source: &EventSource<'_>) -> (Value, bool) {
 }
 
 /// `requestContext`: the `$context` variables a proxy event carries.
-fn request_context(cx: &RequestContext) -> Value {
+pub(crate) fn request_context(cx: &RequestContext) -> Value {
     use apigate_core::context_var::ContextVar;
     let text = |var: ContextVar| cx.get(&var).map_or(Value::Null, Value::String);
     let caller = cx.caller.as_ref();
     let from_caller = |f: fn(&crate::auth::sigv4::Caller) -> &str| {
         caller.map_or(Value::Null, |c| Value::String(f(c).to_string()))
     };
-    json!({
+    let mut context = json!({
         "accountId": text(ContextVar::AccountId),
         "apiId": text(ContextVar::ApiId),
         "deploymentId": text(ContextVar::DeploymentId),
@@ -240,7 +240,13 @@ fn request_context(cx: &RequestContext) -> Value {
         "resourceId": text(ContextVar::ResourceId),
         "resourcePath": text(ContextVar::ResourcePath),
         "stage": text(ContextVar::Stage),
-    })
+    });
+    // What a Lambda or Cognito authorizer produced (principalId, context, integrationLatency;
+    // claims), when the method has one.
+    if let (Some(authorizer), Value::Object(map)) = (&cx.authorizer, &mut context) {
+        map.insert("authorizer".into(), authorizer.to_json());
+    }
+    context
 }
 
 /// The keys a proxy answer may have; any other makes it malformed (recorded on AWS).

@@ -17,7 +17,7 @@
 //! Every response carries `x-amzn-RequestId` and `x-amz-apigw-id`. Bodies stream unless a
 //! stage needs them whole (see [`crate::body`]).
 
-use crate::auth::{self, Authorizer, CallerCredentials};
+use crate::auth::{self, AuthMode, Authorizer, CallerCredentials};
 use crate::body::{self, Body};
 use crate::compression;
 use crate::context::RequestContext;
@@ -204,7 +204,7 @@ async fn execute<H: Hooks>(
     let body = hooks
         .method_request(request, &parts.headers, body, limit)
         .await;
-    let authorized = authorize(gw, method, parts, body).await?;
+    let authorized = authorize(gw, method, parts, request, cx, body).await?;
     cx.caller = authorized.caller;
     validate(gw, method, request)?;
     let payload = decompress(gw, method, parts, authorized.body).await?;
@@ -326,25 +326,90 @@ fn below_stage<'p>(stage: &str, raw: &'p str) -> Option<&'p str> {
     Some(if after.is_empty() { "/" } else { after })
 }
 
-/// Authorization: AWS_IAM callers verified by SigV4 (`auth`); API keys and resource policies
-/// cannot be enforced yet and fail closed.
+/// Authorization: AWS_IAM callers verified by SigV4, Lambda and Cognito authorizers (`auth`);
+/// API keys and resource policies cannot be enforced yet and fail closed. `test-invoke`
+/// skips it all, as the console's Test tab does.
 async fn authorize(
     gw: &Gateway,
     method: &Method,
     parts: &Parts,
+    request: &MethodRequest<'_>,
+    cx: &mut RequestContext,
     body: Body,
 ) -> Result<auth::Authorized, GatewayError> {
-    if method.api_key_required {
-        return Err(GatewayError::unsupported(
-            "API key enforcement (usage plans)",
-        ));
+    if gw.authorizer.mode != AuthMode::Skip {
+        if method.api_key_required {
+            return Err(GatewayError::unsupported(
+                "API key enforcement (usage plans)",
+            ));
+        }
+        if gw.api.policy.is_some() {
+            return Err(GatewayError::unsupported("a resource policy"));
+        }
     }
-    if gw.api.policy.is_some() {
-        return Err(GatewayError::unsupported("a resource policy"));
+    let raw = parts.uri.path();
+    let path = match &gw.settings.stage {
+        Some(stage) => below_stage(stage, raw).unwrap_or(raw),
+        None => raw,
+    };
+    let method_arn = method_arn(gw, parts, path, cx);
+    let subject = auth::Subject {
+        path,
+        api: &gw.api,
+        method,
+        parts,
+        request,
+        context: cx,
+        stage_variables: &gw.settings.stage_variables,
+        method_arn: &method_arn,
+    };
+    let outcome = gw
+        .authorizer
+        .authorize(subject, body, gw.settings.buffer_limit, &gw.lambda)
+        .await;
+    match outcome {
+        Ok(mut authorized) => {
+            cx.authorizer = authorized.authorizer.take();
+            Ok(authorized)
+        }
+        Err(denied) => {
+            // A deny's context is there for the ACCESS_DENIED gateway response.
+            cx.authorizer = denied.authorizer;
+            Err(denied.error)
+        }
     }
-    gw.authorizer
-        .authorize(&method.authorization, parts, body, gw.settings.buffer_limit)
-        .await
+}
+
+/// The method ARN authorizer policies are evaluated against:
+/// `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}`, the path
+/// being the request's own below the stage, without its leading `/` (the developer guide:
+/// path parameter values are part of it).
+fn method_arn(gw: &Gateway, parts: &Parts, below: &str, cx: &RequestContext) -> String {
+    let region = &gw.authorizer.region;
+    format!(
+        "arn:{}:execute-api:{region}:{}:{}/{}/{}/{}",
+        partition_of(region),
+        gw.settings.account_id,
+        gw.settings.api_id,
+        cx.stage,
+        parts.method.as_str(),
+        below.strip_prefix('/').unwrap_or(below)
+    )
+}
+
+/// The AWS partition a region belongs to.
+fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
 }
 
 /// Decompression (semantics §9): with compression enabled, a request body with a
@@ -581,7 +646,8 @@ fn fail(
 ) -> Response<Body> {
     tracing::warn!(request_id = %cx.request_id, error = %error, "gateway response");
     hooks.failed(error);
-    cx.error = Some((error.kind.name(), error.message.clone()));
+    let message = (!error.null_message).then(|| error.message.clone());
+    cx.error = Some((error.kind.name(), message));
     cx.validation_error.clone_from(&error.validation_error);
     let scope = Scope {
         context: cx,

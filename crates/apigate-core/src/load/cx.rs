@@ -90,12 +90,6 @@ impl<'n> Iterator for Items<'n> {
 
 impl ExactSizeIterator for Items<'_> {}
 
-impl Items<'_> {
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// Where a diagnostic points: a node, or an object key (the member's pointer, the key's
 /// position).
 pub(crate) trait Locate {

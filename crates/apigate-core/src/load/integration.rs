@@ -315,7 +315,14 @@ fn credentials(cx: &mut Cx<'_>, at: &At<'_>) -> Option<Credentials> {
     if c.node.value == crate::source::Value::Null {
         return None;
     }
-    let s = cx.string(&c, "`credentials`")?;
+    credentials_value(cx, &c, "`credentials`")
+}
+
+/// An IAM role ARN (or `arn:aws:iam::*:user/*`) in `c`, the field `what` (an integration's
+/// `credentials`, an authorizer's `authorizerCredentials`).
+pub(crate) fn credentials_value(cx: &mut Cx<'_>, c: &At<'_>, what: &str) -> Option<Credentials> {
+    let c = *c;
+    let s = cx.string(&c, what)?;
     let parts: Vec<&str> = s.splitn(6, ':').collect();
     match parts.as_slice() {
         ["arn", _, "iam", "", "*", "user/*"] => Some(Credentials::Caller),

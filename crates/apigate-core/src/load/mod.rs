@@ -135,6 +135,7 @@ fn load_into(
         minimum_compression_size: root_ext.minimum_compression_size,
         policy: root_ext.policy,
         disable_execute_api_endpoint: root_ext.disable_execute_api_endpoint,
+        authorizers: schemes.authorizers,
     })
 }
 

@@ -7,7 +7,7 @@ use super::cx::{At, Cx, KeyAt};
 use super::integration;
 use super::models;
 use super::root::{report_unread_extension, RootExtensions, PREFIX};
-use super::security::{operation_auth, Scheme};
+use super::security::{operation_auth, Schemes};
 use crate::diag::push_pointer_token;
 use crate::mapping::ParamLocation;
 use crate::model::{HttpMethod, Method, MethodParameter};
@@ -40,7 +40,7 @@ pub(crate) fn load(
     cx: &mut Cx<'_>,
     root: &At<'_>,
     prefix: &[String],
-    schemes: &BTreeMap<String, Scheme>,
+    schemes: &Schemes,
     ext: &RootExtensions,
 ) -> RouteTable {
     let mut table = RouteTable::default();
@@ -184,7 +184,7 @@ fn path_item(
     resource: usize,
     path: &str,
     item: &At<'_>,
-    schemes: &BTreeMap<String, Scheme>,
+    schemes: &Schemes,
     ext: &RootExtensions,
 ) {
     if cx.object(item, "a path item").is_none() {
@@ -228,7 +228,8 @@ fn path_item(
         }
         let parameters = parameters(cx, shared_params.as_ref(), &op, &path_vars);
         let responses = responses(cx, &op);
-        let (authorization, api_key_required) = operation_auth(cx, &op, schemes);
+        let (authorization, authorization_scopes, api_key_required) =
+            operation_auth(cx, &op, schemes);
         if api_key_required {
             let at = op.get("security").unwrap_or(op);
             cx.report_hint(
@@ -308,6 +309,7 @@ fn path_item(
                 .and_then(|o| o.str().map(str::to_string)),
             parameters,
             authorization,
+            authorization_scopes,
             api_key_required,
             request_validator,
             request_models,

@@ -154,14 +154,6 @@ pub(crate) fn load(cx: &mut Cx<'_>, root: &At<'_>, version: OasVersion) -> RootE
             "x-amazon-apigateway-endpoint-access-mode" | "x-amazon-apigateway-security-policy" => {
                 cx.string(&at, &format!("`{}`", key.text));
             }
-            "security" if !at.items().is_empty() => {
-                cx.report_hint(
-                    rules::ROOT_SECURITY_IGNORED,
-                    &KeyAt(key, &at),
-                    "root-level `security` is ignored by API Gateway",
-                    "add `security` to each operation that needs it",
-                );
-            }
             name if name.starts_with(PREFIX) => {
                 report_unread_extension(cx, key, &at, "at the document root")
             }

@@ -206,3 +206,124 @@ paths:
         ]
     );
 }
+
+#[test]
+fn authorizers_load_into_the_model_with_aws_defaults() {
+    use crate::context_var::ContextVar;
+    use crate::model::{AuthorizerKind, Credentials, IdentitySource};
+    let doc = r#"
+openapi: "3.0.1"
+info: {title: t, version: "1"}
+security:
+  - pool: ["email"]
+components:
+  securitySchemes:
+    tok:
+      type: apiKey
+      name: X-Token
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: TOKEN
+        authorizerUri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations"
+        authorizerCredentials: "arn:aws:iam::123456789012:role/invoker"
+        identityValidationExpression: "^Bearer [a-z]+$"
+    req:
+      type: apiKey
+      name: Unused
+      in: header
+      x-amazon-apigateway-authorizer:
+        type: request
+        authorizerUri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:req/invocations"
+        identitySource: "method.request.header.Auth,method.request.querystring.q, stageVariables.sv, context.identity.sourceIp"
+        authorizerResultTtlInSeconds: 0
+    pool:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authorizer:
+        type: cognito_user_pools
+        providerARNs: ["arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Abc"]
+paths:
+  /a:
+    get:
+      security: [{tok: []}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration: {type: mock, responses: {default: {statusCode: "200"}}}
+  /b:
+    get:
+      security: [{req: ["ignored"]}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration: {type: mock, responses: {default: {statusCode: "200"}}}
+  /c:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration: {type: mock, responses: {default: {statusCode: "200"}}}
+  /d:
+    get:
+      security: [{pool: ["openid", "email"]}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration: {type: mock, responses: {default: {statusCode: "200"}}}
+"#;
+    let loaded = load("a.yaml", doc, &LoadOptions::default());
+    assert!(!loaded.diagnostics.has_errors(), "{:?}", loaded.diagnostics);
+    let api = loaded.api.unwrap();
+    let tok = &api.authorizers["tok"];
+    assert_eq!(tok.kind, AuthorizerKind::Token);
+    assert_eq!(tok.ttl_seconds, 300, "AWS's default TTL");
+    assert_eq!(
+        tok.identity_sources,
+        [IdentitySource::Header("X-Token".into())]
+    );
+    assert_eq!(
+        tok.credentials,
+        Some(Credentials::Role(
+            "arn:aws:iam::123456789012:role/invoker".into()
+        ))
+    );
+    assert!(tok.validation.as_ref().unwrap().is_match("Bearer abc"));
+    assert!(!tok.validation.as_ref().unwrap().is_match("Basic abc"));
+    assert_eq!(tok.function.as_ref().unwrap().service, "lambda");
+
+    let req = &api.authorizers["req"];
+    assert_eq!(req.kind, AuthorizerKind::Request);
+    assert_eq!(req.ttl_seconds, 0);
+    assert_eq!(
+        req.identity_sources,
+        [
+            IdentitySource::Header("Auth".into()),
+            IdentitySource::QueryString("q".into()),
+            IdentitySource::StageVariable("sv".into()),
+            IdentitySource::Context(ContextVar::IdentitySourceIp),
+        ]
+    );
+
+    let pool = &api.authorizers["pool"];
+    assert_eq!(pool.kind, AuthorizerKind::CognitoUserPools);
+    assert_eq!(
+        pool.user_pools[0].issuer(),
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Abc"
+    );
+    assert_eq!(
+        pool.identity_sources,
+        [IdentitySource::Header("Authorization".into())]
+    );
+
+    let method = |path: &str| api.routes.lookup(HttpMethod::Get, path).unwrap().method;
+    assert_eq!(
+        method("/a").authorization,
+        Authorization::Lambda("tok".into())
+    );
+    assert!(method("/a").authorization_scopes.is_empty());
+    assert_eq!(
+        method("/b").authorization,
+        Authorization::Lambda("req".into())
+    );
+    // The root's `security` is the default authorizer, with its scopes.
+    assert_eq!(
+        method("/c").authorization,
+        Authorization::CognitoUserPools("pool".into())
+    );
+    assert_eq!(method("/c").authorization_scopes, ["email"]);
+    assert_eq!(method("/d").authorization_scopes, ["openid", "email"]);
+}

@@ -1,5 +1,8 @@
-//! The authorize stage: AWS_IAM (SigV4, service `execute-api`) callers are verified against the
-//! accepted keys; other authorizers cannot run locally and fail closed.
+//! The authorize stage (docs/SEMANTICS.md §11): AWS_IAM (SigV4, service `execute-api`)
+//! callers are verified against the accepted keys; Lambda authorizers (`lambda`: TOKEN and
+//! REQUEST, their results cached by `cache`, their policies evaluated by `policy`) and
+//! Cognito user-pool authorizers (`cognito`) decide the others. What an authorizer let
+//! through is an [`AuthorizerResult`] (`result`), `$context.authorizer` from then on.
 //!
 //! The signature covers the payload hash. When the caller declares it
 //! (`x-amz-content-sha256`, signed), the body keeps streaming and is checked against it as it
@@ -11,23 +14,41 @@
 /// `apigate-sigv4` crate; this stage reads the request and the body's hash for it.
 pub use apigate_sigv4 as sigv4;
 
+pub mod cache;
+pub mod cognito;
+pub mod lambda;
+pub mod policy;
+pub mod result;
+
+pub use lambda::Denied;
+pub use result::AuthorizerResult;
+
 use crate::body::{self, Body, BoxError, Refused};
+use crate::context::RequestContext;
 use crate::error::{GatewayError, ResponseType};
+use crate::integrations::lambda::LambdaBackend;
+use crate::request::MethodRequest;
 use crate::transform::{self, Transform};
-use apigate_core::model::Authorization;
+use apigate_core::model::{Authorization, AuthorizerDef, AuthorizerKind, IdentitySource};
+use apigate_core::{Api, Method};
 use bytes::Bytes;
 use http::request::Parts;
 use http_body::SizeHint;
 use sha2::{Digest, Sha256};
 use sigv4::{AuthFailure, Caller, CallerKeys};
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-/// Whether AWS_IAM methods verify signatures.
+/// Whether AWS_IAM methods verify signatures, and whether authorization runs at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
     Verify,
-    /// `--no-auth`: every caller is accepted unsigned.
+    /// `--no-auth`: every caller of an AWS_IAM method is accepted unsigned (authorizers
+    /// still run).
     Off,
+    /// `apigate test-invoke`: nothing is authorized, as the console's Test tab does (IAM,
+    /// Lambda and Cognito authorizers, API keys and resource policies are skipped).
+    Skip,
 }
 
 /// The outcome of the authorize stage.
@@ -37,6 +58,8 @@ pub struct Authorized {
     pub caller: Option<Caller>,
     /// The verified caller's key, for integrations that call AWS as the caller.
     pub credentials: Option<CallerCredentials>,
+    /// What a Lambda or Cognito authorizer produced (`$context.authorizer`).
+    pub authorizer: Option<AuthorizerResult>,
     /// The body, checked against its declared hash as it streams when it has one.
     pub body: Body,
 }
@@ -58,39 +81,137 @@ impl std::fmt::Debug for CallerCredentials {
     }
 }
 
+/// The authorize stage's state, built once: who may call AWS_IAM methods, the user pools'
+/// keys, the Lambda authorizers' result cache.
 #[derive(Debug)]
 pub struct Authorizer {
     pub mode: AuthMode,
     pub keys: CallerKeys,
     pub region: String,
+    /// Cognito user pools' signing keys (`--jwks`).
+    pub user_pools: cognito::UserPoolKeys,
+    /// What Lambda authorizers answered, by identity, for their TTL.
+    pub cache: cache::ResultCache<lambda::Output>,
+}
+
+/// The request as the authorize stage sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub api: &'a Api,
+    pub method: &'a Method,
+    pub parts: &'a Parts,
+    pub request: &'a MethodRequest<'a>,
+    pub context: &'a RequestContext,
+    pub stage_variables: &'a BTreeMap<String, String>,
+    /// The request path below the stage, as sent.
+    pub path: &'a str,
+    /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}`.
+    pub method_arn: &'a str,
 }
 
 impl Authorizer {
+    pub fn new(mode: AuthMode, keys: CallerKeys, region: String) -> Authorizer {
+        Authorizer {
+            mode,
+            keys,
+            region,
+            user_pools: cognito::UserPoolKeys::default(),
+            cache: cache::ResultCache::default(),
+        }
+    }
+
+    /// Authorizes one request: the method's authorization type decides who checks the
+    /// caller. `functions` (the Lambda client) invokes Lambda authorizers.
     pub async fn authorize(
         &self,
-        authorization: &Authorization,
+        subject: Subject<'_>,
+        body: Body,
+        buffer_limit: u64,
+        functions: &LambdaBackend,
+    ) -> Result<Authorized, Denied> {
+        let pass = |body, authorizer| Authorized {
+            caller: None,
+            credentials: None,
+            authorizer,
+            body,
+        };
+        if self.mode == AuthMode::Skip {
+            return Ok(pass(body, None));
+        }
+        match &subject.method.authorization {
+            Authorization::None => Ok(pass(body, None)),
+            Authorization::Lambda(name) | Authorization::CognitoUserPools(name) => {
+                let def = subject.api.authorizers.get(name).ok_or_else(|| {
+                    GatewayError::new(
+                        ResponseType::AuthorizerConfigurationError,
+                        format!(
+                            "Execution failed due to configuration error: no authorizer {name}"
+                        ),
+                    )
+                })?;
+                let result = self.custom(def, subject, functions).await?;
+                Ok(pass(body, Some(result)))
+            }
+            Authorization::AwsIam if self.mode == AuthMode::Off => Ok(pass(body, None)),
+            Authorization::AwsIam => Ok(self.sigv4(subject.parts, body, buffer_limit).await?),
+        }
+    }
+
+    /// A Lambda or Cognito authorizer.
+    async fn custom(
+        &self,
+        def: &AuthorizerDef,
+        subject: Subject<'_>,
+        functions: &LambdaBackend,
+    ) -> Result<AuthorizerResult, Denied> {
+        match def.kind {
+            AuthorizerKind::Token | AuthorizerKind::Request => {
+                let call = lambda::Call {
+                    parts: subject.parts,
+                    path: subject.path,
+                    request: subject.request,
+                    context: subject.context,
+                    stage_variables: subject.stage_variables,
+                    method_arn: subject.method_arn,
+                };
+                lambda::authorize(def, call, functions, &self.cache).await
+            }
+            AuthorizerKind::CognitoUserPools => {
+                let token = def
+                    .identity_sources
+                    .iter()
+                    .find_map(|s| match s {
+                        IdentitySource::Header(h) => subject.request.header_last(h),
+                        _ => None,
+                    })
+                    .filter(|v| !v.trim().is_empty())
+                    .ok_or_else(|| {
+                        lambda::unauthorized(format!(
+                            "authorizer {}: no token in the identity header",
+                            def.name
+                        ))
+                    })?;
+                let now = SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                Ok(cognito::verify(
+                    def,
+                    &self.user_pools,
+                    &token,
+                    &subject.method.authorization_scopes,
+                    now,
+                )?)
+            }
+        }
+    }
+
+    /// AWS_IAM: the caller's SigV4 signature over the request and its payload hash.
+    async fn sigv4(
+        &self,
         parts: &Parts,
         body: Body,
         buffer_limit: u64,
     ) -> Result<Authorized, GatewayError> {
-        let pass = |body| Authorized {
-            caller: None,
-            credentials: None,
-            body,
-        };
-        match authorization {
-            Authorization::None => return Ok(pass(body)),
-            Authorization::Lambda(name) | Authorization::CognitoUserPools(name) => {
-                return Err(GatewayError::new(
-                    ResponseType::AuthorizerConfigurationError,
-                    format!(
-                        "Execution failed: authorizer {name} (Lambda/Cognito) cannot run locally"
-                    ),
-                ))
-            }
-            Authorization::AwsIam if self.mode == AuthMode::Off => return Ok(pass(body)),
-            Authorization::AwsIam => {}
-        }
         if !sigv4::is_signed(parts) {
             return Err(failure(AuthFailure::Missing));
         }
@@ -134,6 +255,7 @@ impl Authorizer {
         Ok(Authorized {
             caller: Some(caller),
             credentials,
+            authorizer: None,
             body,
         })
     }

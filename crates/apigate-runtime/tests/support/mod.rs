@@ -18,6 +18,7 @@
 #![allow(dead_code, clippy::expect_used, clippy::panic)]
 
 use apigate_core::LoadOptions;
+use apigate_runtime::auth::cognito::UserPoolKeys;
 use apigate_runtime::auth::sigv4::CallerKeys;
 use apigate_runtime::auth::{AuthMode, Authorizer};
 use apigate_runtime::body::{self, BoxError};
@@ -58,6 +59,7 @@ pub struct Setup {
     stage: Option<String>,
     stage_variables: BTreeMap<String, String>,
     store: bool,
+    user_pools: UserPoolKeys,
 }
 
 impl Setup {
@@ -77,6 +79,7 @@ impl Setup {
             stage: None,
             stage_variables: BTreeMap::new(),
             store: false,
+            user_pools: UserPoolKeys::default(),
         }
     }
 
@@ -90,6 +93,14 @@ impl Setup {
     pub fn stage_variable(mut self, name: &str, value: &str) -> Setup {
         self.stage_variables
             .insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// `--jwks ARN=FILE`: the signing keys of a Cognito user pool (a JWKS document).
+    pub fn jwks(mut self, pool_arn: &str, document: &[u8]) -> Setup {
+        self.user_pools
+            .add(pool_arn, document)
+            .unwrap_or_else(|e| panic!("--jwks {pool_arn}: {e}"));
         self
     }
 
@@ -162,9 +173,8 @@ impl Setup {
             },
             api,
             authorizer: Arc::new(Authorizer {
-                mode: AuthMode::Off,
-                keys: CallerKeys::default(),
-                region,
+                user_pools: self.user_pools,
+                ..Authorizer::new(AuthMode::Off, CallerKeys::default(), region)
             }),
             s3: Arc::new(s3),
             lambda: Arc::new(LambdaBackend::new(aws.clone(), 10 << 20)),
