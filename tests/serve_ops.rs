@@ -586,7 +586,7 @@ async fn hot_reload_under_load() {
             let c = Client::new();
             let mut n = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                let target = if n % 2 == 0 { &url } else { &echo_url };
+                let target = if n.is_multiple_of(2) { &url } else { &echo_url };
                 n += 1;
                 match c.get(target).send().await {
                     Ok(r) if r.status() == StatusCode::OK => {
@@ -631,7 +631,7 @@ async fn hot_reload_under_load() {
     for client in clients {
         client.await.unwrap();
     }
-    let failed = failed.lock().unwrap();
+    let failed = failed.lock().unwrap().clone();
     assert!(
         failed.is_empty(),
         "{} failed requests: {:?}",

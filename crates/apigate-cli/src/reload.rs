@@ -61,12 +61,11 @@ pub fn start(reloader: Reloader, watch: bool) -> Result<tokio::task::JoinHandle<
     spawn_sighup(tx);
     Ok(tokio::spawn(async move {
         let _watcher = watcher;
-        let mut state = State::default();
         // What is served now is what the files hold now.
-        state.definition = definition::read_bytes(&reloader.file).ok();
-        if let Some(tls) = &reloader.tls {
-            state.tls = tls_bytes(tls);
-        }
+        let mut state = State {
+            definition: definition::read_bytes(&reloader.file).ok(),
+            tls: reloader.tls.as_ref().and_then(tls_bytes),
+        };
         while let Some(first) = rx.recv().await {
             let mut trigger = first;
             tokio::time::sleep(SETTLE).await;

@@ -313,13 +313,18 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         access_log,
     });
     let observe = Observe::new(observer.clone(), &api, stage.as_deref().unwrap_or(""));
+    let mut authorizer = Authorizer {
+        user_pools,
+        ..Authorizer::new(mode, keys, region)
+    };
+    if let Some(m) = &metrics {
+        authorizer.cache.hits = m.authorizer_cache_hits.clone();
+        authorizer.cache.misses = m.authorizer_cache_misses.clone();
+    }
     let gateway = Gateway {
         api,
         settings,
-        authorizer: Arc::new(Authorizer {
-            user_pools,
-            ..Authorizer::new(mode, keys, region)
-        }),
+        authorizer: Arc::new(authorizer),
         s3: Arc::new(backends.s3),
         http: Arc::new(backends.http),
         lambda: Arc::new(backends.lambda),

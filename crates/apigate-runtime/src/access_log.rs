@@ -43,8 +43,11 @@ enum Var {
     IntegrationServiceStatus,
     /// `$context.integration.error`, `$context.integrationErrorMessage`.
     IntegrationError,
+    /// `$context.authorizer.integrationLatency`, `$context.authorizer.latency`: how long the
+    /// Lambda authorizer took (0 from the cache).
+    AuthorizerLatency,
     /// A variable AWS defines that apigate has no value for (WAF, X-Ray, custom domains,
-    /// authorizer timings): always `-`.
+    /// the authorize and authenticate phases): always `-`.
     Unset,
 }
 
@@ -60,6 +63,7 @@ fn access_only(name: &str) -> Option<Var> {
         "integrationStatus" | "integration.integrationStatus" => Var::IntegrationServiceStatus,
         "integration.error" | "integrationErrorMessage" => Var::IntegrationError,
         "integration.requestId" => Var::Context(ContextVar::AwsEndpointRequestId),
+        "authorizer.integrationLatency" | "authorizer.latency" => Var::AuthorizerLatency,
         "authenticate.error"
         | "authenticate.latency"
         | "authenticate.status"
@@ -67,9 +71,7 @@ fn access_only(name: &str) -> Option<Var> {
         | "authorize.latency"
         | "authorize.status"
         | "authorizer.error"
-        | "authorizer.integrationLatency"
         | "authorizer.integrationStatus"
-        | "authorizer.latency"
         | "authorizer.requestId"
         | "authorizer.status"
         | "customDomain.basePathMatched"
@@ -230,6 +232,10 @@ fn write_value(var: &Var, cx: &RequestContext, out: &mut String) {
             }
             Ok(())
         }
+        Var::AuthorizerLatency => match &cx.authorizer {
+            Some(a) if a.principal_id.is_some() => write!(out, "{}", a.integration_latency_ms),
+            _ => Ok(()),
+        },
         Var::Unset => Ok(()),
         Var::Context(c) => {
             // The frequent ones straight from the context, the rest through `get`.
