@@ -11,6 +11,8 @@ mod support;
 
 #[path = "support/echo.rs"]
 mod echo;
+#[path = "support/lambda.rs"]
+mod lambda;
 
 use echo::start_echo;
 use reqwest::{Client, StatusCode};
@@ -516,6 +518,48 @@ async fn tls_with_http1_and_http2_and_a_certificate_replaced_while_serving() {
             .is_err(),
         "the old certificate is no longer shown"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_a_lambda_proxy_event_says_https() {
+    const KEY: &str = "AKIDGATEWAYLAMBDA";
+    const SECRET: &str = "gateway/lambda/secret/0123456789";
+    let l = lambda::start_lambda(lambda::LambdaSpec::new("us-east-2", KEY, SECRET).function(
+        "proxied",
+        |inv| {
+            lambda::Outcome::json(serde_json::json!({
+                "statusCode": 200,
+                "body": inv.json()["headers"].to_string(),
+            }))
+        },
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let pem = certificate(dir.path(), "gateway");
+    let h = start(
+        Options::new("tests/serve/lambda.yaml", Store::Embedded)
+            .arg("--aws-endpoint")
+            .arg(&format!("lambda={}", l.endpoint))
+            .arg("--stage-variable")
+            .arg("fn=proxied")
+            .arg("--tls-cert")
+            .arg(dir.path().join("gateway.crt").to_str().unwrap())
+            .arg("--tls-key")
+            .arg(dir.path().join("gateway.key").to_str().unwrap())
+            .env("AWS_ACCESS_KEY_ID", KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET),
+    )
+    .await;
+    let addr: SocketAddr = h.root.trim_start_matches("https://").parse().unwrap();
+    let r = tls_client(&pem, addr, false)
+        .get(format!("https://localhost:{}/dev/proxy/x", addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let headers: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(headers["X-Forwarded-Proto"], "https", "{headers}");
+    assert_eq!(headers["X-Forwarded-Port"], addr.port().to_string());
 }
 
 /// The definition with one more mock route, `/cats`.

@@ -152,7 +152,7 @@ fuzz_target!(|data: &[u8]| {
         let remote = SocketAddr::from(([127, 0, 0, 1], 40000));
         let conn = f.server.spawn_connection(
             server_side,
-            apigate_runtime::server::service(f.gateway.clone(), remote),
+            apigate_runtime::server::service(f.gateway.clone(), remote, false),
             None,
         );
         // Read while writing: the server may answer before the input ends.

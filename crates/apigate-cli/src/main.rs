@@ -66,9 +66,12 @@ enum Command {
     /// Serve the API locally with API Gateway's REST semantics.
     ///
     /// S3 integrations go to an embedded S3 store (data under --data-dir) unless --s3-endpoint
-    /// is given. AWS_IAM methods verify SigV4 signatures (service execute-api). Stops on
-    /// SIGINT/SIGTERM after in-flight requests finish. Exits 1 when the definition has errors,
-    /// 2 on usage errors or when a port, file or directory cannot be used.
+    /// is given. AWS_IAM methods verify SigV4 signatures (service execute-api). A changed
+    /// definition (or SIGHUP) is reloaded without dropping connections; one with errors is
+    /// refused and the last good API keeps serving. Stops on SIGINT/SIGTERM after in-flight
+    /// requests finish (--drain-timeout). Exits 1 when the definition has errors, 2 on usage
+    /// errors or when a port, file, directory, certificate or access-log format cannot be
+    /// used.
     Serve {
         #[command(flatten)]
         serve: serve_cmd::ServeArgs,

@@ -48,6 +48,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+/// A request extension: the request came over TLS (the server's service adds it), so a
+/// Lambda proxy event says `X-Forwarded-Proto: https`.
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls;
+
 /// Everything the lifecycle needs, built at start-up and again, around a new API, on each
 /// reload: the backends and the authorizer are shared (`Arc`) by the gateways a reload
 /// makes, so requests in flight on the old API and new ones on the new API use the same
@@ -535,14 +540,18 @@ async fn invoke_lambda_proxy<H: Hooks>(
         Some(stage) => below_stage(stage, raw).unwrap_or(raw),
         None => raw,
     };
-    let port = header_text(&parts.headers, HOST)
+    let tls = parts.extensions.get::<OverTls>().is_some();
+    let port = host(parts)
         .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_string()))
-        .unwrap_or_else(|| "80".into());
+        .unwrap_or_else(|| if tls { "443" } else { "80" }.into());
     let added = [
         ("X-Amzn-Trace-Id", http_integration::trace_id()),
         ("X-Forwarded-For", cx.source_ip.clone()),
         ("X-Forwarded-Port", port),
-        ("X-Forwarded-Proto", "http".to_string()),
+        (
+            "X-Forwarded-Proto",
+            if tls { "https" } else { "http" }.to_string(),
+        ),
     ];
     let event = lambda_proxy::event(&EventSource {
         parts,
@@ -672,8 +681,14 @@ fn request_context(gw: &Gateway, parts: &Parts, remote: SocketAddr) -> RequestCo
     cx.path = parts.uri.path().to_string();
     cx.source_ip = remote.ip().to_string();
     cx.user_agent = header_text(&parts.headers, USER_AGENT).unwrap_or_default();
-    cx.domain_name = header_text(&parts.headers, HOST).unwrap_or_default();
+    cx.domain_name = host(parts).unwrap_or_default();
     cx
+}
+
+/// The host the client asked for: its `Host` header, else (HTTP/2 has none) the request
+/// URI's authority.
+fn host(parts: &Parts) -> Option<String> {
+    header_text(&parts.headers, HOST).or_else(|| parts.uri.authority().map(|a| a.to_string()))
 }
 
 /// `x-amzn-RequestId` and `x-amz-apigw-id`, on every response.

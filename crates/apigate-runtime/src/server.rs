@@ -9,7 +9,7 @@
 //! On shutdown, template renders in flight are stopped first (they answer 500), so
 //! draining does not wait for them.
 
-use crate::lifecycle::{self, Gateway};
+use crate::lifecycle::{self, Gateway, OverTls};
 use crate::observe::CountedRequest;
 use apigate_http_server::{join_the_batch, Limits, Server, Tls};
 use arc_swap::ArcSwap;
@@ -58,21 +58,27 @@ pub async fn serve(
         templates.stop();
     };
     let mut server = Server::new("gateway", limits).with_header_spelling();
+    let over_tls = tls.is_some();
     if let Some(tls) = tls {
         server = server.with_tls(tls);
     }
     server
-        .serve(listener, |peer| service(live.clone(), peer), shutdown)
+        .serve(
+            listener,
+            |peer| service(live.clone(), peer, over_tls),
+            shutdown,
+        )
         .await;
     Ok(())
 }
 
-/// The hyper service for one connection from `remote`: each request through the
-/// lifecycle of the gateway current at its arrival, its response handed over with the
-/// worker's batch.
+/// The hyper service for one connection from `remote` (over TLS with `over_tls`): each
+/// request through the lifecycle of the gateway current at its arrival, its response handed
+/// over with the worker's batch.
 pub fn service(
     live: Live,
     remote: SocketAddr,
+    over_tls: bool,
 ) -> impl Service<
     hyper::Request<Incoming>,
     Response = hyper::Response<crate::body::Body>,
@@ -80,8 +86,11 @@ pub fn service(
     Future = impl Future<Output = Result<hyper::Response<crate::body::Body>, Infallible>> + Send,
 > + Send
        + 'static {
-    hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+    hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         let gw = live.current();
+        if over_tls {
+            req.extensions_mut().insert(OverTls);
+        }
         async move {
             let req = match gw.observe.metrics() {
                 None => req.map(|b| {
