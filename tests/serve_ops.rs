@@ -562,6 +562,70 @@ async fn over_tls_a_lambda_proxy_event_says_https() {
     assert_eq!(headers["X-Forwarded-Port"], addr.port().to_string());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_turns_readiness_off_and_drains_within_the_drain_timeout() {
+    const KEY: &str = "AKIDGATEWAYLAMBDA";
+    const SECRET: &str = "gateway/lambda/secret/0123456789";
+    let l = lambda::start_lambda(
+        lambda::LambdaSpec::new("us-east-2", KEY, SECRET).function("slow", |_| {
+            lambda::Outcome::Slow(Duration::from_secs(20), b"{}".to_vec())
+        }),
+    )
+    .await;
+    let h = start(
+        Options::new("tests/serve/lambda.yaml", Store::Embedded)
+            .arg("--aws-endpoint")
+            .arg(&format!("lambda={}", l.endpoint))
+            .arg("--stage-variable")
+            .arg("fn=slow")
+            .arg("--admin-listen")
+            .arg("127.0.0.1:0")
+            .arg("--drain-timeout")
+            .arg("0.5")
+            .env("AWS_ACCESS_KEY_ID", KEY)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET),
+    )
+    .await;
+    let admin = admin(&h);
+    let c = Client::new();
+    assert_eq!(
+        c.get(format!("{admin}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    // A request that would take 20 s (the integration's timeout is 1.5 s: it would answer 504
+    // then, long after the 0.5 s drain timeout has cut it off).
+    let slow = tokio::spawn({
+        let url = h.url("/dev/proxy/x");
+        async move { Client::new().get(url).send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = h.pid().to_string();
+    let stopped = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let r = c.get(format!("{admin}/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "draining");
+    assert_eq!(r.text().await.unwrap(), "draining\n");
+    let status = tokio::task::spawn_blocking(move || h.stop()).await.unwrap();
+    let took = stopped.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "stopped after {took:?}, not within the 0.5 s drain timeout (with slack)"
+    );
+    // The request in flight was cut off (no answer) rather than waited for (it would have
+    // answered 504 at 1.5 s).
+    assert!(slow.await.unwrap().is_err());
+}
+
 /// The definition with one more mock route, `/cats`.
 fn with_cats(base: &str) -> String {
     base.replace(
