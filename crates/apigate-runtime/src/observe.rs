@@ -49,10 +49,20 @@ struct Inner {
     routes: Option<ApiMetrics>,
 }
 
-/// A request being observed: counted in flight until its response ends.
+/// A request being observed: counted in flight until this is dropped — when its response
+/// ends, or when the request is abandoned before it has one (the client went away).
 #[derive(Debug)]
 pub struct Started {
     at: Instant,
+    metrics: Option<Arc<Metrics>>,
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if let Some(m) = &self.metrics {
+            m.in_flight.dec();
+        }
+    }
 }
 
 impl Observe {
@@ -82,10 +92,11 @@ impl Observe {
     /// A request arrived at `at`.
     pub fn start(&self, at: Instant) -> Option<Started> {
         let inner = self.0.as_ref()?;
-        if let Some(m) = &inner.observer.metrics {
+        let metrics = inner.observer.metrics.clone();
+        if let Some(m) = &metrics {
             m.in_flight.inc();
         }
-        Some(Started { at })
+        Some(Started { at, metrics })
     }
 
     /// Wraps `response`'s body so that its end records the request (`cx`: its context, with
@@ -105,7 +116,7 @@ impl Observe {
                 end: Some(End {
                     inner: inner.clone(),
                     cx,
-                    started: started.at,
+                    started,
                 }),
                 length: 0,
             }
@@ -124,7 +135,8 @@ struct Observed {
 struct End {
     inner: Arc<Inner>,
     cx: RequestContext,
-    started: Instant,
+    /// Leaves the in-flight count when the end has been recorded.
+    started: Started,
 }
 
 impl Observed {
@@ -138,7 +150,7 @@ impl Observed {
             return;
         };
         cx.outcome.response_length = self.length;
-        cx.outcome.response_latency = started.elapsed();
+        cx.outcome.response_latency = started.at.elapsed();
         let observer = &inner.observer;
         if let (Some(m), Some(routes)) = (&observer.metrics, &inner.routes) {
             record(m, routes, &cx);
@@ -152,7 +164,6 @@ impl Observed {
 /// One finished request in the metrics.
 fn record(m: &Metrics, routes: &ApiMetrics, cx: &RequestContext) {
     let o = &cx.outcome;
-    m.in_flight.dec();
     m.response_bytes.inc_by(o.response_length);
     if let Some(route) = routes.route(cx.route, &cx.http_method) {
         route.request(m, o.status);
@@ -263,5 +274,60 @@ where
 
     fn size_hint(&self) -> SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::body;
+    use std::time::SystemTime;
+
+    const DEFINITION: &str = r#"{"swagger": "2.0", "info": {"title": "t", "version": "1"},
+      "paths": {"/pets": {"get": {"responses": {"200": {"description": "ok"}},
+        "x-amazon-apigateway-integration": {"type": "mock",
+          "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
+          "responses": {"default": {"statusCode": "200"}}}}}}}"#;
+
+    #[tokio::test]
+    async fn a_request_leaves_the_in_flight_count_when_its_body_ends_or_it_is_abandoned() {
+        let api = apigate_core::load("t.json", DEFINITION, &Default::default())
+            .api
+            .unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let observer = Arc::new(Observer {
+            metrics: Some(metrics.clone()),
+            access_log: None,
+        });
+        let observe = Observe::new(observer, &api, "dev");
+
+        // Abandoned (the client went away before the response).
+        let started = observe.start(Instant::now());
+        assert_eq!(metrics.in_flight.get(), 1);
+        drop(started);
+        assert_eq!(metrics.in_flight.get(), 0);
+
+        let started = observe.start(Instant::now());
+        let mut cx = RequestContext::new(SystemTime::now());
+        cx.http_method = "GET".into();
+        cx.route = Some(0);
+        cx.outcome.status = 200;
+        let response = observe.finish(started, Response::new(body::full("hello")), cx);
+        assert_eq!(metrics.in_flight.get(), 1, "until the body has gone out");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..], b"hello");
+        assert_eq!(metrics.in_flight.get(), 0);
+        assert_eq!(metrics.response_bytes.get(), 5);
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                "apigate_requests_total{stage=\"dev\",method=\"GET\",resource=\"/pets\",status=\"200\"} 1"
+            ),
+            "{text}"
+        );
+
+        // Off: nothing is wrapped or counted.
+        let off = Observe::off();
+        assert!(off.start(Instant::now()).is_none());
     }
 }
