@@ -34,6 +34,7 @@ pub mod mapping;
 pub mod media;
 pub mod model;
 pub mod path_safety;
+pub mod resource_policy;
 pub mod response_types;
 pub mod routes;
 pub mod rules;

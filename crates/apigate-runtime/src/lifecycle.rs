@@ -17,7 +17,7 @@
 //! Every response carries `x-amzn-RequestId` and `x-amz-apigw-id`. Bodies stream unless a
 //! stage needs them whole (see [`crate::body`]).
 
-use crate::auth::{self, AuthMode, Authorizer, CallerCredentials};
+use crate::auth::{self, resource_policy, AuthMode, Authorizer, CallerCredentials};
 use crate::body::{self, Body};
 use crate::compression;
 use crate::context::RequestContext;
@@ -40,7 +40,9 @@ use crate::validate::{validate, validate_body};
 use apigate_core::model::{Authorization, IntegrationType, Target};
 use apigate_core::routes::{RouteError, RouteMatch};
 use apigate_core::{Api, HttpMethod, Method};
-use http::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, CONTENT_LENGTH, HOST, USER_AGENT};
+use http::header::{
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, CONTENT_LENGTH, HOST, REFERER, USER_AGENT,
+};
 use http::request::Parts;
 use http::{Request, Response, StatusCode};
 use std::collections::BTreeMap;
@@ -342,15 +344,10 @@ async fn authorize(
     cx: &mut RequestContext,
     body: Body,
 ) -> Result<auth::Authorized, GatewayError> {
-    if gw.authorizer.mode != AuthMode::Skip {
-        if method.api_key_required {
-            return Err(GatewayError::unsupported(
-                "API key enforcement (usage plans)",
-            ));
-        }
-        if gw.api.policy.is_some() {
-            return Err(GatewayError::unsupported("a resource policy"));
-        }
+    if gw.authorizer.mode != AuthMode::Skip && method.api_key_required {
+        return Err(GatewayError::unsupported(
+            "API key enforcement (usage plans)",
+        ));
     }
     let raw = parts.uri.path();
     let path = match &gw.settings.stage {
@@ -358,6 +355,24 @@ async fn authorize(
         None => raw,
     };
     let method_arn = method_arn(gw, parts, path, cx);
+    let policy = gw
+        .api
+        .policy
+        .as_ref()
+        .filter(|_| gw.authorizer.mode != AuthMode::Skip);
+    let facts = policy.map(|_| resource_policy::Facts {
+        method_arn: &method_arn,
+        resource: method_arn
+            .split_once(&format!(":{}/", gw.settings.api_id))
+            .map_or("", |(_, rest)| rest),
+        source_ip: cx.source_ip.parse().ok(),
+        user_agent: parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()),
+        referer: parts.headers.get(REFERER).and_then(|v| v.to_str().ok()),
+    });
+    if let (Some(policy), Some(facts)) = (policy, &facts) {
+        let verified = gw.authorizer.mode == AuthMode::Verify;
+        resource_policy::before_authorizers(policy, &method.authorization, verified, facts)?;
+    }
     let subject = auth::Subject {
         path,
         api: &gw.api,
@@ -375,6 +390,13 @@ async fn authorize(
     match outcome {
         Ok(mut authorized) => {
             cx.authorizer = authorized.authorizer.take();
+            let iam = method.authorization == Authorization::AwsIam
+                && gw.authorizer.mode == AuthMode::Verify;
+            if let (Some(policy), Some(facts), true) = (policy, &facts, iam) {
+                let caller = authorized.caller.as_ref();
+                let account = &gw.settings.account_id;
+                resource_policy::for_iam_caller(policy, caller, account, facts)?;
+            }
             Ok(authorized)
         }
         Err(denied) => {
