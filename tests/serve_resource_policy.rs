@@ -3,7 +3,12 @@
 //! from 127.0.0.1; AWS_IAM callers sign with the harness's key
 //! (`arn:aws:iam::000000000000:user/tester`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
