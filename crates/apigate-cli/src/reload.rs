@@ -2,7 +2,8 @@
 //! definition, the TLS certificate or its key, reload them.
 //!
 //! The directories holding those files are watched (`notify`), not the files: editors
-//! replace files by renaming, and orchestrators swap symlinks. A burst of events is
+//! replace files by renaming, and orchestrators swap symlinks (events on other files there,
+//! an access log beside the definition, are ignored). A burst of events is
 //! gathered for [`SETTLE`], then the files are read; only a file whose bytes changed is
 //! loaded again (SIGHUP reloads everything and reopens the access log, for log rotation).
 //!
@@ -186,12 +187,19 @@ fn watch_files(
     reloader: &Reloader,
     tx: mpsc::UnboundedSender<Trigger>,
 ) -> Result<notify::RecommendedWatcher, String> {
+    let mut names: Vec<std::ffi::OsString> = vec![file_name(&reloader.file)];
+    if let Some(tls) = &reloader.tls {
+        let (cert, key) = tls.files();
+        names.push(file_name(cert));
+        names.push(file_name(key));
+    }
     let mut watcher =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
             Ok(e) if e.kind.is_access() => {}
-            Ok(_) => {
+            Ok(e) if concerns(&e.paths, &names) => {
                 let _ = tx.send(Trigger::Files);
             }
+            Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "watching the definition"),
         })
         .map_err(|e| format!("cannot watch files (--no-watch turns watching off): {e}"))?;
@@ -214,6 +222,21 @@ fn watch_files(
             })?;
     }
     Ok(watcher)
+}
+
+fn file_name(path: &Path) -> std::ffi::OsString {
+    path.file_name().map(ToOwned::to_owned).unwrap_or_default()
+}
+
+/// Whether an event on `paths` may have changed a watched file: one of them has a watched
+/// file's name (written in place, or renamed onto it), or a name starting with `..` (the
+/// `..data` symlink Kubernetes swaps under a mounted ConfigMap or Secret). Other files in the
+/// directories (an access log beside the definition) are not read again for every write.
+fn concerns(paths: &[PathBuf], names: &[std::ffi::OsString]) -> bool {
+    paths.iter().any(|p| {
+        p.file_name()
+            .is_some_and(|n| names.iter().any(|w| w == n) || n.to_string_lossy().starts_with(".."))
+    })
 }
 
 /// The directory holding `file` (`.` for a bare name).
@@ -243,3 +266,25 @@ fn spawn_sighup(tx: mpsc::UnboundedSender<Trigger>) {
 
 #[cfg(not(unix))]
 fn spawn_sighup(_tx: mpsc::UnboundedSender<Trigger>) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_events_on_the_watched_files_count() {
+        let names = vec![std::ffi::OsString::from("api.yaml")];
+        let p = |s: &str| vec![PathBuf::from(s)];
+        assert!(concerns(&p("/etc/apigate/api.yaml"), &names));
+        assert!(concerns(&p("/etc/apigate/..data"), &names));
+        assert!(concerns(
+            &[
+                PathBuf::from("/d/.api.yaml.swp"),
+                PathBuf::from("/d/api.yaml")
+            ],
+            &names
+        ));
+        assert!(!concerns(&p("/etc/apigate/access.log"), &names));
+        assert!(!concerns(&p("/etc/apigate/api.yaml.swp"), &names));
+    }
+}
