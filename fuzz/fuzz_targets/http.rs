@@ -117,7 +117,11 @@ fn fixture() -> &'static Fixture {
                 templates: TemplateRunner::new(Duration::from_millis(200)),
             },
             api,
-            authorizer: Arc::new(Authorizer::new(AuthMode::Off, CallerKeys::default(), region)),
+            authorizer: Arc::new(Authorizer::new(
+                AuthMode::Off,
+                CallerKeys::default(),
+                region,
+            )),
             // Never reached: the definition has no S3 integration.
             s3: Arc::new(S3Backend::new(
                 S3Endpoint::Custom("http://127.0.0.1:9".into()),
