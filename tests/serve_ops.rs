@@ -1,9 +1,11 @@
 //! Running `apigate serve` as a production gateway, through the real binary: TLS (a
 //! certificate generated here with rcgen; HTTP/1.1 and HTTP/2 by ALPN; the certificate
-//! replaced while serving), the admin listener (`/metrics` parsed by Python
-//! prometheus-client's OpenMetrics parser and checked after known requests, `/healthz`,
-//! `/readyz`, `/routes`), access logs in a CLF and a JSON format, and hot reload (under load,
-//! an invalid edit, SIGHUP with `--no-watch`). Definition: `tests/serve/ops.yaml`.
+//! replaced while serving; a Lambda proxy event over TLS), the admin listener (`/metrics`
+//! parsed by Python prometheus-client's OpenMetrics parser and checked after known requests,
+//! `/healthz`, `/readyz`, `/routes`), access logs in a CLF and a JSON format, hot reload (under
+//! load, a request in flight across a reload, an invalid edit, SIGHUP with `--no-watch`) and
+//! shutdown (readiness off, `--drain-timeout`). Definitions: `tests/serve/ops.yaml`,
+//! `tests/serve/lambda.yaml`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -624,6 +626,77 @@ async fn shutdown_turns_readiness_off_and_drains_within_the_drain_timeout() {
     // The request in flight was cut off (no answer) rather than waited for (it would have
     // answered 504 at 1.5 s).
     assert!(slow.await.unwrap().is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_finishes_on_the_api_it_started_with() {
+    const KEY: &str = "AKIDGATEWAYLAMBDA";
+    const SECRET: &str = "gateway/lambda/secret/0123456789";
+    let l = lambda::start_lambda(lambda::LambdaSpec::new("us-east-2", KEY, SECRET).function(
+        "slowish",
+        |_| {
+            lambda::Outcome::Slow(
+                Duration::from_millis(1000),
+                br#"{"statusCode": 200, "body": "old"}"#.to_vec(),
+            )
+        },
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("lambda.yaml");
+    let base = std::fs::read_to_string(repo().join("tests/serve/lambda.yaml")).unwrap();
+    std::fs::write(&api, &base).unwrap();
+    let stderr = dir.path().join("stderr.log");
+    let mut options = Options::new("tests/serve/lambda.yaml", Store::Embedded)
+        .arg("--aws-endpoint")
+        .arg(&format!("lambda={}", l.endpoint))
+        .arg("--stage-variable")
+        .arg("fn=slowish")
+        .env("AWS_ACCESS_KEY_ID", KEY)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .log_to(&stderr);
+    options.definition = api.clone();
+    let h = start(options).await;
+    let slow = tokio::spawn({
+        let url = h.url("/dev/proxy/x");
+        async move {
+            let r = Client::new().get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // The route the request is on goes away.
+    replace(
+        &api,
+        &base.replace("/proxy/{proxy+}:", "/elsewhere/{proxy+}:"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !std::fs::read_to_string(&stderr)
+        .unwrap()
+        .contains("apigate: reloaded")
+    {
+        assert!(Instant::now() < deadline, "not reloaded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !slow.is_finished(),
+        "the request is still in flight after the reload"
+    );
+    let r = Client::new()
+        .get(h.url("/dev/proxy/y"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "new requests get the new API"
+    );
+    assert_eq!(
+        slow.await.unwrap(),
+        (StatusCode::OK, "old".to_string()),
+        "the request in flight finished on the old API"
+    );
 }
 
 /// The definition with one more mock route, `/cats`.
