@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proxy benchmark: apigate vs the bare store vs nginx, on one backend, in one run.
 #
-# Usage: benches/proxy.sh [--duration SECONDS] [--rounds N] [--skip-1g] [--log LEVEL] [--verbose]
+# Usage: benches/proxy.sh [--duration SECONDS] [--rounds N] [--skip-1g] [--skip-ops] [--log LEVEL] [--verbose]
 #
 #   --duration SECONDS  length of each measured wrk run (default 6); each is preceded by an
 #                       unmeasured 2 s warm-up on the same target
@@ -10,6 +10,8 @@
 #                       targets alike; figures are the medians over the rounds, and the ratios
 #                       the medians of each round's ratio
 #   --skip-1g           skip the 1 GiB PUT/GET and peak-RSS check
+#   --skip-ops          skip the two production-setup targets (apigate-obs: access log + metrics
+#                       on; apigate-tls: TLS)
 #   --log LEVEL         APIGATE_LOG for the gateway (default warn: no per-request log line,
 #                       like nginx's `access_log off`; `info` logs every request)
 #   --verbose           print every raw wrk output (they are printed anyway when a run saw
@@ -25,11 +27,17 @@
 #      (SigV4-signed headers, computed by benches/proxy/sigv4.py before each run), nginx ->
 #      store (same signed headers, Host kept), apigate -> store in-process (unsigned; apigate
 #      signs upstream), and apigate-tcp -> store over TCP (--s3-endpoint);
+#      With the production targets (unless --skip-ops), two more gateways in front of the same
+#      store in-process: apigate-obs (--admin-listen, --access-log to a file in a JSON format)
+#      and apigate-tls (--tls-cert/--tls-key, a self-signed certificate made with openssl; wrk
+#      over HTTPS, HTTP/1.1);
 #   4. prints req/s, p50, p99 (and the servers' CPU time per request) per target (medians over
 #      the rounds), the ratios of apigate and apigate-tcp to direct and nginx, and the targets:
 #      1 KiB apigate/nginx >= 1.0; the TCP path (the one used with MinIO or real S3):
 #      1 KiB apigate-tcp/nginx >= 1.2, apigate-tcp/direct >= 0.9, p99 <= nginx's; 1 MiB
-#      apigate-tcp/nginx >= 1.0;
+#      apigate-tcp/nginx >= 1.0; the cost of access log + metrics: 1 KiB apigate-obs/apigate
+#      >= 0.95 (issue 17: at most 5% of throughput), with every request logged or counted as
+#      dropped; TLS's cost is reported (apigate-tls/apigate), not held to a target;
 #   5. on a fresh apigate process (same data dir), PUTs then GETs a 1 GiB object through
 #      apigate (integrity checked with cmp), and reports throughput and apigate's peak RSS
 #      (VmHWM; target <= 32 MiB).
@@ -41,6 +49,7 @@ set -euo pipefail
 DURATION=6
 ROUNDS=3
 SKIP_1G=0
+SKIP_OPS=0
 LOG_LEVEL=warn
 VERBOSE=0
 THREADS=2
@@ -49,7 +58,7 @@ CONN_1M=8
 WARMUP=2
 RSS_TARGET_MIB=32
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -62,6 +71,7 @@ while [ $# -gt 0 ]; do
             ROUNDS="$2"; shift 2 ;;
         --rounds=*) ROUNDS="${1#*=}"; shift ;;
         --skip-1g) SKIP_1G=1; shift ;;
+        --skip-ops) SKIP_OPS=1; shift ;;
         --log)
             [ $# -ge 2 ] || { usage >&2; exit 2; }
             LOG_LEVEL="$2"; shift 2 ;;
@@ -93,6 +103,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-l
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v cmp >/dev/null 2>&1 || need_apt+=(diffutils)
+[ "$SKIP_OPS" = 1 ] || command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
     log "installing ${need_apt[*]} with apt"
     SUDO=""
@@ -111,6 +122,8 @@ BIN="$ROOT/target/release/apigate"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/apigate-proxy-bench.XXXXXX")"
 APIGATE_PID=""
 APIGATE_TCP_PID=""
+APIGATE_OBS_PID=""
+APIGATE_TLS_PID=""
 PY_PID=""
 NGINX_PID=""
 
@@ -137,6 +150,8 @@ cleanup() {
     stop_pid "$NGINX_PID"
     stop_pid "$APIGATE_PID"
     stop_pid "$APIGATE_TCP_PID"
+    stop_pid "$APIGATE_OBS_PID"
+    stop_pid "$APIGATE_TLS_PID"
     stop_pid "$PY_PID"
     rm -rf "$WORK"
     exit "$rc"
@@ -229,6 +244,39 @@ APIGATE_TCP_PORT="$(grep 'apigate: serving on ' "$WORK/apigate-tcp.out" | sed -E
 case "$APIGATE_TCP_PORT" in ''|*[!0-9]*) die "cannot read the second apigate's port" ;; esac
 echo "  apigate-tcp on 127.0.0.1:$APIGATE_TCP_PORT (pid $APIGATE_TCP_PID): --s3-endpoint http://127.0.0.1:$STORE_PORT"
 
+# The production setups, same store data in-process: access log + metrics, and TLS.
+# start_extra TAG ARGS...: starts `apigate serve` with ARGS; sets EXTRA_PID and EXTRA_PORT.
+start_extra() {
+    local tag="$1" _
+    shift
+    APIGATE_LOG="$LOG_LEVEL" "$BIN" serve "$ROOT/openapi/mys3.yaml" \
+        --listen 127.0.0.1:0 --data-dir "$DATA_DIR" --no-auth --region "$REGION" --no-watch "$@" \
+        >"$WORK/apigate-$tag.out" 2>"$WORK/apigate-$tag.err" &
+    EXTRA_PID=$!
+    for _ in $(seq 1 300); do
+        grep -q 'apigate: serving on ' "$WORK/apigate-$tag.out" 2>/dev/null && break
+        kill -0 "$EXTRA_PID" 2>/dev/null || { cat "$WORK/apigate-$tag.out" "$WORK/apigate-$tag.err" >&2; die "apigate-$tag exited"; }
+        sleep 0.1
+    done
+    EXTRA_PORT="$(grep 'apigate: serving on ' "$WORK/apigate-$tag.out" | sed -E 's|.*https?://127\.0\.0\.1:([0-9]+)/.*|\1|')"
+    case "$EXTRA_PORT" in ''|*[!0-9]*) cat "$WORK/apigate-$tag.out" >&2; die "cannot read apigate-$tag's port" ;; esac
+}
+if [ "$SKIP_OPS" = 0 ]; then
+    ACCESS_LOG="$WORK/access.log"
+    ACCESS_FORMAT='{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","responseLatency":"$context.responseLatency","integrationLatency":"$context.integrationLatency"}'
+    start_extra obs --admin-listen 127.0.0.1:0 --access-log "$ACCESS_LOG" --access-log-format "$ACCESS_FORMAT"
+    APIGATE_OBS_PID="$EXTRA_PID"; APIGATE_OBS_PORT="$EXTRA_PORT"
+    ADMIN_URL="$(sed -nE 's|^apigate: admin on (http://[0-9.:]+) .*|\1|p' "$WORK/apigate-obs.out")"
+    [ -n "$ADMIN_URL" ] || die "cannot read apigate-obs's admin address"
+    echo "  apigate-obs on 127.0.0.1:$APIGATE_OBS_PORT (pid $APIGATE_OBS_PID): access log (JSON, 10 variables) to a file, metrics on $ADMIN_URL"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=localhost -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 \
+        || die "openssl could not make a certificate"
+    start_extra tls --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key"
+    APIGATE_TLS_PID="$EXTRA_PID"; APIGATE_TLS_PORT="$EXTRA_PORT"
+    echo "  apigate-tls on 127.0.0.1:$APIGATE_TLS_PORT (pid $APIGATE_TLS_PID): TLS (ECDSA P-256, self-signed), wrk over HTTPS/1.1"
+fi
+
 NGINX_PORT="$(free_port)"
 NGINX_PREFIX="$WORK/nginx"
 mkdir -p "$NGINX_PREFIX/conf" "$NGINX_PREFIX/logs" "$NGINX_PREFIX/tmp"
@@ -272,6 +320,7 @@ echo "  bench/1k (1024 B) and bench/1m (1048576 B) stored"
 declare -A RPS P50 P99 NON2XX SOCKERR TOTAL CPU_US
 SIZES=(1k 1m)
 TARGETS=(direct nginx apigate apigate-tcp)
+[ "$SKIP_OPS" = 1 ] || TARGETS+=(apigate-obs apigate-tls)
 declare -A SIZE_LABEL=([1k]="1 KiB" [1m]="1 MiB")
 declare -A SIZE_BYTES=([1k]=1024 [1m]=1048576)
 declare -A CONNS=([1k]=$CONN_1K [1m]=$CONN_1M)
@@ -285,6 +334,8 @@ target_args() {
         nginx) URL="http://127.0.0.1:$NGINX_PORT/bench/$size"; HDRS+=("Host: $store_host") ;;
         apigate) URL="$A/bench/$size"; return 0 ;;
         apigate-tcp) URL="http://127.0.0.1:$APIGATE_TCP_PORT/S3/bench/$size"; return 0 ;;
+        apigate-obs) URL="http://127.0.0.1:$APIGATE_OBS_PORT/S3/bench/$size"; return 0 ;;
+        apigate-tls) URL="https://127.0.0.1:$APIGATE_TLS_PORT/S3/bench/$size"; return 0 ;;
     esac
     while IFS= read -r h; do HDRS+=("$h"); done \
         < <(python3 "$SIGNER" GET "$store_host" "/bench/$size" "$REGION")
@@ -295,6 +346,7 @@ target_args() {
 check() {
     local size="$1" target="$2" h code args=()
     for h in "${HDRS[@]}"; do args+=(-H "$h"); done
+    case "$URL" in https://*) args+=(--insecure) ;; esac
     code="$(curl -sS -o "$WORK/check.body" -w '%{http_code}' "${args[@]}" "$URL")" || code="curl-failed"
     if [ "$code" != 200 ] || ! cmp -s "$WORK/check.body" "$WORK/obj-$size"; then
         echo "  check of $target ${SIZE_LABEL[$size]} failed: HTTP $code, $(wc -c <"$WORK/check.body") bytes (want 200, ${SIZE_BYTES[$size]} identical bytes): $URL" >&2
@@ -313,7 +365,7 @@ to_ms() { # wrk latency (e.g. 812.00us, 1.23ms, 2.01s, 1.00m) -> ms
 CLK_TCK="$(getconf CLK_TCK)"
 server_cpu_ticks() { # CPU time (user+system, clock ticks) of apigate (gateway + store) and nginx
     local pid
-    for pid in "$APIGATE_PID" "$APIGATE_TCP_PID" "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
+    for pid in "$APIGATE_PID" "$APIGATE_TCP_PID" "$APIGATE_OBS_PID" "$APIGATE_TLS_PID" "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
         [ -r "/proc/$pid/stat" ] && awk '{ print $14 + $15 }' "/proc/$pid/stat"
     done | awk '{ t += $1 } END { print t + 0 }'
 }
@@ -401,7 +453,7 @@ for size in "${SIZES[@]}"; do
         printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s\n' "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${CPU_US[$k]}"
     done
 done
-echo "(cpu_us/req: user+system CPU of both apigate processes (gateways + embedded store) and of"
+echo "(cpu_us/req: user+system CPU of the apigate processes (gateways + embedded store) and of"
 echo " nginx's processes during the measured run, per request; wrk's own CPU not included)"
 echo
 printf '%-6s  %15s  %14s  %19s  %18s\n' size apigate/direct apigate/nginx apigate-tcp/direct apigate-tcp/nginx
@@ -427,6 +479,24 @@ target "1 KiB apigate-tcp/nginx" "$(ratio_median 1k apigate-tcp nginx)" ">=" 1.2
 target "1 KiB apigate-tcp/direct" "$(ratio_median 1k apigate-tcp direct)" ">=" 0.9
 target "1 KiB apigate-tcp p99 (ms) vs nginx's" "${P99[1k/apigate-tcp]}" "<=" "${P99[1k/nginx]}"
 target "1 MiB apigate-tcp/nginx" "$(ratio_median 1m apigate-tcp nginx)" ">=" 1.0
+if [ "$SKIP_OPS" = 0 ]; then
+    target "1 KiB apigate-obs/apigate (log + metrics)" "$(ratio_median 1k apigate-obs apigate)" ">=" 0.95
+    for size in "${SIZES[@]}"; do
+        echo "  ${SIZE_LABEL[$size]}: apigate-obs/apigate $(ratio_median "$size" apigate-obs apigate)," \
+             "apigate-tls/apigate $(ratio_median "$size" apigate-tls apigate) (TLS: reported, no target)"
+    done
+    # Every request the obs gateway answered is a log line or a dropped one.
+    METRICS="$(curl -sS "$ADMIN_URL/metrics")" || die "cannot read $ADMIN_URL/metrics"
+    ANSWERED="$(awk '/^apigate_requests_total/ { t += $NF } END { printf "%d", t }' <<<"$METRICS")"
+    DROPPED="$(awk '/^apigate_access_log_dropped_lines_total/ { printf "%d", $NF }' <<<"$METRICS")"
+    sleep 1 # the writer flushes when it has caught up
+    LOGGED="$(wc -l <"$ACCESS_LOG")"
+    echo "  apigate-obs: $ANSWERED requests counted in /metrics, $LOGGED access-log lines, $DROPPED dropped"
+    if [ "$((LOGGED + DROPPED))" -ne "$ANSWERED" ]; then
+        echo "WARNING: access-log lines + dropped ($LOGGED + $DROPPED) != requests counted ($ANSWERED)"
+        STATUS=1
+    fi
+fi
 for size in "${SIZES[@]}"; do
     for target in "${TARGETS[@]}"; do
         k="$size/$target"

@@ -86,7 +86,6 @@ fn every_aws_sample_validates_without_errors() {
                     "security-scheme-unsupported",
                     "security-scheme-undefined",
                     "response-status-undeclared",
-                    "feature-not-served"
                 ]
                 .contains(&rule),
                 "{}: unexpected warning {d}",

@@ -290,3 +290,61 @@ async fn sqs_queue() {
     );
     assert!(h.stop().success());
 }
+
+/// `examples/lambda-authorizer`: allow (principal and context reach the function), deny, the
+/// authorizer's own `Unauthorized`, and no token, against `functions.py`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lambda_authorizer() {
+    let port = free_port();
+    let _functions = PythonServer(
+        Command::new("python3")
+            .arg(repo().join("examples/lambda-authorizer/functions.py"))
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let c = Client::new();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if c.post(format!("{endpoint}/")).send().await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "functions.py did not start");
+    let options = Options::new("examples/lambda-authorizer/api.yaml", Store::Embedded)
+        .arg("--aws-endpoint")
+        .arg(&format!("lambda={endpoint}"))
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local");
+    let h = start(options).await;
+    let get = |token: Option<&str>| {
+        let mut r = c.get(h.url("/dev/hello?name=apigate"));
+        if let Some(t) = token {
+            r = r.header("Authorization", t);
+        }
+        r.send()
+    };
+    let r = get(Some("allow-alice")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message": "hello, apigate", "principal": "alice", "plan": "gold"}"#
+    );
+    let r = get(Some("deny")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
+    );
+    for token in [Some("nobody"), None] {
+        let r = get(token).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{token:?}");
+        assert_eq!(r.text().await.unwrap(), r#"{"message":"Unauthorized"}"#);
+    }
+    assert!(h.stop().success());
+}

@@ -651,3 +651,77 @@ fn the_readme_example_config_validates() {
         "{stdout}"
     );
 }
+
+/// A reloaded definition (here: a method added, so the methods are numbered anew) keeps
+/// the config's keys and limits, and their counters: a spent quota stays spent, a bucket
+/// stays empty; the new method gets its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reloaded_definition_keeps_the_counters() {
+    let mock = |path: &str| {
+        format!(
+            "  {path}:\n    get:\n      security: [{{api_key: []}}]\n      responses: {{\"200\": {{description: ok}}}}\n      x-amazon-apigateway-integration: {{type: mock, requestTemplates: {{application/json: '{{\"statusCode\": 200}}'}}, responses: {{default: {{statusCode: \"200\"}}}}}}\n"
+        )
+    };
+    let head = "swagger: \"2.0\"\ninfo: {title: reload, version: \"1\"}\nbasePath: /v1\nsecurityDefinitions:\n  api_key: {type: apiKey, name: x-api-key, in: header}\npaths:\n";
+    let config = "Stage:\n  MethodSettings: [{ResourcePath: /b, HttpMethod: GET, ThrottlingRateLimit: 0.01, ThrottlingBurstLimit: 1}]\nApiKeys:\n  - {Name: alice, Value: alice-0123456789abcdefghij, Enabled: true}\nUsagePlans:\n  - {UsagePlanName: p, ApiStages: [{Stage: v1}], ApiKeys: [alice], Quota: {Limit: 2, Period: DAY}}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let api = dir.path().join("api.yaml");
+    std::fs::write(&api, format!("{head}{}{}", mock("/a"), mock("/b"))).unwrap();
+    std::fs::write(dir.path().join("config.yaml"), config).unwrap();
+    let log = dir.path().join("gateway.log");
+    let h = start(
+        Options::new(api.to_str().unwrap(), Store::Embedded)
+            .arg("--config")
+            .arg(dir.path().join("config.yaml").to_str().unwrap())
+            .log_to(&log),
+    )
+    .await;
+    let c = Client::new();
+    let get = |path: &str| {
+        c.get(h.url(&format!("/v1{path}")))
+            .header("x-api-key", ALICE)
+            .send()
+    };
+    assert_eq!(get("/a").await.unwrap().status(), 200);
+    assert_eq!(get("/b").await.unwrap().status(), 200);
+    assert_eq!(
+        get("/a").await.unwrap().status(),
+        429,
+        "the quota (2) is spent"
+    );
+    // A method before the others: /a and /b get other numbers.
+    std::fs::write(
+        &api,
+        format!("{head}{}{}{}", mock("/0"), mock("/a"), mock("/b")),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("apigate: reloaded")
+    {
+        assert!(Instant::now() < deadline, "not reloaded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = get("/0").await.unwrap();
+    assert_eq!(
+        r.status(),
+        429,
+        "the new method counts toward the same quota"
+    );
+    assert_eq!(r.text().await.unwrap(), r#"{"message":"Limit Exceeded"}"#);
+    // The stage bucket of GET /b is still empty: throttled before the quota is looked at.
+    let r = c
+        .get(h.url("/v1/b"))
+        .header("x-api-key", ALICE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Too Many Requests"}"#
+    );
+    // Keys are still checked on the reloaded API.
+    let r = c.get(h.url("/v1/0")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}

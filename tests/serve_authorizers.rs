@@ -418,7 +418,7 @@ async fn a_missing_or_unmatched_token_is_401_without_calling_the_function() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_are_cached_per_identity_and_evaluated_per_method_arn() {
-    let (h, l, c) = lambda_gateway().await;
+    let (h, l, c) = lambda_gateway_with(&["--admin-listen", "127.0.0.1:0"]).await;
     for _ in 0..3 {
         let (status, _, _) = with_token(&c, &h.url("/v1/token"), "tok-allow").await;
         assert_eq!(status, StatusCode::OK);
@@ -449,6 +449,30 @@ async fn results_are_cached_per_identity_and_evaluated_per_method_arn() {
         assert_eq!(status, StatusCode::OK);
     }
     assert_eq!(l.count("token-auth"), 4);
+    // The admin listener's metrics count the cache's answers: 3 from the cache, 4 calls.
+    let admin = h
+        .banner
+        .iter()
+        .find_map(|l| l.strip_prefix("apigate: admin on "))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_string();
+    let metrics = c
+        .get(format!("{admin}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("\napigate_authorizer_cache_hits_total 3\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("\napigate_authorizer_cache_misses_total 4\n"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,7 @@ use apigate_runtime::integrations::http::HttpBackend;
 use apigate_runtime::integrations::lambda::LambdaBackend;
 use apigate_runtime::integrations::s3::{S3Backend, S3Endpoint};
 use apigate_runtime::integrations::signer::CredentialSource;
+use apigate_runtime::server::Live;
 use apigate_runtime::template_runner::TemplateRunner;
 use apigate_runtime::{Gateway, Settings};
 use libfuzzer_sys::fuzz_target;
@@ -75,7 +76,7 @@ paths:
 struct Fixture {
     runtime: tokio::runtime::Runtime,
     server: Server,
-    gateway: Arc<Gateway>,
+    gateway: Live,
 }
 
 fn fixture() -> &'static Fixture {
@@ -106,7 +107,7 @@ fn fixture() -> &'static Fixture {
             CredentialSource::fixed("AKIDFUZZ", "fuzz"),
             client.clone(),
         ));
-        let gateway = Arc::new(Gateway {
+        let gateway = Live::new(Gateway {
             settings: Settings {
                 stage: api.stage.clone(),
                 api_id: "fuzz".into(),
@@ -117,17 +118,22 @@ fn fixture() -> &'static Fixture {
             },
             api,
             limits: Default::default(),
-            authorizer: Authorizer::new(AuthMode::Off, CallerKeys::default(), region),
+            authorizer: Arc::new(Authorizer::new(
+                AuthMode::Off,
+                CallerKeys::default(),
+                region,
+            )),
             // Never reached: the definition has no S3 integration.
-            s3: S3Backend::new(
+            s3: Arc::new(S3Backend::new(
                 S3Endpoint::Custom("http://127.0.0.1:9".into()),
                 CredentialSource::fixed("AKIDFUZZ", "fuzz"),
                 client.clone(),
-            ),
+            )),
             // Never reached either: no Lambda or other AWS integration, no endpoint.
-            lambda: LambdaBackend::new(aws.clone(), 1 << 20),
-            aws: AwsServiceBackend::new(aws),
-            http: HttpBackend::new(client, "fuzz"),
+            lambda: Arc::new(LambdaBackend::new(aws.clone(), 1 << 20)),
+            aws: Arc::new(AwsServiceBackend::new(aws)),
+            http: Arc::new(HttpBackend::new(client, "fuzz")),
+            observe: Default::default(),
         });
         let limits = Limits {
             header_read_timeout: Duration::from_secs(2),
@@ -151,7 +157,7 @@ fuzz_target!(|data: &[u8]| {
         let remote = SocketAddr::from(([127, 0, 0, 1], 40000));
         let conn = f.server.spawn_connection(
             server_side,
-            apigate_runtime::server::service(f.gateway.clone(), remote),
+            apigate_runtime::server::service(f.gateway.clone(), remote, false),
             None,
         );
         // Read while writing: the server may answer before the input ends.

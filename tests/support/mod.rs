@@ -186,6 +186,11 @@ impl Harness {
         format!("{}{path}", self.root)
     }
 
+    /// The gateway's process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGTERM, then the exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
         Command::new("kill")

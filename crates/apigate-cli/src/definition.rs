@@ -45,9 +45,29 @@ pub fn load_api(path: &Path, options: &LoadOptions) -> Result<(Api, usize), Fail
     }
 }
 
+/// Loads the `bytes` read from `path` (a reload compares them with the last ones first).
+pub fn load_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    options: &LoadOptions,
+) -> Result<Definition, String> {
+    let text = text(path, bytes)?;
+    let name = path.display().to_string();
+    let loaded = apigate_core::load(&name, &text, options);
+    Ok(Definition { name, loaded })
+}
+
+/// Reads a definition file's bytes; the error is already worded for the user.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+}
+
 /// Reads a definition (or config) file; the error is already worded for the user.
 pub fn read(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    text(path, read_bytes(path)?)
+}
+
+fn text(path: &Path, bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "{}: not UTF-8 text (invalid byte at offset {})",

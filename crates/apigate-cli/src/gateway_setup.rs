@@ -166,7 +166,7 @@ pub async fn limits(
     stage: Option<&str>,
     state: Option<&str>,
 ) -> Result<(Limits, Vec<String>), Failure> {
-    let usage = UsageLimits::resolve(api, config, stage, &mut generated_key_value);
+    let usage = UsageLimits::resolve(api, config, stage, &mut |_| generated_key_value());
     let mut notes = Vec::new();
     let key_methods = api.methods().filter(|m| m.api_key_required).count();
     let usable = usage
@@ -191,10 +191,10 @@ pub async fn limits(
         ));
     }
     let limits = match state {
-        None => Limits::in_process(api, usage),
+        None => Limits::in_process(api, config.clone(), usage),
         Some(url) => {
             let namespace = format!("{}/{}", api.title, stage.unwrap_or("-"));
-            let limits = Limits::shared(api, usage, url, &namespace)
+            let limits = Limits::shared(api, config.clone(), usage, url, &namespace)
                 .await
                 .map_err(|e| fail(2, e))?;
             if limits.reachable().await {

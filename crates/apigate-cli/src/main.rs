@@ -14,6 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod definition;
 mod deployment;
 mod gateway_setup;
+mod reload;
 mod report;
 mod routes_cmd;
 mod serve_cmd;
@@ -73,9 +74,12 @@ enum Command {
     /// S3 integrations go to an embedded S3 store (data under --data-dir) unless --s3-endpoint
     /// is given. AWS_IAM methods verify SigV4 signatures (service execute-api). Methods that
     /// require an API key take the keys and usage plans of --config (none without it: 403);
-    /// its throttles and quotas answer 429, counted here or in Redis (--state). Stops on
-    /// SIGINT/SIGTERM after in-flight requests finish. Exits 1 when the definition has errors,
-    /// 2 on usage errors or when a port, file or directory cannot be used.
+    /// its throttles and quotas answer 429, counted here or in Redis (--state). A changed
+    /// definition (or SIGHUP) is reloaded without dropping connections; one with errors is
+    /// refused and the last good API keeps serving. Stops on SIGINT/SIGTERM after in-flight
+    /// requests finish (--drain-timeout). Exits 1 when the definition or the config file has
+    /// errors, 2 on usage errors or when a port, file, directory, certificate or access-log
+    /// format cannot be used.
     Serve {
         #[command(flatten)]
         serve: serve_cmd::ServeArgs,

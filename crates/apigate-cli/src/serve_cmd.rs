@@ -1,6 +1,7 @@
 //! `apigate serve`: load and validate the definition, start the backends (the embedded store
-//! or an S3 endpoint), set up who may call AWS_IAM methods, then run the gateway until SIGINT
-//! or SIGTERM.
+//! or an S3 endpoint), set up who may call AWS_IAM methods, then run the gateway (plain or
+//! TLS; with the admin listener, metrics and access log when asked) until SIGINT or SIGTERM,
+//! reloading the definition when it changes or on SIGHUP ([`crate::reload`]).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -9,17 +10,28 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apigate_http_server::Limits;
+use apigate_http_server::{Limits, Tls};
 
 use apigate_core::model::{Authorization, Target};
 use apigate_core::LoadOptions;
+use apigate_runtime::access_log::{AccessLog, AccessLogFormat, Destination};
+use apigate_runtime::admin::Admin;
 use apigate_runtime::auth::sigv4::{CallerKey, CallerKeys};
 use apigate_runtime::auth::{AuthMode, Authorizer};
+use apigate_runtime::metrics::Metrics;
+use apigate_runtime::observe::{Observe, Observer};
+use apigate_runtime::server::Live;
 use apigate_runtime::Gateway;
 use clap::Args;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::gateway_setup::{self, fail, BackendArgs, Failure};
+use crate::reload::{self, Reloader};
 use crate::{definition, deployment};
+
+/// The access-log format `--access-log` uses without `--access-log-format`: the console's
+/// CLF preset.
+pub const CLF: &str = "$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] \"$context.httpMethod $context.resourcePath $context.protocol\" $context.status $context.responseLength $context.requestId";
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -58,6 +70,34 @@ pub struct ServeArgs {
     /// logs it); API keys are checked either way.
     #[arg(long, value_name = "redis://HOST:PORT")]
     state: Option<String>,
+    /// Seconds requests in flight get to finish after SIGINT/SIGTERM (the listener closes
+    /// at once; what is still running then is cut off).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    drain_timeout: Duration,
+    /// Serve TLS with this PEM certificate chain (leaf first); needs --tls-key. HTTP/2 and
+    /// HTTP/1.1 by ALPN. Read again on reload (SIGHUP, or when the file changes).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve /healthz, /readyz, /metrics (Prometheus/OpenMetrics text) and /routes (JSON)
+    /// on this address; a port alone (9090 or :9090) is on 127.0.0.1 [default: off].
+    #[arg(long, value_name = "ADDR", value_parser = admin_address)]
+    admin_listen: Option<SocketAddr>,
+    /// Write the access log (one line per request) to FILE, appending; SIGHUP reopens it
+    /// [default format: CLF, see --access-log-format].
+    #[arg(long, value_name = "FILE")]
+    access_log: Option<PathBuf>,
+    /// The access-log format: text with $context variables as API Gateway's
+    /// AccessLogSetting.Format (CLF, JSON, CSV, XML, …); it must include
+    /// $context.requestId or $context.extendedRequestId. Without --access-log the lines go
+    /// to stdout.
+    #[arg(long, value_name = "FORMAT")]
+    access_log_format: Option<String>,
+    /// Do not watch the definition (and TLS files) for changes; SIGHUP still reloads.
+    #[arg(long)]
+    no_watch: bool,
     #[command(flatten)]
     backend: BackendArgs,
     /// Definition file (JSON or YAML).
@@ -81,6 +121,17 @@ fn seconds(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// `--admin-listen`: an address, or a port alone (`9090`, `:9090`) on loopback.
+fn admin_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let port = text.strip_prefix(':').unwrap_or(text);
+    port.parse::<u16>()
+        .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+        .map_err(|_| format!("`{text}` is not an address (HOST:PORT) or a port"))
+}
+
 impl ServeArgs {
     /// The connection limits and timeouts both ports (gateway and embedded store) apply.
     fn limits(&self) -> Limits {
@@ -88,6 +139,7 @@ impl ServeArgs {
             header_read_timeout: self.header_read_timeout,
             idle_timeout: self.idle_timeout,
             write_timeout: self.write_timeout,
+            shutdown_grace: self.drain_timeout,
             ..Limits::default()
         };
         if let Some(n) = self.max_connections {
@@ -118,6 +170,21 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 
+    // Checked before anything starts: a wrong format or certificate is a usage error.
+    let access_format = match (&args.access_log_format, &args.access_log) {
+        (Some(f), _) => Some(f.as_str()),
+        (None, Some(_)) => Some(CLF),
+        (None, None) => None,
+    }
+    .map(|f| AccessLogFormat::parse(f).map_err(|e| fail(2, format!("--access-log-format: {e}"))))
+    .transpose()?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(Tls::from_pem_files(cert, key).map_err(|e| fail(2, format!("TLS: {e}")))?)
+        }
+        _ => None,
+    };
+
     let (api, warnings) = definition::load_api(&args.file, options)?;
     let api_name = args.file.display().to_string();
     let config = deployment::load_for(
@@ -142,13 +209,13 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         args.file.display(),
         api.routes.method_count()
     );
-    // Keep-alive connections for 32 concurrent backend calls per worker; more are opened
-    // under a burst and closed when returned.
     let (limits, notes) =
         gateway_setup::limits(&api, &config, stage.as_deref(), args.state.as_deref()).await?;
     for line in &notes {
         let _ = writeln!(out, "{line}");
     }
+    // Keep-alive connections for 32 concurrent backend calls per worker; more are opened
+    // under a burst and closed when returned.
     let pool = worker_count(args.workers).saturating_mul(32);
     let mut backends = gateway_setup::backends(&args.backend, &region, pool, args.limits()).await?;
     let user_pools =
@@ -224,7 +291,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
             keys.len()
         );
         if let Some((id, secret)) = generated {
-            let base = public_base(args.listen, stage.as_deref());
+            let base = public_base(args.listen, stage.as_deref(), args.tls_cert.is_some());
             // Each generated secret is printed once (here, in the curl line); secrets from the
             // environment or a credentials file never are.
             let _ = writeln!(out, "  caller key (generated): {id}");
@@ -235,38 +302,154 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         }
     }
 
+    // Metrics when the admin listener shows them; the access log when asked for.
+    let metrics = args.admin_listen.map(|_| Arc::new(Metrics::new()));
+    let access_log = match access_format {
+        Some(format) => {
+            let destination = match &args.access_log {
+                Some(path) => Destination::File(path.clone()),
+                None => Destination::Stdout,
+            };
+            let dropped = metrics
+                .as_ref()
+                .map(|m| m.access_log_dropped.clone())
+                .unwrap_or_default();
+            let log = AccessLog::start(format, destination.clone(), dropped)
+                .map_err(|e| fail(2, format!("access log {destination:?}: {e}")))?;
+            let _ = match &destination {
+                Destination::File(path) => {
+                    writeln!(out, "apigate: access log to {}", path.display())
+                }
+                Destination::Stdout => writeln!(out, "apigate: access log to stdout"),
+            };
+            Some(log)
+        }
+        None => None,
+    };
+    let observer = Arc::new(Observer {
+        metrics: metrics.clone(),
+        access_log,
+    });
+    let observe = Observe::new(observer.clone(), &api, stage.as_deref().unwrap_or(""));
+    let mut authorizer = Authorizer {
+        user_pools,
+        ..Authorizer::new(mode, keys, region)
+    };
+    if let Some(m) = &metrics {
+        authorizer.cache.hits = m.authorizer_cache_hits.clone();
+        authorizer.cache.misses = m.authorizer_cache_misses.clone();
+    }
     let gateway = Gateway {
         api,
         settings,
         limits,
-        authorizer: Authorizer {
-            user_pools,
-            ..Authorizer::new(mode, keys, region)
-        },
-        s3: backends.s3,
-        http: backends.http,
-        lambda: backends.lambda,
-        aws: backends.aws,
+        authorizer: Arc::new(authorizer),
+        s3: Arc::new(backends.s3),
+        http: Arc::new(backends.http),
+        lambda: Arc::new(backends.lambda),
+        aws: Arc::new(backends.aws),
+        observe,
     };
+    let live = Live::new(gateway);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| fail(2, format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener
         .local_addr()
         .map_err(|e| fail(2, format!("listener: {e}")))?;
+
+    let ready = Arc::new(AtomicBool::new(false));
+    let (admin_stop, admin_stopped) = tokio::sync::oneshot::channel::<()>();
+    let admin_task = match args.admin_listen {
+        Some(admin_addr) => {
+            let admin_listener = tokio::net::TcpListener::bind(admin_addr)
+                .await
+                .map_err(|e| {
+                    fail(
+                        2,
+                        format!("cannot listen on {admin_addr} (--admin-listen): {e}"),
+                    )
+                })?;
+            let bound = admin_listener
+                .local_addr()
+                .map_err(|e| fail(2, format!("admin listener: {e}")))?;
+            let admin = Admin {
+                live: live.clone(),
+                metrics: metrics.clone(),
+                ready: ready.clone(),
+            };
+            let _ = writeln!(
+                out,
+                "apigate: admin on http://{bound} (/healthz /readyz /metrics /routes)"
+            );
+            let admin_limits = Limits {
+                max_connections: 64,
+                shutdown_grace: Duration::from_secs(1),
+                ..args.limits()
+            };
+            Some(tokio::spawn(admin.serve(
+                admin_listener,
+                admin_limits,
+                async {
+                    let _ = admin_stopped.await;
+                },
+            )))
+        }
+        None => None,
+    };
+
+    // Reloads: SIGHUP always; file changes unless --no-watch.
+    let reloader = Reloader {
+        live: live.clone(),
+        file: args.file.clone(),
+        options: options.clone(),
+        // --stage, else the config file's StageName (else each definition's own).
+        stage: args
+            .backend
+            .stage
+            .clone()
+            .or_else(|| config.stage.name.clone()),
+        observer: observer.clone(),
+        tls: tls.clone(),
+    };
+    let reload_task = reload::start(reloader, !args.no_watch).map_err(|e| fail(2, e))?;
+    if !args.no_watch {
+        let _ = writeln!(
+            out,
+            "apigate: watching {} for changes (SIGHUP reloads too; --no-watch to stop watching)",
+            args.file.display()
+        );
+    }
+
     // Installed before the announcement below: a signal sent once it is printed stops cleanly.
     let stop = apigate_runtime::server::shutdown_signal();
+    let stop = {
+        let ready = ready.clone();
+        async move {
+            stop.await;
+            ready.store(false, Ordering::Release);
+        }
+    };
+    ready.store(true, Ordering::Release);
     let _ = writeln!(
         out,
         "apigate: serving on {} (Ctrl-C to stop)",
-        public_base(addr, stage.as_deref())
+        public_base(addr, stage.as_deref(), tls.is_some())
     );
     let _ = out.flush();
     drop(out);
 
-    apigate_runtime::server::serve(listener, Arc::new(gateway), args.limits(), stop)
+    apigate_runtime::server::serve(listener, live, args.limits(), tls, stop)
         .await
         .map_err(|e| fail(2, format!("server: {e}")))?;
+    reload_task.abort();
+    let _ = admin_stop.send(());
+    if let Some(task) = admin_task {
+        let _ = task.await;
+    }
+    if let Some(log) = &observer.access_log {
+        log.sync(Duration::from_secs(2));
+    }
     eprintln!("apigate: stopped");
     if let Some(store) = backends.store {
         store.shutdown().await;
@@ -274,9 +457,10 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     Ok(())
 }
 
-fn public_base(addr: SocketAddr, stage: Option<&str>) -> String {
+fn public_base(addr: SocketAddr, stage: Option<&str>, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
     match stage {
-        Some(s) => format!("http://{addr}/{s}/"),
-        None => format!("http://{addr}/"),
+        Some(s) => format!("{scheme}://{addr}/{s}/"),
+        None => format!("{scheme}://{addr}/"),
     }
 }

@@ -86,14 +86,15 @@ async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failur
         settings,
         // API keys and throttling are skipped, as the console's Test tab skips them.
         limits: Default::default(),
-        authorizer: Authorizer {
+        authorizer: Arc::new(Authorizer {
             user_pools,
             ..Authorizer::new(AuthMode::Skip, CallerKeys::default(), region)
-        },
-        s3: backends.s3,
-        http: backends.http,
-        lambda: backends.lambda,
-        aws: backends.aws,
+        }),
+        s3: Arc::new(backends.s3),
+        http: Arc::new(backends.http),
+        lambda: Arc::new(backends.lambda),
+        aws: Arc::new(backends.aws),
+        observe: Default::default(),
     };
 
     let trace = Arc::new(Trace::new());

@@ -116,12 +116,12 @@ pub struct UsageLimits {
 
 impl UsageLimits {
     /// Resolves `config` for `api` served on `stage`. `generate` makes a value for each key
-    /// the file gives none.
+    /// the file gives none (it gets the key's name).
     pub fn resolve(
         api: &Api,
         config: &DeploymentConfig,
         stage: Option<&str>,
-        generate: &mut dyn FnMut() -> String,
+        generate: &mut dyn FnMut(&str) -> String,
     ) -> UsageLimits {
         let stage_throttles = stage_throttles(api, config);
         let covering: Vec<&UsagePlanConfig> = config
@@ -139,7 +139,7 @@ impl UsageLimits {
         for k in &config.api_keys {
             let (value, generated) = match &k.value {
                 Some(v) => (v.clone(), false),
-                None => (generate(), true),
+                None => (generate(&k.name), true),
             };
             let plan = covering
                 .iter()
@@ -216,7 +216,7 @@ fn stage_throttles(api: &Api, config: &DeploymentConfig) -> Vec<Option<Throttle>
             Some(merge(acc, &s.throttle))
         });
     api.routes
-        .indexed()
+        .indexed_methods()
         .map(|(_, method)| {
             let own = settings
                 .iter()

@@ -114,7 +114,8 @@ pub struct Api {
     pub request_validators: BTreeMap<String, RequestValidator>,
     pub api_key_source: ApiKeySource,
     pub minimum_compression_size: Option<u32>,
-    pub policy: Option<serde_json::Value>,
+    /// The resource policy (`x-amazon-apigateway-policy`), compiled.
+    pub policy: Option<crate::resource_policy::ResourcePolicy>,
     pub disable_execute_api_endpoint: bool,
     /// Lambda and Cognito authorizers, by security scheme name (methods name them in
     /// [`Authorization::Lambda`] / [`Authorization::CognitoUserPools`]).

@@ -92,9 +92,9 @@ pub enum InsertError {
 #[derive(Debug)]
 pub struct RouteMatch<'a> {
     pub method: &'a Method,
-    /// The method's index in the table ([`RouteTable::indexed`]): what is resolved per method
-    /// at load time (its throttling limits) is looked up by it.
-    pub index: usize,
+    /// The method's place in the table ([`RouteTable::indexed_methods`]): a key for what the
+    /// runtime resolves per method at load (its metrics' label sets).
+    pub id: usize,
     pub path_params: Vec<(&'a str, String)>,
 }
 
@@ -206,7 +206,7 @@ impl RouteTable {
         let method = self.methods.get(method_id).ok_or(RouteError::NoMethod)?;
         Ok(RouteMatch {
             method,
-            index: method_id,
+            id: method_id,
             path_params: bound,
         })
     }
@@ -278,14 +278,13 @@ impl RouteTable {
         })
     }
 
-    pub fn method_count(&self) -> usize {
-        self.methods.len()
+    /// Every method with its id (the [`RouteMatch::id`] a lookup returns), in id order.
+    pub fn indexed_methods(&self) -> impl Iterator<Item = (usize, &Method)> {
+        self.methods.iter().enumerate()
     }
 
-    /// Every method with its index (the [`RouteMatch::index`] a lookup returns), in the
-    /// order they were added.
-    pub fn indexed(&self) -> impl Iterator<Item = (usize, &Method)> {
-        self.methods.iter().enumerate()
+    pub fn method_count(&self) -> usize {
+        self.methods.len()
     }
 
     /// The index of the method `verb` of the resource `resource_path` (as written in the

@@ -114,10 +114,10 @@ rules! {
     MIN_COMPRESSION_SIZE_RANGE = ("min-compression-size-range", Error, "`x-amazon-apigateway-minimum-compression-size` must be an integer from 0 to 10485760.");
     ENDPOINT_CONFIGURATION_INVALID = ("endpoint-configuration-invalid", Error, "`x-amazon-apigateway-endpoint-configuration` fields have the wrong type.");
     POLICY_INVALID = ("policy-invalid", Error, "`x-amazon-apigateway-policy` must be an IAM policy document (object with Statement).");
+    POLICY_UNSUPPORTED = ("policy-unsupported", Warning, "A resource policy using what apigate cannot evaluate (a condition operator or key outside those docs/PARITY.md lists, a non-AWS principal): AWS imports it; apigate answers every request with a 500 while it is set (failing open would grant what the policy may deny).");
     EXTENSION_HTTP_API_ONLY = ("extension-http-api-only", Warning, "An extension that applies to HTTP APIs only; REST import ignores it.");
     EXTENSION_UNKNOWN = ("extension-unknown", Warning, "An `x-amazon-apigateway-*` key API Gateway does not define.");
     EXTENSION_MISPLACED = ("extension-misplaced", Warning, "An `x-amazon-apigateway-*` key in a place where API Gateway does not read it.");
-    FEATURE_NOT_SERVED = ("feature-not-served", Warning, "Valid for AWS, but `apigate serve` does not execute it yet (resource policies): requests that reach it answer 500 with the reason.");
 
     // The deployment config file (`--config`): stage settings, API keys, usage plans.
     CONFIG_FIELD_UNKNOWN = ("config-field-unknown", Error, "A key the config file does not define (a section, or a property of a CloudFormation resource): a misspelt limit must not silently not apply.");

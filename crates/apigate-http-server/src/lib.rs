@@ -16,6 +16,8 @@
 //!   progress;
 //! - graceful shutdown: stop accepting, let requests in flight finish within
 //!   [`Limits::shutdown_grace`];
+//! - TLS ([`Tls`], [`Server::with_tls`]): rustls, HTTP/2 and HTTP/1.1 by ALPN, the
+//!   handshake under the head timeout, certificates reloaded in place;
 //! - [`join_the_batch`], which both servers' services await before handing a response to
 //!   hyper;
 //! - header names as the client spelled them ([`HeaderSpelling`], a request extension):
@@ -24,10 +26,12 @@
 pub mod coarse_timer;
 mod limits;
 mod spelling;
+mod tls;
 mod watch;
 
 pub use limits::{default_max_connections, Limits};
 pub use spelling::HeaderSpelling;
+pub use tls::{Tls, TlsError};
 pub use watch::{InFlight, Tracked, Watched};
 
 use coarse_timer::CoarseTimer;
@@ -35,7 +39,7 @@ use hyper::body::Incoming;
 use hyper::service::Service;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,10 +55,18 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// the coarse timer's sweeper there).
 #[derive(Debug)]
 pub struct Server {
+    setup: Setup,
+    graceful: GracefulShutdown,
+    /// TLS on every accepted connection (see [`Server::with_tls`]).
+    tls: Option<Tls>,
+}
+
+/// What serving one connection needs, shared by the accept loop and the TLS handshake tasks.
+#[derive(Debug, Clone)]
+struct Setup {
     builder: auto::Builder<TokioExecutor>,
     timer: CoarseTimer,
     limits: Limits,
-    graceful: GracefulShutdown,
     /// Names the server in log lines ("gateway", "embedded S3 store").
     name: &'static str,
     /// Whether requests get a [`HeaderSpelling`] (see [`Server::with_header_spelling`]).
@@ -79,12 +91,15 @@ impl Server {
             .timer(timer.clone())
             .header_read_timeout(None);
         Server {
-            builder,
-            timer,
-            limits,
+            setup: Setup {
+                builder,
+                timer,
+                limits,
+                name,
+                spelling: false,
+            },
             graceful: GracefulShutdown::new(),
-            name,
-            spelling: false,
+            tls: None,
         }
     }
 
@@ -92,12 +107,21 @@ impl Server {
     /// ([`HeaderSpelling`]); off by default, as it costs a re-reading of each request head.
     #[must_use]
     pub fn with_header_spelling(mut self) -> Server {
-        self.spelling = true;
+        self.setup.spelling = true;
+        self
+    }
+
+    /// Speaks TLS on every accepted connection (HTTP/2 or HTTP/1.1 by ALPN). The handshake
+    /// runs on the connection's own task and must finish within the head timeout; the
+    /// configuration is the one `tls` holds at the accept ([`Tls::reload`] swaps it).
+    #[must_use]
+    pub fn with_tls(mut self, tls: Tls) -> Server {
+        self.tls = Some(tls);
         self
     }
 
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.setup.limits
     }
 
     /// Accepts connections on `listener` and serves each with `make_service(peer)` until
@@ -116,8 +140,10 @@ impl Server {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
+        let name = self.setup.name;
+        let limits = self.setup.limits;
         let slots = Arc::new(Semaphore::new(
-            self.limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+            limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
         ));
         let mut full_logged: Option<Instant> = None;
         let mut backoff = Backoff::default();
@@ -129,8 +155,8 @@ impl Server {
                     if full_logged.is_none_or(|at| at.elapsed() >= FULL_LOG_PERIOD) {
                         full_logged = Some(Instant::now());
                         tracing::warn!(
-                            server = self.name,
-                            max_connections = self.limits.max_connections,
+                            server = name,
+                            max_connections = limits.max_connections,
                             "connection limit reached; new connections wait until one closes"
                         );
                     }
@@ -146,13 +172,13 @@ impl Server {
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => {
-                        backoff.succeeded(self.name);
+                        backoff.succeeded(name);
                         accepted
                     }
                     Err(e) => {
                         drop(slot);
                         tokio::select! {
-                            () = backoff.failed(self.name, &e) => continue,
+                            () = backoff.failed(name, &e) => continue,
                             () = &mut shutdown => break,
                         }
                     }
@@ -160,17 +186,52 @@ impl Server {
                 () = &mut shutdown => break,
             };
             if let Err(e) = stream.set_nodelay(true) {
-                tracing::debug!(server = self.name, error = %e, %peer, "TCP_NODELAY");
+                tracing::debug!(server = name, error = %e, %peer, "TCP_NODELAY");
             }
-            self.spawn_connection(stream, make_service(peer), Some(slot));
+            let service = make_service(peer);
+            match &self.tls {
+                None => {
+                    spawn(
+                        &self.setup,
+                        self.graceful.watcher(),
+                        stream,
+                        service,
+                        Some(slot),
+                    );
+                }
+                Some(tls) => {
+                    let acceptor = tls.acceptor();
+                    let setup = self.setup.clone();
+                    // Taken now: a connection whose handshake ends after shutdown began is
+                    // closed gracefully at once, and shutdown waits for the handshake.
+                    let watcher = self.graceful.watcher();
+                    tokio::spawn(async move {
+                        let handshake = tokio::time::timeout(
+                            setup.limits.header_read_timeout,
+                            acceptor.accept(stream),
+                        );
+                        match handshake.await {
+                            Ok(Ok(tls_stream)) => {
+                                spawn(&setup, watcher, tls_stream, service, Some(slot));
+                            }
+                            Ok(Err(e)) => {
+                                tracing::debug!(server = setup.name, error = %e, %peer, "TLS handshake failed");
+                            }
+                            Err(_) => {
+                                tracing::debug!(server = setup.name, %peer, "TLS handshake timed out");
+                            }
+                        }
+                    });
+                }
+            }
         }
         drop(listener);
-        if tokio::time::timeout(self.limits.shutdown_grace, self.graceful.shutdown())
+        if tokio::time::timeout(limits.shutdown_grace, self.graceful.shutdown())
             .await
             .is_err()
         {
             tracing::warn!(
-                server = self.name,
+                server = name,
                 "shutdown grace period over; closing remaining connections"
             );
         }
@@ -194,31 +255,52 @@ impl Server {
         B::Data: Send,
         B::Error: Into<BoxError>,
     {
-        let (io, service, activity) = watch::watch(io, service, self.spelling);
-        let conn = self
-            .builder
-            .serve_connection(TokioIo::new(io), service)
-            .into_owned();
-        let conn = self.graceful.watch(conn);
-        let (ended, ended_rx) = oneshot::channel::<()>();
-        let name = self.name;
-        let task = tokio::spawn(async move {
-            let _ended = ended;
-            let _slot = slot;
-            if let Err(e) = conn.await {
-                tracing::debug!(server = name, error = %e, "connection closed with an error");
-            }
-        });
-        let abort = task.abort_handle();
-        let watchdog = watch::watchdog(activity, self.limits, self.timer.clone(), ended_rx);
-        tokio::spawn(async move {
-            if let Some(verdict) = watchdog.await {
-                tracing::debug!(server = name, ?verdict, "closing the connection");
-                abort.abort();
-            }
-        });
-        task
+        spawn(&self.setup, self.graceful.watcher(), io, service, slot)
     }
+}
+
+/// Serves one connection on its own task under `watcher` (graceful shutdown), watched by
+/// another task that closes it when a timeout passes.
+fn spawn<I, S, B>(
+    setup: &Setup,
+    watcher: Watcher,
+    io: I,
+    service: S,
+    slot: Option<OwnedSemaphorePermit>,
+) -> tokio::task::JoinHandle<()>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Service<http::Request<Incoming>, Response = http::Response<B>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let (io, service, activity) = watch::watch(io, service, setup.spelling);
+    let conn = setup
+        .builder
+        .serve_connection(TokioIo::new(io), service)
+        .into_owned();
+    let conn = watcher.watch(conn);
+    let (ended, ended_rx) = oneshot::channel::<()>();
+    let name = setup.name;
+    let task = tokio::spawn(async move {
+        let _ended = ended;
+        let _slot = slot;
+        if let Err(e) = conn.await {
+            tracing::debug!(server = name, error = %e, "connection closed with an error");
+        }
+    });
+    let abort = task.abort_handle();
+    let watchdog = watch::watchdog(activity, setup.limits, setup.timer.clone(), ended_rx);
+    tokio::spawn(async move {
+        if let Some(verdict) = watchdog.await {
+            tracing::debug!(server = name, ?verdict, "closing the connection");
+            abort.abort();
+        }
+    });
+    task
 }
 
 /// At most one "connection limit reached" line per this period.
@@ -331,5 +413,83 @@ mod tests {
             .unwrap_or(0);
         assert_eq!(n, 0);
         assert!(started.elapsed() >= Duration::from_millis(500));
+    }
+
+    /// A certificate for `localhost` written as PEM files into `dir`; returns the
+    /// certificate's DER and the two paths.
+    fn certificate(
+        dir: &std::path::Path,
+        name: &str,
+    ) -> (Vec<u8>, std::path::PathBuf, std::path::PathBuf) {
+        let rcgen::CertifiedKey { cert, signing_key } =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let cert_path = dir.join(format!("{name}.crt"));
+        let key_path = dir.join(format!("{name}.key"));
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, signing_key.serialize_pem()).unwrap();
+        (cert.der().to_vec(), cert_path, key_path)
+    }
+
+    /// The certificate a TLS client is shown by `addr`, and the ALPN protocol agreed.
+    async fn handshake(addr: SocketAddr, trusted: &[u8]) -> (Vec<u8>, Option<Vec<u8>>) {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(rustls_pki_types::CertificateDer::from(trusted.to_vec()))
+            .unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = connector.connect(name, tcp).await.unwrap();
+        let (_, session) = tls.get_ref();
+        let shown = session.peer_certificates().unwrap()[0].to_vec();
+        (shown, session.alpn_protocol().map(<[u8]>::to_vec))
+    }
+
+    /// TLS with h2 offered by ALPN; a reload swaps the certificate for new connections, and
+    /// a reload of unusable files keeps the last good one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tls_certificates_reload_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, cert, key) = certificate(dir.path(), "a");
+        let tls = Tls::from_pem_files(&cert, &key).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = Server::new("test", Limits::default()).with_tls(tls.clone());
+        tokio::spawn(server.serve(
+            listener,
+            |_| {
+                hyper::service::service_fn(|_req| async {
+                    Ok::<_, Infallible>(http::Response::new(Full::new(bytes::Bytes::from_static(
+                        b"ok",
+                    ))))
+                })
+            },
+            std::future::pending(),
+        ));
+        let (shown, alpn) = handshake(addr, &first).await;
+        assert_eq!(shown, first);
+        assert_eq!(alpn.as_deref(), Some(&b"h2"[..]));
+
+        let (second, new_cert, new_key) = certificate(dir.path(), "b");
+        std::fs::copy(&new_cert, &cert).unwrap();
+        std::fs::copy(&new_key, &key).unwrap();
+        tls.reload().unwrap();
+        assert_eq!(handshake(addr, &second).await.0, second);
+
+        std::fs::write(&cert, "not a certificate").unwrap();
+        let err = tls.reload().unwrap_err();
+        assert!(err.0.contains("a.crt"), "{err}");
+        assert_eq!(
+            handshake(addr, &second).await.0,
+            second,
+            "the last good one stays"
+        );
     }
 }

@@ -118,15 +118,16 @@ async fn run(iterations: u32, only: &[String]) {
         },
         api,
         limits: Default::default(),
-        authorizer: Authorizer::new(
+        authorizer: Arc::new(Authorizer::new(
             AuthMode::Off,
             CallerKeys::default(),
             options.import_variables.region.clone(),
-        ),
-        s3,
-        lambda: LambdaBackend::new(aws.clone(), 10 << 20),
-        aws: AwsServiceBackend::new(aws),
-        http: HttpBackend::new(client, "apigate"),
+        )),
+        s3: Arc::new(s3),
+        lambda: Arc::new(LambdaBackend::new(aws.clone(), 10 << 20)),
+        aws: Arc::new(AwsServiceBackend::new(aws)),
+        http: Arc::new(HttpBackend::new(client, "apigate")),
+        observe: Default::default(),
     };
     let prefix = gw
         .settings

@@ -37,6 +37,36 @@ pub struct RequestContext {
     /// What a mock integration's request template left in `$context.requestOverride` and
     /// `$context.responseOverride`.
     pub mock_overrides: Option<MockOverrides>,
+    /// `$context.protocol`: the request's HTTP version (`HTTP/1.1`, `HTTP/2.0`).
+    pub protocol: &'static str,
+    /// The routed method's id in the route table (`RouteMatch::id`); `None` until routed.
+    pub route: Option<usize>,
+    /// What the lifecycle records for the access log and metrics (`$context.status`,
+    /// `integrationLatency`, …); see [`Outcome`].
+    pub outcome: Outcome,
+}
+
+/// What happened to a request, recorded as the lifecycle runs: the values of the access
+/// log's `$context.status`, `responseLength`, `responseLatency`, `integrationLatency`,
+/// `integration.status` and `integration.error`. Plain numbers, set without allocating
+/// (the integration error's text excepted).
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    /// The method response status.
+    pub status: u16,
+    /// Bytes of the response body sent.
+    pub response_length: u64,
+    /// From the request's arrival to its response's last byte.
+    pub response_latency: std::time::Duration,
+    /// From the endpoint request sent to the endpoint response's head; `None` without a
+    /// backend call (mock, or a failure before the integration).
+    pub integration_latency: Option<std::time::Duration>,
+    /// The backend's status (for Lambda: the Invoke API's).
+    pub integration_status: Option<u16>,
+    /// For a Lambda proxy integration, the status the function's answer gave.
+    pub proxy_status: Option<u16>,
+    /// Why the integration failed: the gateway-response type and the detail.
+    pub integration_error: Option<(&'static str, String)>,
 }
 
 /// A mock integration's request-template overrides, carried across: its response template
@@ -59,6 +89,15 @@ impl RequestContext {
             extended_request_id: simple.get(..16).unwrap_or(&simple).to_string(),
             request_time_epoch_ms: now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()),
             ..RequestContext::default()
+        }
+    }
+
+    /// `$context.protocol`: `HTTP/1.1` unless the request said otherwise.
+    pub fn protocol_text(&self) -> &'static str {
+        if self.protocol.is_empty() {
+            "HTTP/1.1"
+        } else {
+            self.protocol
         }
     }
 
@@ -140,7 +179,7 @@ impl RequestContext {
             ))),
             ContextVar::Path => s(&self.path),
             ContextVar::HttpMethod => s(&self.http_method),
-            ContextVar::Protocol => Some("HTTP/1.1".to_string()),
+            ContextVar::Protocol => Some(self.protocol_text().to_string()),
             ContextVar::DomainName => s(&self.domain_name),
             ContextVar::DomainPrefix => s(self.domain_name.split('.').next().unwrap_or_default()),
             ContextVar::RequestTime => Some(clf_time(self.request_time_epoch_ms)),

@@ -17,9 +17,15 @@
 //!   [`templates`] and [`convert`] do the mapping work around them; [`template_runner`]
 //!   bounds how long a template renders and where (inline, else the blocking pool).
 //!
+//! - operations: [`server::Live`] (the API in force, swapped on reload), [`observe`] (what
+//!   watches every response: [`metrics`] and the [`access_log`]), [`admin`] (the admin
+//!   listener: health, readiness, `/metrics`, `/routes`).
+//!
 //! Definition loading and validation live in `apigate-core`; the embedded S3 store in
 //! `apigate-s3store`; the command line in `apigate-cli`.
 
+pub mod access_log;
+pub mod admin;
 pub mod api_keys;
 pub mod auth;
 pub mod body;
@@ -34,6 +40,8 @@ pub mod lambda_proxy;
 pub mod lifecycle;
 pub mod map_request;
 pub mod map_response;
+pub mod metrics;
+pub mod observe;
 pub mod params;
 pub mod request;
 pub mod server;

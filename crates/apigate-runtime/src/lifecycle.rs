@@ -19,7 +19,7 @@
 //! stage needs them whole (see [`crate::body`]).
 
 use crate::api_keys;
-use crate::auth::{self, AuthMode, Authorizer, CallerCredentials};
+use crate::auth::{self, resource_policy, AuthMode, Authorizer, CallerCredentials};
 use crate::body::{self, Body};
 use crate::compression;
 use crate::context::RequestContext;
@@ -34,6 +34,7 @@ use crate::integrations::{self, EndpointRequest, EndpointResponse};
 use crate::lambda_proxy::{self, EventSource};
 use crate::map_request::{map_request, Mapped, Payload};
 use crate::map_response::{accepts_binary, map_response, select_response};
+use crate::observe::{Observe, Observer};
 use crate::params::Scope;
 use crate::request::{header_text, MethodRequest, NameCase};
 use crate::throttle::{Client, Limits};
@@ -42,7 +43,9 @@ use crate::validate::{validate, validate_body};
 use apigate_core::model::{Authorization, IntegrationType, Target};
 use apigate_core::routes::{RouteError, RouteMatch};
 use apigate_core::{Api, HttpMethod, Method};
-use http::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, CONTENT_LENGTH, HOST, USER_AGENT};
+use http::header::{
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, CONTENT_LENGTH, HOST, REFERER, USER_AGENT,
+};
 use http::request::Parts;
 use http::{Request, Response, StatusCode};
 use std::collections::BTreeMap;
@@ -50,19 +53,62 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-/// Everything the lifecycle needs, built once at start-up.
+/// A request extension: the request came over TLS (the server's service adds it), so a
+/// Lambda proxy event says `X-Forwarded-Proto: https`.
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls;
+
+/// Everything the lifecycle needs, built at start-up and again, around a new API, on each
+/// reload: the backends and the authorizer are shared (`Arc`) by the gateways a reload
+/// makes, so requests in flight on the old API and new ones on the new API use the same
+/// connection pools and caller keys.
 #[derive(Debug)]
 pub struct Gateway {
     pub api: Api,
     pub settings: Settings,
-    pub authorizer: Authorizer,
+    pub authorizer: Arc<Authorizer>,
     /// API keys, usage plans and throttling, resolved for the served stage, and their
-    /// counters.
+    /// counters (shared by the gateways a reload makes).
     pub limits: Limits,
-    pub s3: S3Backend,
-    pub http: HttpBackend,
-    pub lambda: LambdaBackend,
-    pub aws: AwsServiceBackend,
+    pub s3: Arc<S3Backend>,
+    pub http: Arc<HttpBackend>,
+    pub lambda: Arc<LambdaBackend>,
+    pub aws: Arc<AwsServiceBackend>,
+    /// Metrics and access log ([`Observe::off`] when neither is on).
+    pub observe: Observe,
+}
+
+impl Gateway {
+    /// The same backends, authorizer and settings serving `api` instead (a reload):
+    /// `settings.stage` is `stage`, the observation is `api`'s own, the limits are resolved
+    /// again for `api` (their counters carry on).
+    pub fn reloaded(
+        &self,
+        api: Api,
+        stage: Option<String>,
+        observer: Option<&Arc<Observer>>,
+    ) -> Gateway {
+        let settings = Settings {
+            stage,
+            ..self.settings.clone()
+        };
+        let observe = match observer {
+            Some(o) => Observe::new(o.clone(), &api, settings.stage.as_deref().unwrap_or("")),
+            None => Observe::off(),
+        };
+        let limits = self.limits.reloaded(&api, settings.stage.as_deref());
+        Gateway {
+            api,
+            settings,
+            limits,
+            authorizer: self.authorizer.clone(),
+            s3: self.s3.clone(),
+            http: self.http.clone(),
+            lambda: self.lambda.clone(),
+            aws: self.aws.clone(),
+            observe,
+        }
+    }
 }
 
 /// Per-gateway settings.
@@ -105,6 +151,7 @@ async fn handle_with<H: Hooks>(
     hooks: &H,
 ) -> Response<Body> {
     let started = Instant::now();
+    let observing = gw.observe.start(started);
     let (parts, body) = request.into_parts();
     let mut cx = request_context(gw, &parts, remote);
     hooks.started(&cx);
@@ -123,7 +170,9 @@ async fn handle_with<H: Hooks>(
         latency_ms = started.elapsed().as_millis() as u64,
         "request"
     );
-    response
+    cx.outcome.status = response.status().as_u16();
+    // Metrics and the access log: recorded when the body has gone out.
+    gw.observe.finish(observing, response, cx)
 }
 
 /// Routes the request, then runs the other stages; a failure becomes its gateway response.
@@ -201,7 +250,9 @@ async fn execute<H: Hooks>(
         Mapped::Backend(endpoint_request) => {
             let endpoint_request = hooks.endpoint_request(endpoint_request, limit).await;
             let caller = authorized.credentials.as_ref();
-            let response = integrate(gw, method, parts, endpoint_request, caller).await?;
+            let sent = Instant::now();
+            let response = integrate(gw, method, parts, endpoint_request, caller).await;
+            let response = integrated(cx, sent, response)?;
             let response = hooks.endpoint_response(response, limit).await;
             let selector = match &response.selection {
                 Some(value) => value.clone(),
@@ -220,6 +271,21 @@ async fn execute<H: Hooks>(
         stage_variables: &gw.settings.stage_variables,
     };
     map_response(gw, selected, endpoint, request, parts, scope).await
+}
+
+/// Records the integration's latency and status, or its failure, for the access log and
+/// the metrics (`$context.integrationLatency`, `integration.status`, `integration.error`).
+fn integrated(
+    cx: &mut RequestContext,
+    sent: Instant,
+    response: Result<EndpointResponse, GatewayError>,
+) -> Result<EndpointResponse, GatewayError> {
+    cx.outcome.integration_latency = Some(sent.elapsed());
+    match &response {
+        Ok(r) => cx.outcome.integration_status = Some(r.status),
+        Err(e) => cx.outcome.integration_error = Some((e.kind.name(), e.detail.clone())),
+    }
+    response
 }
 
 /// The routed method, its index in the route table and its path parameters.
@@ -254,7 +320,7 @@ fn route<'g>(
         .ok_or_else(|| missing(format!("unsupported HTTP method {}", parts.method)))?;
     let RouteMatch {
         method,
-        index,
+        id,
         path_params,
     } = gw.api.routes.lookup(verb, rest).map_err(|e| match e {
         RouteError::BadPath(why) => {
@@ -263,11 +329,12 @@ fn route<'g>(
         _ => missing(format!("no route for {} {rest}: {e:?}", parts.method)),
     })?;
     cx.resource_path.clone_from(&method.resource_path);
+    cx.route = Some(id);
     hooks.routed(&parts.method, &method.resource_path);
     Ok(Routed {
         verb,
         method,
-        index,
+        index: id,
         path_params,
     })
 }
@@ -281,9 +348,9 @@ fn below_stage<'p>(stage: &str, raw: &'p str) -> Option<&'p str> {
     Some(if after.is_empty() { "/" } else { after })
 }
 
-/// Authorization: AWS_IAM callers verified by SigV4, Lambda and Cognito authorizers (`auth`);
-/// resource policies cannot be enforced yet and fail closed. `test-invoke` skips it all, as
-/// the console's Test tab does.
+/// Authorization: the resource policy (`auth::resource_policy`), AWS_IAM callers verified
+/// by SigV4, Lambda and Cognito authorizers (`auth`). `test-invoke` skips it all, as the
+/// console's Test tab does.
 async fn authorize(
     gw: &Gateway,
     method: &Method,
@@ -292,15 +359,30 @@ async fn authorize(
     cx: &mut RequestContext,
     body: Body,
 ) -> Result<auth::Authorized, GatewayError> {
-    if gw.authorizer.mode != AuthMode::Skip && gw.api.policy.is_some() {
-        return Err(GatewayError::unsupported("a resource policy"));
-    }
     let raw = parts.uri.path();
     let path = match &gw.settings.stage {
         Some(stage) => below_stage(stage, raw).unwrap_or(raw),
         None => raw,
     };
     let method_arn = method_arn(gw, parts, path, cx);
+    let policy = gw
+        .api
+        .policy
+        .as_ref()
+        .filter(|_| gw.authorizer.mode != AuthMode::Skip);
+    let facts = policy.map(|_| resource_policy::Facts {
+        method_arn: &method_arn,
+        resource: method_arn
+            .split_once(&format!(":{}/", gw.settings.api_id))
+            .map_or("", |(_, rest)| rest),
+        source_ip: cx.source_ip.parse().ok(),
+        user_agent: parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()),
+        referer: parts.headers.get(REFERER).and_then(|v| v.to_str().ok()),
+    });
+    if let (Some(policy), Some(facts)) = (policy, &facts) {
+        let verified = gw.authorizer.mode == AuthMode::Verify;
+        resource_policy::before_authorizers(policy, &method.authorization, verified, facts)?;
+    }
     let subject = auth::Subject {
         path,
         api: &gw.api,
@@ -318,6 +400,13 @@ async fn authorize(
     match outcome {
         Ok(mut authorized) => {
             cx.authorizer = authorized.authorizer.take();
+            let iam = method.authorization == Authorization::AwsIam
+                && gw.authorizer.mode == AuthMode::Verify;
+            if let (Some(policy), Some(facts), true) = (policy, &facts, iam) {
+                let caller = authorized.caller.as_ref();
+                let account = &gw.settings.account_id;
+                resource_policy::for_iam_caller(policy, caller, account, facts)?;
+            }
             Ok(authorized)
         }
         Err(denied) => {
@@ -499,7 +588,7 @@ async fn invoke_lambda_proxy<H: Hooks>(
     parts: &Parts,
     request: &MethodRequest<'_>,
     payload: Payload,
-    cx: &RequestContext,
+    cx: &mut RequestContext,
     caller: Option<&CallerCredentials>,
     hooks: &H,
 ) -> Result<Response<Body>, GatewayError> {
@@ -519,14 +608,18 @@ async fn invoke_lambda_proxy<H: Hooks>(
         Some(stage) => below_stage(stage, raw).unwrap_or(raw),
         None => raw,
     };
-    let port = header_text(&parts.headers, HOST)
+    let tls = parts.extensions.get::<OverTls>().is_some();
+    let port = host(parts)
         .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_string()))
-        .unwrap_or_else(|| "80".into());
+        .unwrap_or_else(|| if tls { "443" } else { "80" }.into());
     let added = [
         ("X-Amzn-Trace-Id", http_integration::trace_id()),
         ("X-Forwarded-For", cx.source_ip.clone()),
         ("X-Forwarded-Port", port),
-        ("X-Forwarded-Proto", "http".to_string()),
+        (
+            "X-Forwarded-Proto",
+            if tls { "https" } else { "http" }.to_string(),
+        ),
     ];
     let event = lambda_proxy::event(&EventSource {
         parts,
@@ -546,6 +639,7 @@ async fn invoke_lambda_proxy<H: Hooks>(
             String::from_utf8_lossy(&event)
         ));
     }
+    let sent = Instant::now();
     let invoked = gw
         .lambda
         .invoke(Invoke {
@@ -557,7 +651,16 @@ async fn invoke_lambda_proxy<H: Hooks>(
             timeout: std::time::Duration::from_millis(u64::from(integration.timeout_ms)),
             trace: trace.as_deref(),
         })
-        .await?;
+        .await;
+    cx.outcome.integration_latency = Some(sent.elapsed());
+    let invoked = match invoked {
+        Ok(invoked) => invoked,
+        Err(e) => {
+            cx.outcome.integration_error = Some((e.kind.name(), e.detail.clone()));
+            return Err(e);
+        }
+    };
+    cx.outcome.integration_status = Some(invoked.status);
     if invoked.function_error.is_some() {
         return Err(lambda_proxy::function_failed(
             &function.name,
@@ -565,10 +668,12 @@ async fn invoke_lambda_proxy<H: Hooks>(
         ));
     }
     let accept = header_text(&parts.headers, ACCEPT);
-    lambda_proxy::response(
+    let response = lambda_proxy::response(
         &invoked.payload,
         accepts_binary(&gw.api.binary_media_types, accept.as_deref()),
-    )
+    )?;
+    cx.outcome.proxy_status = Some(response.status().as_u16());
+    Ok(response)
 }
 
 /// What an `http_proxy` integration passes of the method request (§10.4): its query string
@@ -634,11 +739,24 @@ fn request_context(gw: &Gateway, parts: &Parts, remote: SocketAddr) -> RequestCo
     cx.api_id.clone_from(&gw.settings.api_id);
     cx.account_id.clone_from(&gw.settings.account_id);
     cx.http_method = parts.method.as_str().to_string();
+    cx.protocol = match parts.version {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    };
     cx.path = parts.uri.path().to_string();
     cx.source_ip = remote.ip().to_string();
     cx.user_agent = header_text(&parts.headers, USER_AGENT).unwrap_or_default();
-    cx.domain_name = header_text(&parts.headers, HOST).unwrap_or_default();
+    cx.domain_name = host(parts).unwrap_or_default();
     cx
+}
+
+/// The host the client asked for: its `Host` header, else (HTTP/2 has none) the request
+/// URI's authority.
+fn host(parts: &Parts) -> Option<String> {
+    header_text(&parts.headers, HOST).or_else(|| parts.uri.authority().map(|a| a.to_string()))
 }
 
 /// `x-amzn-RequestId` and `x-amz-apigw-id`, on every response.

@@ -343,7 +343,7 @@ UsagePlans:
     let config = load("c.yaml", text).config.unwrap();
     let api = api();
     let mut n = 0;
-    let limits = UsageLimits::resolve(&api, &config, Some("v1"), &mut || {
+    let limits = UsageLimits::resolve(&api, &config, Some("v1"), &mut |_| {
         n += 1;
         format!("generated-value-{n:05}-abcdef")
     });
@@ -426,7 +426,7 @@ UsagePlans:
     assert_eq!(limits.plans.len(), 1, "only plans covering v1");
     assert_eq!(limits.plans[0].quota.unwrap().offset, 10);
     // Ids are stable (derived from names).
-    let again = UsageLimits::resolve(&api, &config, Some("v1"), &mut || "x".repeat(20));
+    let again = UsageLimits::resolve(&api, &config, Some("v1"), &mut |_| "x".repeat(20));
     assert_eq!(again.keys[0].id, limits.keys[0].id);
     assert_ne!(limits.keys[0].id, limits.keys[1].id);
 }
@@ -436,7 +436,7 @@ fn a_limit_without_its_rate_or_burst_takes_the_account_default() {
     let text = "Stage:\n  MethodSettings: [{ResourcePath: /pets, HttpMethod: GET, ThrottlingRateLimit: 7}]\n";
     let config = load("c.yaml", text).config.unwrap();
     let api = api();
-    let limits = UsageLimits::resolve(&api, &config, Some("v1"), &mut String::new);
+    let limits = UsageLimits::resolve(&api, &config, Some("v1"), &mut |_| String::new());
     let get_pets = api.routes.find("/pets", HttpMethod::Get).unwrap();
     assert_eq!(
         limits.stage[get_pets],
@@ -448,6 +448,8 @@ fn a_limit_without_its_rate_or_burst_takes_the_account_default() {
     let root = api.routes.find("/", HttpMethod::Get).unwrap();
     assert_eq!(limits.stage[root], None);
     assert!(!limits.is_empty());
-    let none = UsageLimits::resolve(&api, &DeploymentConfig::default(), None, &mut String::new);
+    let none = UsageLimits::resolve(&api, &DeploymentConfig::default(), None, &mut |_| {
+        String::new()
+    });
     assert!(none.is_empty());
 }

@@ -9,6 +9,7 @@ use crate::gateway_template::GatewayTemplate;
 use crate::mapping::Place;
 use crate::media::MediaRange;
 use crate::model::{ApiKeySource, GatewayResponse, OasVersion, RequestValidator};
+use crate::resource_policy::ResourcePolicy;
 use crate::response_types::GatewayResponseKey;
 use crate::rules;
 
@@ -22,7 +23,7 @@ pub(crate) struct RootExtensions {
     pub default_validator: Option<String>,
     pub api_key_source: ApiKeySource,
     pub minimum_compression_size: Option<u32>,
-    pub policy: Option<serde_json::Value>,
+    pub policy: Option<ResourcePolicy>,
     pub disable_execute_api_endpoint: bool,
 }
 
@@ -134,17 +135,7 @@ pub(crate) fn load(cx: &mut Cx<'_>, root: &At<'_>, version: OasVersion) -> RootE
                     );
                 }
             },
-            "x-amazon-apigateway-policy" => {
-                ext.policy = policy(cx, &at);
-                if ext.policy.is_some() {
-                    cx.report_hint(
-                        rules::FEATURE_NOT_SERVED,
-                        &at,
-                        "resource policies are not evaluated by apigate yet; every method answers 500 while one is set",
-                        "remove the policy for local runs; see docs/PARITY.md",
-                    );
-                }
-            }
+            "x-amazon-apigateway-policy" => ext.policy = resource_policy(cx, &at),
             "x-amazon-apigateway-endpoint-configuration" => {
                 endpoint_configuration(cx, &at, &mut ext)
             }
@@ -302,6 +293,33 @@ fn request_validators(cx: &mut Cx<'_>, at: &At<'_>, ext: &mut RootExtensions) {
         }
         ext.request_validators
             .insert(key.text.to_string(), validator);
+    }
+}
+
+/// The resource policy, compiled; what apigate cannot evaluate is reported (every request then
+/// fails closed), a malformed document is an error.
+fn resource_policy(cx: &mut Cx<'_>, at: &At<'_>) -> Option<ResourcePolicy> {
+    let document = policy(cx, at)?;
+    match ResourcePolicy::compile(&document) {
+        Ok(compiled) => {
+            if let Some(why) = &compiled.unsupported {
+                cx.report_hint(
+                    rules::POLICY_UNSUPPORTED,
+                    at,
+                    format!("the resource policy cannot be evaluated here: {why}; every method answers 500 while it is set"),
+                    "apigate evaluates Principal, Action, Resource and the IpAddress and String conditions on the keys listed in docs/PARITY.md",
+                );
+            }
+            Some(compiled)
+        }
+        Err(why) => {
+            cx.report(
+                rules::POLICY_INVALID,
+                at,
+                format!("the resource policy is not a valid IAM policy: {why}"),
+            );
+            None
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! Bounded: at most [`MAX_ENTRIES`] results; when full, expired entries are dropped first,
 //! then the oldest. Time is passed in, so the behaviour is tested without waiting.
 
+use prometheus_client::metrics::counter::Counter;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -35,6 +36,10 @@ struct Inner<V> {
 pub struct ResultCache<V> {
     inner: Mutex<Inner<V>>,
     capacity: usize,
+    /// Lookups answered from the cache, and those that were not (the metrics'
+    /// `apigate_authorizer_cache_hits_total` and `…_misses_total` when serve shares them).
+    pub hits: Counter,
+    pub misses: Counter,
 }
 
 impl<V: Clone> Default for ResultCache<V> {
@@ -51,20 +56,27 @@ impl<V: Clone> ResultCache<V> {
                 order: VecDeque::new(),
             }),
             capacity: capacity.max(1),
+            hits: Counter::default(),
+            misses: Counter::default(),
         }
     }
 
     /// The value cached under `key`, unless it expired by `now`.
     pub fn get(&self, key: &Key, now: Instant) -> Option<V> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        match inner.entries.get(key) {
+        let found = match inner.entries.get(key) {
             Some(e) if e.expires > now => Some(e.value.clone()),
             Some(_) => {
                 inner.entries.remove(key);
                 None
             }
             None => None,
-        }
+        };
+        match &found {
+            Some(_) => self.hits.inc(),
+            None => self.misses.inc(),
+        };
+        found
     }
 
     /// Keeps `value` under `key` for `ttl` from `now` (a zero TTL keeps nothing).

@@ -18,6 +18,7 @@ pub mod cache;
 pub mod cognito;
 pub mod lambda;
 pub mod policy;
+pub mod resource_policy;
 pub mod result;
 
 pub use lambda::Denied;

@@ -143,45 +143,7 @@ fn patterns(
     Ok(Patterns { patterns, negated })
 }
 
-/// IAM's wildcard match: `*` any run of characters (`/` and `:` included), `?` any one
-/// character, everything else literal; the whole value must match. Linear backtracking on the
-/// last `*` (no regex is built per request).
-pub fn wildcard_match(pattern: &str, value: &str, case_insensitive: bool) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let v: Vec<char> = value.chars().collect();
-    let same = |a: char, b: char| {
-        if case_insensitive {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    let (mut pi, mut vi) = (0usize, 0usize);
-    // Where the last `*` was, and where in the value it began matching.
-    let mut star: Option<(usize, usize)> = None;
-    while vi < v.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, vi));
-                pi += 1;
-            }
-            Some(&c) if c == '?' || v.get(vi).is_some_and(|&x| same(c, x)) => {
-                pi += 1;
-                vi += 1;
-            }
-            _ => match star {
-                Some((sp, sv)) => {
-                    pi = sp + 1;
-                    vi = sv + 1;
-                    star = Some((sp, sv + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
-}
+pub use apigate_core::resource_policy::wildcard_match;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -14,9 +14,11 @@ pub mod memory;
 pub mod period;
 pub mod shared;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use apigate_core::config::DeploymentConfig;
 use apigate_core::limits::{PlanBucket, Throttle, UsageLimits};
 use apigate_core::Api;
 
@@ -24,10 +26,12 @@ use crate::error::{GatewayError, ResponseType};
 use memory::MemoryStore;
 use shared::RedisStore;
 
-/// A token bucket's identity.
+/// A token bucket's identity. The numbers are slots ([`Names`]): stable for a name (a
+/// method's `GET /pets`, a key's id, a plan's name) across reloads, so a reloaded API keeps
+/// its counters even when its methods are numbered differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BucketId {
-    /// The stage's bucket for a method (its route index).
+    /// The stage's bucket for a method.
     Method(u32),
     /// A key's plan-wide bucket.
     Plan { plan: u32, key: u32 },
@@ -35,7 +39,7 @@ pub enum BucketId {
     PlanMethod { plan: u32, key: u32, method: u32 },
 }
 
-/// A key's quota counter in a plan.
+/// A key's quota counter in a plan (slots, as [`BucketId`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct QuotaId {
     pub plan: u32,
@@ -69,46 +73,41 @@ pub enum Verdict {
     OverQuota,
 }
 
-/// The names limits are stored under in Redis (stable across gateways serving the same
-/// definition and config): methods as `GET /pets`, keys by id, plans by name.
+/// What is counted, by slot: each distinct name (a method as `GET /pets`, a key by its id, a
+/// plan by its name) gets the next slot the first time it is seen and keeps it for the
+/// process's life. Redis stores limits under the names, so gateways serving the same
+/// definition and config share them.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
-    methods: Vec<String>,
-    keys: Vec<String>,
-    plans: Vec<String>,
+    slots: std::collections::HashMap<(Kind, String), u32>,
+    names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Method,
+    Key,
+    Plan,
 }
 
 impl Names {
-    pub fn of(api: &Api, usage: &UsageLimits) -> Names {
-        Names {
-            methods: api
-                .routes
-                .indexed()
-                .map(|(_, m)| format!("{} {}", m.verb.as_str(), m.resource_path))
-                .collect(),
-            keys: usage.keys.iter().map(|k| k.id.clone()).collect(),
-            plans: usage.plans.iter().map(|p| p.name.clone()).collect(),
+    fn slot(&mut self, kind: Kind, name: &str) -> u32 {
+        if let Some(slot) = self.slots.get(&(kind, name.to_string())) {
+            return *slot;
         }
+        let slot = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.to_string());
+        self.slots.insert((kind, name.to_string()), slot);
+        slot
     }
 
-    fn method(&self, i: u32) -> &str {
-        name(&self.methods, i)
+    /// The name of `slot` (`?` for a slot not handed out).
+    pub fn name(&self, slot: u32) -> &str {
+        usize::try_from(slot)
+            .ok()
+            .and_then(|i| self.names.get(i))
+            .map_or("?", String::as_str)
     }
-
-    fn key(&self, i: u32) -> &str {
-        name(&self.keys, i)
-    }
-
-    fn plan(&self, i: u32) -> &str {
-        name(&self.plans, i)
-    }
-}
-
-fn name(list: &[String], i: u32) -> &str {
-    usize::try_from(i)
-        .ok()
-        .and_then(|i| list.get(i))
-        .map_or("?", String::as_str)
 }
 
 /// Where counters live.
@@ -118,14 +117,29 @@ enum Store {
     Redis(Box<RedisStore>),
 }
 
+/// What outlives a reload: the store, the slots, and each plan's first quota period.
+#[derive(Debug)]
+struct Counters {
+    store: Store,
+    names: Mutex<Names>,
+    /// Per plan name: the quota period its `Offset` applies to (the first one).
+    first_periods: Mutex<HashMap<String, u64>>,
+}
+
 /// The API keys, usage plans and throttling of the served stage, and their counters.
 #[derive(Debug)]
 pub struct Limits {
     pub usage: UsageLimits,
-    store: Store,
-    /// Per plan: the quota period its `Offset` applies to (the first one), `u64::MAX` when
-    /// not known (no offset then).
-    first_periods: Vec<AtomicU64>,
+    /// The config file they were resolved from (again on reload, for the new API).
+    config: Arc<DeploymentConfig>,
+    counters: Arc<Counters>,
+    /// The slot of each method (route index), key (key index) and plan (plan index).
+    method_slots: Vec<u32>,
+    key_slots: Vec<u32>,
+    plan_slots: Vec<u32>,
+    /// Per plan index: its first quota period (`u64::MAX`: no quota).
+    first_periods: Vec<u64>,
+    /// Slot → name, as of this gateway's making (it covers every slot above).
     names: Names,
 }
 
@@ -142,65 +156,140 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             usage: UsageLimits::default(),
-            store: Store::Memory(MemoryStore::default()),
+            config: Arc::new(DeploymentConfig::default()),
+            counters: Arc::new(Counters::new(Store::Memory(MemoryStore::default()))),
+            method_slots: Vec::new(),
+            key_slots: Vec::new(),
+            plan_slots: Vec::new(),
             first_periods: Vec::new(),
             names: Names::default(),
         }
     }
 }
 
+impl Counters {
+    fn new(store: Store) -> Counters {
+        Counters {
+            store,
+            names: Mutex::new(Names::default()),
+            first_periods: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
 impl Limits {
-    /// Counters in this process.
-    pub fn in_process(api: &Api, usage: UsageLimits) -> Limits {
+    /// `usage` (resolved from `config` for `api`), counted in this process.
+    pub fn in_process(api: &Api, config: DeploymentConfig, usage: UsageLimits) -> Limits {
+        let counters = Counters::new(Store::Memory(MemoryStore::default()));
+        Limits::with_counters(api, Arc::new(config), usage, Arc::new(counters))
+    }
+
+    /// `usage` (resolved from `config` for `api`), counted in the Redis at `url` under
+    /// `namespace` (the API and stage: gateways that serve the same share them). Connects
+    /// once to agree on each quota's first period (the first gateway to start sets it); a
+    /// Redis that cannot be reached is logged and the gateway starts anyway (see
+    /// [`shared`]).
+    pub async fn shared(
+        api: &Api,
+        config: DeploymentConfig,
+        usage: UsageLimits,
+        url: &str,
+        namespace: &str,
+    ) -> Result<Limits, String> {
+        let store = RedisStore::new(url, format!("apigate:{namespace}:"))?;
+        store.ping().await;
         let now = unix_secs();
-        let first_periods = usage
-            .plans
-            .iter()
-            .map(|p| AtomicU64::new(p.quota.map_or(u64::MAX, |q| period::index(q.period, now))))
-            .collect();
-        let names = Names::of(api, &usage);
+        let mut agreed = HashMap::new();
+        for plan in &usage.plans {
+            if let Some(q) = plan.quota {
+                let current = period::index(q.period, now);
+                let key = format!("plan:{}:first-quota-period", plan.name);
+                let first = store.set_once(&key, current).await.unwrap_or(current);
+                agreed.insert(plan.name.clone(), first);
+            }
+        }
+        let counters = Counters::new(Store::Redis(Box::new(store)));
+        lock(&counters.first_periods).extend(agreed);
+        Ok(Limits::with_counters(
+            api,
+            Arc::new(config),
+            usage,
+            Arc::new(counters),
+        ))
+    }
+
+    /// The limits of the same config for `api` served on `stage` (a reload): resolved again
+    /// (route indexes change with the definition), the counters carried on, and each key's
+    /// value kept (a generated one is not generated again).
+    pub fn reloaded(&self, api: &Api, stage: Option<&str>) -> Limits {
+        let usage = UsageLimits::resolve(api, &self.config, stage, &mut |name| {
+            self.usage.keys.iter().find(|k| k.name == name).map_or_else(
+                || uuid::Uuid::new_v4().simple().to_string(),
+                |k| k.value.clone(),
+            )
+        });
+        Limits::with_counters(api, self.config.clone(), usage, self.counters.clone())
+    }
+
+    fn with_counters(
+        api: &Api,
+        config: Arc<DeploymentConfig>,
+        usage: UsageLimits,
+        counters: Arc<Counters>,
+    ) -> Limits {
+        let now = unix_secs();
+        let (method_slots, key_slots, plan_slots, names) = {
+            let mut names = lock(&counters.names);
+            let methods = api
+                .routes
+                .indexed_methods()
+                .map(|(_, m)| {
+                    names.slot(
+                        Kind::Method,
+                        &format!("{} {}", m.verb.as_str(), m.resource_path),
+                    )
+                })
+                .collect();
+            let keys = usage
+                .keys
+                .iter()
+                .map(|k| names.slot(Kind::Key, &k.id))
+                .collect();
+            let plans = usage
+                .plans
+                .iter()
+                .map(|p| names.slot(Kind::Plan, &p.name))
+                .collect();
+            (methods, keys, plans, names.clone())
+        };
+        let first_periods = {
+            let mut firsts = lock(&counters.first_periods);
+            usage
+                .plans
+                .iter()
+                .map(|p| match p.quota {
+                    Some(q) => *firsts
+                        .entry(p.name.clone())
+                        .or_insert_with(|| period::index(q.period, now)),
+                    None => u64::MAX,
+                })
+                .collect()
+        };
         Limits {
             usage,
-            store: Store::Memory(MemoryStore::default()),
+            config,
+            counters,
+            method_slots,
+            key_slots,
+            plan_slots,
             first_periods,
             names,
         }
     }
 
-    /// Counters in the Redis at `url`, under `namespace` (the API and stage: gateways that
-    /// serve the same share them). Connects once to learn each quota's first period (the
-    /// first gateway to start sets it); a Redis that cannot be reached is logged and the
-    /// gateway starts anyway (see [`shared`]).
-    pub async fn shared(
-        api: &Api,
-        usage: UsageLimits,
-        url: &str,
-        namespace: &str,
-    ) -> Result<Limits, String> {
-        let local = Limits::in_process(api, usage);
-        let prefix = format!("apigate:{namespace}:");
-        let store = RedisStore::new(url, prefix, local.names.clone())?;
-        store.ping().await;
-        for (plan, first) in local.usage.plans.iter().zip(&local.first_periods) {
-            let current = first.load(Ordering::Relaxed);
-            if current == u64::MAX {
-                continue;
-            }
-            let agreed = store
-                .set_once(&format!("plan:{}:first-quota-period", plan.name), current)
-                .await
-                .unwrap_or(current);
-            first.store(agreed, Ordering::Relaxed);
-        }
-        Ok(Limits {
-            store: Store::Redis(Box::new(store)),
-            ..local
-        })
-    }
-
     /// Whether the store reaches Redis (always true in-process).
     pub async fn reachable(&self) -> bool {
-        match &self.store {
+        match &self.counters.store {
             Store::Memory(_) => true,
             Store::Redis(r) => r.ping().await,
         }
@@ -212,9 +301,9 @@ impl Limits {
         let Some(charge) = self.charge_for(route, client, unix_secs()) else {
             return Ok(());
         };
-        let verdict = match &self.store {
+        let verdict = match &self.counters.store {
             Store::Memory(m) => m.charge(&charge),
-            Store::Redis(r) => r.charge(&charge).await,
+            Store::Redis(r) => r.charge(&charge, &self.names).await,
         };
         match verdict {
             Verdict::Admitted => Ok(()),
@@ -232,7 +321,7 @@ impl Limits {
     /// What a request to `route` by `client` takes at `now` (Unix seconds); `None` when no
     /// limit applies.
     fn charge_for(&self, route: usize, client: Option<Client>, now: u64) -> Option<Charge> {
-        let method = u32::try_from(route).ok()?;
+        let method = *self.method_slots.get(route)?;
         let stage = self
             .usage
             .stage
@@ -243,20 +332,20 @@ impl Limits {
         let (plan_bucket, quota) = match client {
             None => (None, None),
             Some(Client { key, plan }) => {
-                let key32 = u32::try_from(key).ok()?;
-                let plan32 = u32::try_from(plan).ok()?;
+                let key_slot = *self.key_slots.get(key)?;
+                let plan_slot = *self.plan_slots.get(plan)?;
                 let bucket = self.usage.plan_bucket(plan, route).map(|b| match b {
                     PlanBucket::Plan(t) => (
                         BucketId::Plan {
-                            plan: plan32,
-                            key: key32,
+                            plan: plan_slot,
+                            key: key_slot,
                         },
                         t,
                     ),
                     PlanBucket::Method(_, t) => (
                         BucketId::PlanMethod {
-                            plan: plan32,
-                            key: key32,
+                            plan: plan_slot,
+                            key: key_slot,
                             method,
                         },
                         t,
@@ -264,14 +353,11 @@ impl Limits {
                 });
                 let quota = self.usage.plans.get(plan).and_then(|p| p.quota).map(|q| {
                     let period = period::index(q.period, now);
-                    let first = self
-                        .first_periods
-                        .get(plan)
-                        .map_or(u64::MAX, |f| f.load(Ordering::Relaxed));
+                    let first = self.first_periods.get(plan).copied().unwrap_or(u64::MAX);
                     QuotaCharge {
                         id: QuotaId {
-                            plan: plan32,
-                            key: key32,
+                            plan: plan_slot,
+                            key: key_slot,
                         },
                         limit: q.limit,
                         start: if period == first { q.offset } else { 0 },
@@ -300,21 +386,22 @@ impl Limits {
             .find(|(b, _)| *b == id)
             .map(|(_, t)| format!("rate {}/s, burst {}", t.rate, t.burst))
             .unwrap_or_default();
+        let n = |slot| self.names.name(slot);
         match id {
             BucketId::Method(m) => format!(
                 "Exceeded throttle limit: the stage's throttle of {} ({throttle})",
-                self.names.method(m)
+                n(m)
             ),
             BucketId::Plan { plan, key } => format!(
                 "Exceeded throttle limit: usage plan {} for API key {} ({throttle})",
-                self.names.plan(plan),
-                self.names.key(key)
+                n(plan),
+                n(key)
             ),
             BucketId::PlanMethod { plan, key, method } => format!(
                 "Exceeded throttle limit: usage plan {} for API key {} on {} ({throttle})",
-                self.names.plan(plan),
-                self.names.key(key),
-                self.names.method(method)
+                n(plan),
+                n(key),
+                n(method)
             ),
         }
     }
@@ -330,12 +417,16 @@ impl Limits {
             .and_then(|p| p.quota)
             .map(|q| format!(" ({} per {})", q.limit, q.period.as_str()))
             .unwrap_or_default();
-        format!(
-            "Exceeded quota limit: usage plan {} for API key {}{quota}",
-            self.names.plan(u32::try_from(plan).unwrap_or(u32::MAX)),
-            self.names.key(u32::try_from(key).unwrap_or(u32::MAX))
-        )
+        let plan = self.usage.plans.get(plan).map_or("?", |p| p.name.as_str());
+        let key = self.usage.keys.get(key).map_or("?", |k| k.id.as_str());
+        format!("Exceeded quota limit: usage plan {plan} for API key {key}{quota}")
     }
+}
+
+/// A lock whose holder cannot leave its data inconsistent (every update is one insert):
+/// used even when poisoned.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Seconds since the Unix epoch, now.

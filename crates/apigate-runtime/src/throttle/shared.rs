@@ -90,7 +90,6 @@ pub struct RedisStore {
     connecting: tokio::sync::Mutex<()>,
     script: redis::Script,
     prefix: String,
-    names: Names,
     /// The limits enforced while Redis cannot be reached.
     fallback: MemoryStore,
     epoch: Instant,
@@ -104,7 +103,7 @@ impl RedisStore {
     /// A store on the Redis at `url` (`redis://HOST:PORT[/DB]`), its keys under `prefix`.
     /// Only the URL is checked here; the connection is made on first use (and remade after
     /// a failure), so a gateway starts while Redis is down.
-    pub fn new(url: &str, prefix: String, names: Names) -> Result<RedisStore, String> {
+    pub fn new(url: &str, prefix: String) -> Result<RedisStore, String> {
         let client = redis::Client::open(url).map_err(|e| format!("--state {url}: {e}"))?;
         Ok(RedisStore {
             client,
@@ -113,7 +112,6 @@ impl RedisStore {
             connecting: tokio::sync::Mutex::new(()),
             script: redis::Script::new(SCRIPT),
             prefix,
-            names,
             fallback: MemoryStore::default(),
             epoch: Instant::now(),
             down_until: AtomicU64::new(0),
@@ -166,12 +164,13 @@ impl RedisStore {
         answer.ok()?.parse().ok()
     }
 
-    /// Checks and charges `charge`: in Redis, or in-process while Redis cannot be reached.
-    pub async fn charge(&self, charge: &Charge) -> Verdict {
+    /// Checks and charges `charge` (its slots named by `names`): in Redis, or in-process
+    /// while Redis cannot be reached.
+    pub async fn charge(&self, charge: &Charge, names: &Names) -> Verdict {
         if self.now() < self.down_until.load(Ordering::Relaxed) {
             return self.fallback.charge(charge);
         }
-        match self.charge_in_redis(charge).await {
+        match self.charge_in_redis(charge, names).await {
             Ok(verdict) => {
                 self.recovered();
                 verdict
@@ -183,18 +182,18 @@ impl RedisStore {
         }
     }
 
-    async fn charge_in_redis(&self, charge: &Charge) -> redis::RedisResult<Verdict> {
+    async fn charge_in_redis(&self, charge: &Charge, names: &Names) -> redis::RedisResult<Verdict> {
         let mut connection = self.connection().await?;
         let mut invocation = self.script.prepare_invoke();
         let buckets: Vec<_> = charge.buckets.iter().flatten().collect();
         invocation.arg(buckets.len());
         for (id, throttle) in &buckets {
-            invocation.key(self.bucket_key(id));
+            invocation.key(self.bucket_key(id, names));
             invocation.arg(throttle.rate).arg(throttle.burst);
         }
         match &charge.quota {
             Some(q) => {
-                invocation.key(self.quota_key(&q.id, q.period));
+                invocation.key(self.quota_key(&q.id, q.period, names));
                 invocation
                     .arg(q.limit)
                     .arg(q.ttl_secs.saturating_add(60))
@@ -281,32 +280,24 @@ impl RedisStore {
         u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
-    fn bucket_key(&self, id: &BucketId) -> String {
+    fn bucket_key(&self, id: &BucketId, names: &Names) -> String {
         let p = &self.prefix;
+        let n = |slot| names.name(slot);
         match *id {
-            BucketId::Method(m) => format!("{p}stage:{}", self.names.method(m)),
-            BucketId::Plan { plan, key } => {
-                format!(
-                    "{p}plan:{}:key:{}",
-                    self.names.plan(plan),
-                    self.names.key(key)
-                )
+            BucketId::Method(m) => format!("{p}stage:{}", n(m)),
+            BucketId::Plan { plan, key } => format!("{p}plan:{}:key:{}", n(plan), n(key)),
+            BucketId::PlanMethod { plan, key, method } => {
+                format!("{p}plan:{}:key:{}:method:{}", n(plan), n(key), n(method))
             }
-            BucketId::PlanMethod { plan, key, method } => format!(
-                "{p}plan:{}:key:{}:method:{}",
-                self.names.plan(plan),
-                self.names.key(key),
-                self.names.method(method)
-            ),
         }
     }
 
-    fn quota_key(&self, id: &QuotaId, period: u64) -> String {
+    fn quota_key(&self, id: &QuotaId, period: u64, names: &Names) -> String {
         format!(
             "{}plan:{}:key:{}:quota:{period}",
             self.prefix,
-            self.names.plan(id.plan),
-            self.names.key(id.key)
+            names.name(id.plan),
+            names.name(id.key)
         )
     }
 }

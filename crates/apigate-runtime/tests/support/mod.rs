@@ -195,10 +195,10 @@ impl Setup {
             .or_else(|| api.stage.clone());
         let mut stage_variables = config.stage.variables.clone();
         stage_variables.extend(self.stage_variables);
-        let usage = UsageLimits::resolve(&api, &config, stage.as_deref(), &mut || {
+        let usage = UsageLimits::resolve(&api, &config, stage.as_deref(), &mut |_| {
             "generated-key-value-0123456789".to_string()
         });
-        let limits = Limits::in_process(&api, usage);
+        let limits = Limits::in_process(&api, config, usage);
         let gateway = Gateway {
             limits,
             settings: Settings {
@@ -210,14 +210,15 @@ impl Setup {
                 templates: Default::default(),
             },
             api,
-            authorizer: Authorizer {
+            authorizer: Arc::new(Authorizer {
                 user_pools: self.user_pools,
                 ..Authorizer::new(AuthMode::Off, CallerKeys::default(), region)
-            },
-            s3,
-            lambda: LambdaBackend::new(aws.clone(), 10 << 20),
-            aws: AwsServiceBackend::new(aws),
-            http: HttpBackend::new(client, API_ID),
+            }),
+            s3: Arc::new(s3),
+            lambda: Arc::new(LambdaBackend::new(aws.clone(), 10 << 20)),
+            aws: Arc::new(AwsServiceBackend::new(aws)),
+            http: Arc::new(HttpBackend::new(client, API_ID)),
+            observe: Default::default(),
         };
         InProcess {
             gateway,
