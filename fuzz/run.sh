@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs a fuzz target on the stable toolchain.
-#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, http, yaml_subset, sigv4)
+#   fuzz/run.sh [SECONDS] [TARGET]   (defaults: 600, load; targets: load, template, http, yaml_subset, sigv4, config)
 # `load` and `yaml_subset` are seeded with the project's definitions, the broken-definition
 # cases and, when present, AWS's samples; `template` with the VTL oracle's templates and a few
 # hostile ones; `http` (raw bytes into the gateway's server) with the requests in
 # fuzz/seeds/http; `sigv4` (SigV4 claim parsing and canonicalisation of arbitrary request
-# heads, and the shared-credentials parser) with the requests in fuzz/seeds/sigv4. Prints
+# heads, and the shared-credentials parser) with the requests in fuzz/seeds/sigv4; `config`
+# (the deployment config file, checked against a small API and resolved into limits) with
+# the config cases of tests/validate/config. Prints
 # libFuzzer's final stats (look for "Done N runs").
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -43,7 +45,10 @@ PY
   http|sigv4)
     cp "seeds/$target"/* "corpus/$target/"
     ;;
-  *) echo "unknown target $target (load, template, http, yaml_subset, sigv4)" >&2; exit 2 ;;
+  config)
+    cp ../tests/validate/config/*.yaml "corpus/$target/"
+    ;;
+  *) echo "unknown target $target (load, template, http, yaml_subset, sigv4, config)" >&2; exit 2 ;;
 esac
 cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
   -max_total_time="$secs" -timeout=10 -max_len=65536 -print_final_stats=1
