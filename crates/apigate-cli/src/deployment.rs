@@ -6,10 +6,45 @@
 use std::path::Path;
 
 use apigate_core::config::{self, DeploymentConfig, LoadedConfig};
-use apigate_core::{Api, Diagnostic};
+use apigate_core::{Api, Diagnostic, LoadOptions};
+use apigate_runtime::lifecycle::Settings;
 
-use crate::definition::{read, write_text};
-use crate::gateway_setup::{fail, Failure};
+use crate::definition::{self, read, write_text};
+use crate::gateway_setup::{self, fail, BackendArgs, Failure};
+
+/// The definition and its `--config` file, both loaded for a command that runs the API
+/// (`serve`, `test-invoke`), and the gateway settings they make.
+#[derive(Debug)]
+pub struct Deployed {
+    pub api: Api,
+    /// The definition's warnings.
+    pub warnings: usize,
+    pub config: DeploymentConfig,
+    pub settings: Settings,
+}
+
+/// Loads `file` and `backend.config` as [`load_for`] does; errors stop the command.
+pub fn load_deployed(
+    file: &Path,
+    backend: &BackendArgs,
+    options: &LoadOptions,
+) -> Result<Deployed, Failure> {
+    let (api, warnings) = definition::load_api(file, options)?;
+    let api_name = file.display().to_string();
+    let config = load_for(
+        backend.config.as_deref(),
+        &api,
+        &api_name,
+        backend.stage.as_deref(),
+    )?;
+    let settings = gateway_setup::settings(&api, &config, backend, options);
+    Ok(Deployed {
+        api,
+        warnings,
+        config,
+        settings,
+    })
+}
 
 /// A config file read and loaded.
 #[derive(Debug)]

@@ -25,9 +25,9 @@ use apigate_runtime::Gateway;
 use clap::Args;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::deployment;
 use crate::gateway_setup::{self, fail, BackendArgs, Failure};
 use crate::reload::{self, Reloader};
-use crate::{definition, deployment};
 
 /// The access-log format `--access-log` uses without `--access-log-format`: the console's
 /// CLF preset.
@@ -185,15 +185,12 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         _ => None,
     };
 
-    let (api, warnings) = definition::load_api(&args.file, options)?;
-    let api_name = args.file.display().to_string();
-    let config = deployment::load_for(
-        args.backend.config.as_deref(),
-        &api,
-        &api_name,
-        args.backend.stage.as_deref(),
-    )?;
-    let settings = gateway_setup::settings(&api, &config, &args.backend, options);
+    let deployment::Deployed {
+        api,
+        warnings,
+        config,
+        settings,
+    } = deployment::load_deployed(&args.file, &args.backend, options)?;
     let region = options.import_variables.region.clone();
     let stage = settings.stage.clone();
     let iam_methods = api

@@ -17,8 +17,8 @@ use apigate_runtime::{body, lifecycle, Gateway};
 use clap::{Args, ValueEnum};
 use http_body_util::BodyExt;
 
+use crate::deployment;
 use crate::gateway_setup::{self, fail, BackendArgs, Failure};
-use crate::{definition, deployment};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum InvokeFormat {
@@ -59,15 +59,8 @@ pub fn test_invoke(args: &TestInvokeArgs, options: &LoadOptions) -> ExitCode {
 
 /// Runs the request; returns the method response status.
 async fn run(args: &TestInvokeArgs, options: &LoadOptions) -> Result<u16, Failure> {
-    let (api, _) = definition::load_api(&args.file, options)?;
-    let api_name = args.file.display().to_string();
-    let config = deployment::load_for(
-        args.backend.config.as_deref(),
-        &api,
-        &api_name,
-        args.backend.stage.as_deref(),
-    )?;
-    let settings = gateway_setup::settings(&api, &config, &args.backend, options);
+    let deployment::Deployed { api, settings, .. } =
+        deployment::load_deployed(&args.file, &args.backend, options)?;
     let request = build_request(args, settings.stage.as_deref())?;
     let region = options.import_variables.region.clone();
     let mut backends = gateway_setup::backends(

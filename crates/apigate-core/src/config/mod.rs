@@ -243,14 +243,7 @@ fn load_into(file_name: &str, text: &str, diags: &mut Diagnostics) -> Option<Dep
     let doc = match source::parse(text, Format::detect(file_name, text)) {
         Ok(doc) => doc,
         Err(e) => {
-            diags.push(Diagnostic {
-                severity: rules::SYNTAX.severity,
-                rule: rules::SYNTAX.id,
-                message: e.message,
-                pointer: String::new(),
-                pos: e.pos,
-                hint: None,
-            });
+            diags.push(e.into());
             return None;
         }
     };

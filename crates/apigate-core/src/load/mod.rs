@@ -81,14 +81,7 @@ fn load_into(
     let (mut doc, facts) = match source::parse_with_facts(text, Format::detect(file_name, text)) {
         Ok(parsed) => parsed,
         Err(e) => {
-            diags.push(Diagnostic {
-                severity: rules::SYNTAX.severity,
-                rule: rules::SYNTAX.id,
-                message: e.message,
-                pointer: String::new(),
-                pos: e.pos,
-                hint: None,
-            });
+            diags.push(e.into());
             return None;
         }
     };

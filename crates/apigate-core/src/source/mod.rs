@@ -225,6 +225,20 @@ pub struct SyntaxError {
     pub pos: Pos,
 }
 
+impl From<SyntaxError> for crate::diag::Diagnostic {
+    /// The `syntax` diagnostic a file that does not parse gets (a definition or a config).
+    fn from(e: SyntaxError) -> Self {
+        crate::diag::Diagnostic {
+            severity: crate::rules::SYNTAX.severity,
+            rule: crate::rules::SYNTAX.id,
+            message: e.message,
+            pointer: String::new(),
+            pos: e.pos,
+            hint: None,
+        }
+    }
+}
+
 /// Parses `text` as `format`.
 /// For the `yaml_subset` fuzz target: whether the fast YAML reader (definitions' usual block
 /// subset) and saphyr's full reader agree on `text` (see `yaml::readers_agree`).
