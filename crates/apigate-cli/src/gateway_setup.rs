@@ -145,16 +145,24 @@ pub fn settings(
     args: &BackendArgs,
     options: &LoadOptions,
 ) -> Settings {
-    let mut stage_variables = config.stage.variables.clone();
-    stage_variables.extend(args.stage_variables.iter().cloned());
     Settings {
         stage: crate::deployment::served_stage(args.stage.as_deref(), config, api),
         api_id: API_ID.into(),
         account_id: options.import_variables.account_id.clone(),
-        stage_variables,
+        stage_variables: stage_variables(config, &args.stage_variables),
         buffer_limit: args.buffer_limit,
         templates: TemplateRunner::new(Duration::from_millis(args.template_timeout)),
     }
+}
+
+/// The config file's stage variables, each `--stage-variable` (`overrides`) replacing its name.
+pub fn stage_variables(
+    config: &DeploymentConfig,
+    overrides: &[(String, String)],
+) -> std::collections::BTreeMap<String, String> {
+    let mut variables = config.stage.variables.clone();
+    variables.extend(overrides.iter().cloned());
+    variables
 }
 
 /// The API keys, usage plans and throttling of `config` for `api` on `stage`, counted

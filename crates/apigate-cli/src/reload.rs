@@ -1,5 +1,5 @@
 //! Hot reload for `apigate serve`: SIGHUP, and (unless `--no-watch`) a change to the
-//! definition, the TLS certificate or its key, reload them.
+//! definition, the `--config` file, the TLS certificate or its key, reload them.
 //!
 //! The directories holding those files are watched (`notify`), not the files: editors
 //! replace files by renaming, and orchestrators swap symlinks (events on other files there,
@@ -7,24 +7,31 @@
 //! gathered for [`SETTLE`], then the files are read; only a file whose bytes changed is
 //! loaded again (SIGHUP reloads everything and reopens the access log, for log rotation).
 //!
-//! A definition that loads without errors replaces the API for new requests ([`Live`]);
-//! requests in flight finish on the old one, and no connection is touched. One with errors
-//! (or unreadable) is refused: its diagnostics go to stderr as `validate` prints them, the
-//! last good API keeps serving, and `apigate_reload_failures_total` counts it. A TLS file
+//! A change to either the definition or the config file loads both, and checks the config
+//! against the definition as `validate --config` does. A set without errors replaces the
+//! API, its stage, variables, access-log format, keys and limits at once for new requests
+//! ([`Live`]; the counters of limits that keep their names carry on); requests in flight
+//! finish on the old set, and no connection is touched. A set with errors (or a file that
+//! cannot be read) is refused: the diagnostics go to stderr as `validate` prints them, the
+//! last good set keeps serving, and `apigate_reload_failures_total` counts it. A TLS file
 //! that cannot be used leaves the certificate in force.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use apigate_core::LoadOptions;
+use apigate_core::config::DeploymentConfig;
+use apigate_core::{Api, LoadOptions, Severity};
 use apigate_http_server::Tls;
+use apigate_runtime::lifecycle::Redeployment;
 use apigate_runtime::observe::Observer;
 use apigate_runtime::server::Live;
 use notify::Watcher as _;
 use tokio::sync::mpsc;
 
 use crate::definition::{self, write_text};
+use crate::deployment::{self, Deployment};
+use crate::gateway_setup;
 
 /// How long a burst of file events is gathered before the files are read.
 pub const SETTLE: Duration = Duration::from_millis(150);
@@ -35,10 +42,22 @@ pub struct Reloader {
     pub live: Live,
     pub file: PathBuf,
     pub options: LoadOptions,
-    /// `--stage` (otherwise each definition's own).
+    /// `--stage` (otherwise the config file's `StageName`, else each definition's own).
     pub stage: Option<String>,
+    /// The `--config` file, reloaded with the definition.
+    pub config: Option<ConfigFile>,
     pub observer: Arc<Observer>,
     pub tls: Option<Tls>,
+}
+
+/// The `--config` file and the command-line options that override it.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    /// `--stage-variable`s.
+    pub stage_variables: Vec<(String, String)>,
+    /// `--access-log-format` was given: `AccessLogSetting.Format` does not apply.
+    pub format_overridden: bool,
 }
 
 /// Why a reload runs.
@@ -65,6 +84,10 @@ pub fn start(reloader: Reloader, watch: bool) -> Result<tokio::task::JoinHandle<
         // What is served now is what the files hold now.
         let mut state = State {
             definition: definition::read_bytes(&reloader.file).ok(),
+            config: reloader
+                .config
+                .as_ref()
+                .and_then(|c| definition::read_bytes(&c.path).ok()),
             tls: reloader.tls.as_ref().and_then(tls_bytes),
         };
         while let Some(first) = rx.recv().await {
@@ -84,7 +107,38 @@ pub fn start(reloader: Reloader, watch: bool) -> Result<tokio::task::JoinHandle<
 #[derive(Debug, Default)]
 struct State {
     definition: Option<Vec<u8>>,
+    config: Option<Vec<u8>>,
     tls: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// What reading a watched file found.
+#[derive(Debug, PartialEq, Eq)]
+enum Read {
+    Unchanged,
+    Changed,
+    /// It cannot be read (said, when it counts): nothing is loaded.
+    Unreadable,
+}
+
+/// Reads `path` into `last` (the bytes last seen); `signalled`: a change or not, it counts.
+fn read_into(path: &Path, last: &mut Option<Vec<u8>>, signalled: bool) -> Read {
+    match definition::read_bytes(path) {
+        Err(e) => {
+            // A file being replaced may be missing for a moment: a signal says so (and
+            // counts), an event waits for the next one.
+            if signalled || last.is_some() {
+                eprintln!("apigate: reload: {e}; still serving the last good API");
+                *last = None;
+                return Read::Unreadable;
+            }
+            Read::Unchanged
+        }
+        Ok(bytes) if signalled || last.as_deref() != Some(&bytes[..]) => {
+            *last = Some(bytes);
+            Read::Changed
+        }
+        Ok(_) => Read::Unchanged,
+    }
 }
 
 impl Reloader {
@@ -95,21 +149,16 @@ impl Reloader {
                 log.reopen();
             }
         }
-        match definition::read_bytes(&self.file) {
-            Err(e) => {
-                // A file being replaced may be missing for a moment: a signal says so
-                // (and counts), an event waits for the next one.
-                if signalled || state.definition.is_some() {
-                    eprintln!("apigate: reload: {e}; still serving the last good API");
-                    self.failed();
-                    state.definition = None;
-                }
-            }
-            Ok(bytes) => {
-                if signalled || state.definition.as_deref() != Some(&bytes[..]) {
-                    state.definition = Some(bytes.clone());
-                    self.load(bytes);
-                }
+        let definition = read_into(&self.file, &mut state.definition, signalled);
+        let config = match &self.config {
+            Some(c) => read_into(&c.path, &mut state.config, signalled),
+            None => Read::Unchanged,
+        };
+        if definition == Read::Unreadable || config == Read::Unreadable {
+            self.failed();
+        } else if definition == Read::Changed || config == Read::Changed {
+            if let Some(bytes) = &state.definition {
+                self.load(bytes.clone(), state.config.as_deref());
             }
         }
         if let Some(tls) = &self.tls {
@@ -126,8 +175,9 @@ impl Reloader {
         }
     }
 
-    /// Loads the definition's `bytes`; swaps the API when it has no errors.
-    fn load(&self, bytes: Vec<u8>) {
+    /// Loads the definition's `bytes` (and the config file's `config`); swaps the set when
+    /// neither has errors.
+    fn load(&self, bytes: Vec<u8>, config: Option<&[u8]>) {
         let loaded = match definition::load_bytes(&self.file, bytes, &self.options) {
             Ok(d) => d,
             Err(e) => {
@@ -143,30 +193,98 @@ impl Reloader {
         );
         let errors = loaded.loaded.diagnostics.error_count();
         let warnings = loaded.loaded.diagnostics.warning_count();
-        match loaded.loaded.api {
-            Some(api) if errors == 0 => {
-                let methods = api.routes.method_count();
-                let stage = self.stage.clone().or_else(|| api.stage.clone());
-                let next = self
-                    .live
-                    .current()
-                    .reloaded(api, stage, Some(&self.observer));
-                self.live.replace(next);
-                if let Some(m) = &self.observer.metrics {
-                    m.reloads.inc();
-                }
-                eprintln!(
-                    "apigate: reloaded {}: {methods} methods, {warnings} warning(s)",
-                    loaded.name
-                );
-            }
+        let api = match loaded.loaded.api {
+            Some(api) if errors == 0 => api,
             _ => {
                 eprintln!(
                     "apigate: reload of {} refused: {errors} error(s); still serving the last good API",
                     loaded.name
                 );
                 self.failed();
+                return;
             }
+        };
+        let current = self.live.current();
+        let deployment = match (&self.config, config) {
+            (Some(file), Some(text)) => match self.config_for(file, text, &api, &loaded.name) {
+                Some(config) => self.deployment(file, config, &api),
+                None => {
+                    self.failed();
+                    return;
+                }
+            },
+            _ => {
+                let config = current.limits.config().clone();
+                Redeployment {
+                    stage: deployment::served_stage(self.stage.as_deref(), &config, &api),
+                    stage_variables: current.settings.stage_variables.clone(),
+                    config,
+                    access_log_format: current.observe.format().cloned(),
+                }
+            }
+        };
+        let methods = api.routes.method_count();
+        let next = current.redeployed(api, deployment, Some(&self.observer));
+        self.live.replace(next);
+        if let Some(m) = &self.observer.metrics {
+            m.reloads.inc();
+        }
+        let with = self
+            .config
+            .as_ref()
+            .map(|c| format!(" with {}", c.path.display()))
+            .unwrap_or_default();
+        eprintln!(
+            "apigate: reloaded {}{with}: {methods} methods, {warnings} warning(s)",
+            loaded.name
+        );
+    }
+
+    /// The config file's `text` loaded and checked against `api` (named `api_name`), its
+    /// diagnostics printed; `None` when it has errors (said).
+    fn config_for(
+        &self,
+        file: &ConfigFile,
+        text: &[u8],
+        api: &Api,
+        api_name: &str,
+    ) -> Option<DeploymentConfig> {
+        let name = file.path.display().to_string();
+        let Ok(text) = std::str::from_utf8(text) else {
+            eprintln!("apigate: reload: {name} is not UTF-8; still serving the last good API");
+            return None;
+        };
+        let loaded = apigate_core::config::load(&name, text);
+        let found = Deployment { name, loaded };
+        let diagnostics =
+            deployment::diagnostics(&found, Some((api, api_name)), self.stage.as_deref());
+        write_text(&mut std::io::stderr().lock(), &found.name, &diagnostics);
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        match found.loaded.config {
+            Some(config) if errors == 0 => Some(config),
+            _ => {
+                eprintln!(
+                    "apigate: reload of {} refused: {errors} error(s); still serving the last good API",
+                    found.name
+                );
+                None
+            }
+        }
+    }
+
+    /// What `config` deploys `api` as, the command line's overrides applied.
+    fn deployment(&self, file: &ConfigFile, config: DeploymentConfig, api: &Api) -> Redeployment {
+        Redeployment {
+            stage: deployment::served_stage(self.stage.as_deref(), &config, api),
+            stage_variables: gateway_setup::stage_variables(&config, &file.stage_variables),
+            access_log_format: crate::serve_cmd::config_access_log_format(
+                &config,
+                file.format_overridden,
+            ),
+            config: Arc::new(config),
         }
     }
 
@@ -182,12 +300,15 @@ fn tls_bytes(tls: &Tls) -> Option<(Vec<u8>, Vec<u8>)> {
     Some((std::fs::read(cert).ok()?, std::fs::read(key).ok()?))
 }
 
-/// Watches the directories of the definition and the TLS files.
+/// Watches the directories of the definition, the config file and the TLS files.
 fn watch_files(
     reloader: &Reloader,
     tx: mpsc::UnboundedSender<Trigger>,
 ) -> Result<notify::RecommendedWatcher, String> {
     let mut names: Vec<std::ffi::OsString> = vec![file_name(&reloader.file)];
+    if let Some(config) = &reloader.config {
+        names.push(file_name(&config.path));
+    }
     if let Some(tls) = &reloader.tls {
         let (cert, key) = tls.files();
         names.push(file_name(cert));
@@ -204,6 +325,9 @@ fn watch_files(
         })
         .map_err(|e| format!("cannot watch files (--no-watch turns watching off): {e}"))?;
     let mut dirs: Vec<PathBuf> = vec![directory(&reloader.file)];
+    if let Some(config) = &reloader.config {
+        dirs.push(directory(&config.path));
+    }
     if let Some(tls) = &reloader.tls {
         let (cert, key) = tls.files();
         dirs.push(directory(cert));

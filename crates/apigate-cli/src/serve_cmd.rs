@@ -95,7 +95,8 @@ pub struct ServeArgs {
     /// to stdout.
     #[arg(long, value_name = "FORMAT")]
     access_log_format: Option<String>,
-    /// Do not watch the definition (and TLS files) for changes; SIGHUP still reloads.
+    /// Do not watch the definition, the --config file and the TLS files for changes; SIGHUP
+    /// still reloads them.
     #[arg(long)]
     no_watch: bool,
     #[command(flatten)]
@@ -171,13 +172,13 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         .try_init();
 
     // Checked before anything starts: a wrong format or certificate is a usage error.
-    let access_format = match (&args.access_log_format, &args.access_log) {
-        (Some(f), _) => Some(f.as_str()),
-        (None, Some(_)) => Some(CLF),
-        (None, None) => None,
-    }
-    .map(|f| AccessLogFormat::parse(f).map_err(|e| fail(2, format!("--access-log-format: {e}"))))
-    .transpose()?;
+    let format_flag = args
+        .access_log_format
+        .as_deref()
+        .map(|f| {
+            AccessLogFormat::parse(f).map_err(|e| fail(2, format!("--access-log-format: {e}")))
+        })
+        .transpose()?;
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
             Some(Tls::from_pem_files(cert, key).map_err(|e| fail(2, format!("TLS: {e}")))?)
@@ -299,8 +300,19 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         }
     }
 
-    // Metrics when the admin listener shows them; the access log when asked for.
+    // Metrics when the admin listener shows them; the access log when asked for: in
+    // --access-log-format, else the config file's AccessLogSetting.Format (checked with the
+    // file), else CLF.
     let metrics = args.admin_listen.map(|_| Arc::new(Metrics::new()));
+    let stage_format = config_access_log_format(&config, format_flag.is_some());
+    let access_format = match (format_flag, &stage_format, &args.access_log) {
+        (Some(f), _, _) => Some(f),
+        (None, Some(f), _) => Some(f.as_ref().clone()),
+        (None, None, Some(_)) => {
+            Some(AccessLogFormat::parse(CLF).map_err(|e| fail(2, format!("CLF: {e}")))?)
+        }
+        (None, None, None) => None,
+    };
     let access_log = match access_format {
         Some(format) => {
             let destination = match &args.access_log {
@@ -327,7 +339,12 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         metrics: metrics.clone(),
         access_log,
     });
-    let observe = Observe::new(observer.clone(), &api, stage.as_deref().unwrap_or(""));
+    let observe = Observe::with_format(
+        observer.clone(),
+        &api,
+        stage.as_deref().unwrap_or(""),
+        stage_format,
+    );
     let mut authorizer = Authorizer {
         user_pools,
         ..Authorizer::new(mode, keys, region)
@@ -400,20 +417,26 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         live: live.clone(),
         file: args.file.clone(),
         options: options.clone(),
-        // --stage, else the config file's StageName (else each definition's own).
-        stage: args
-            .backend
-            .stage
-            .clone()
-            .or_else(|| config.stage.name.clone()),
+        stage: args.backend.stage.clone(),
+        config: args.backend.config.as_ref().map(|path| reload::ConfigFile {
+            path: path.clone(),
+            stage_variables: args.backend.stage_variables.clone(),
+            format_overridden: args.access_log_format.is_some(),
+        }),
         observer: observer.clone(),
         tls: tls.clone(),
     };
     let reload_task = reload::start(reloader, !args.no_watch).map_err(|e| fail(2, e))?;
     if !args.no_watch {
+        let config = args
+            .backend
+            .config
+            .as_ref()
+            .map(|c| format!(" and {}", c.display()))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "apigate: watching {} for changes (SIGHUP reloads too; --no-watch to stop watching)",
+            "apigate: watching {}{config} for changes (SIGHUP reloads too; --no-watch to stop watching)",
             args.file.display()
         );
     }
@@ -452,6 +475,19 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         store.shutdown().await;
     }
     Ok(())
+}
+
+/// The config file's `AccessLogSetting.Format`, parsed (it was checked with the file), unless
+/// `--access-log-format` (`overridden`) replaces it.
+pub fn config_access_log_format(
+    config: &apigate_core::config::DeploymentConfig,
+    overridden: bool,
+) -> Option<Arc<AccessLogFormat>> {
+    if overridden {
+        return None;
+    }
+    let setting = config.stage.access_log_format.as_ref()?;
+    AccessLogFormat::parse(&setting.format).ok().map(Arc::new)
 }
 
 fn public_base(addr: SocketAddr, stage: Option<&str>, tls: bool) -> String {

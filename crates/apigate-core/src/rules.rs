@@ -125,6 +125,7 @@ rules! {
     CONFIG_VALUE_INVALID = ("config-value-invalid", Error, "A config value outside AWS's rules: stage names and variables, rates and bursts, quota periods and offsets, API key names (at most 1024 characters) and values (20 to 128), method paths.");
     CONFIG_NAME_DUPLICATE = ("config-name-duplicate", Error, "Two API keys with the same name or value, or two usage plans with the same name.");
     CONFIG_KEY_UNDEFINED = ("config-key-undefined", Error, "A usage plan's `ApiKeys` names a key the file does not define.");
+    CONFIG_ACCESS_LOG_FORMAT_INVALID = ("config-access-log-format-invalid", Error, "A stage's `AccessLogSetting.Format` the access log cannot use: a `$context` variable AWS does not define for access logging, no `$context.requestId` or `$context.extendedRequestId` (AWS requires one), or a control character.");
     CONFIG_METHOD_UNKNOWN = ("config-method-unknown", Error, "A `MethodSettings` entry or a usage plan's per-method `Throttle` names a method the API does not have.");
     API_KEY_DISABLED = ("api-key-disabled", Warning, "An API key that is not enabled (`Enabled` is false unless set, as in AWS): calls with it answer 403.");
     API_KEY_PLAN_CONFLICT = ("api-key-plan-conflict", Error, "An API key in two usage plans for the same stage (AWS allows one usage plan per key and stage).");

@@ -347,8 +347,13 @@ impl AccessLog {
 
     /// Renders and queues the line of a finished request; never waits.
     pub fn log(&self, cx: &RequestContext) {
+        self.log_as(None, cx);
+    }
+
+    /// [`AccessLog::log`] in `format` (a stage's own) instead of the log's.
+    pub fn log_as(&self, format: Option<&AccessLogFormat>, cx: &RequestContext) {
         let mut line = String::with_capacity(256);
-        self.format.render(cx, &mut line);
+        format.unwrap_or(&self.format).render(cx, &mut line);
         line.push('\n');
         if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
             self.queue.try_send(Message::Line(line))

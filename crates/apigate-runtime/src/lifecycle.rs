@@ -88,15 +88,40 @@ impl Gateway {
         stage: Option<String>,
         observer: Option<&Arc<Observer>>,
     ) -> Gateway {
-        let settings = Settings {
+        let deployment = Redeployment {
             stage,
+            stage_variables: self.settings.stage_variables.clone(),
+            config: self.limits.config().clone(),
+            access_log_format: self.observe.format().cloned(),
+        };
+        self.redeployed(api, deployment, observer)
+    }
+
+    /// The same backends and authorizer serving `api` as `deployment` says (a reload of the
+    /// config file): the limits are resolved from its config (the counters of those that
+    /// keep their names carry on).
+    pub fn redeployed(
+        &self,
+        api: Api,
+        deployment: Redeployment,
+        observer: Option<&Arc<Observer>>,
+    ) -> Gateway {
+        let settings = Settings {
+            stage: deployment.stage,
+            stage_variables: deployment.stage_variables,
             ..self.settings.clone()
         };
+        let stage = settings.stage.as_deref();
         let observe = match observer {
-            Some(o) => Observe::new(o.clone(), &api, settings.stage.as_deref().unwrap_or("")),
+            Some(o) => Observe::with_format(
+                o.clone(),
+                &api,
+                stage.unwrap_or(""),
+                deployment.access_log_format,
+            ),
             None => Observe::off(),
         };
-        let limits = self.limits.reloaded(&api, settings.stage.as_deref());
+        let limits = self.limits.reconfigured(&api, deployment.config, stage);
         Gateway {
             api,
             settings,
@@ -109,6 +134,17 @@ impl Gateway {
             observe,
         }
     }
+}
+
+/// What a deployment sets besides the API: from the config file, with the command line's
+/// overrides applied.
+#[derive(Debug, Clone)]
+pub struct Redeployment {
+    pub stage: Option<String>,
+    pub stage_variables: BTreeMap<String, String>,
+    pub config: Arc<apigate_core::config::DeploymentConfig>,
+    /// The stage's access-log format (`None`: the log's own).
+    pub access_log_format: Option<Arc<crate::access_log::AccessLogFormat>>,
 }
 
 /// Per-gateway settings.

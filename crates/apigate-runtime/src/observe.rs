@@ -9,7 +9,7 @@
 //! the end of its body) and a few atomic operations; label sets are resolved per method when
 //! the API is loaded ([`crate::metrics::ApiMetrics`]).
 
-use crate::access_log::AccessLog;
+use crate::access_log::{AccessLog, AccessLogFormat};
 use crate::body::{Body, BoxError};
 use crate::context::RequestContext;
 use crate::metrics::{ApiMetrics, Metrics};
@@ -47,6 +47,9 @@ pub struct Observe(Option<Arc<Inner>>);
 struct Inner {
     observer: Arc<Observer>,
     routes: Option<ApiMetrics>,
+    /// The stage's access-log format (the config file's `AccessLogSetting.Format`); `None`:
+    /// the log's own (`--access-log-format`, or CLF).
+    format: Option<Arc<AccessLogFormat>>,
 }
 
 /// A request being observed: counted in flight until this is dropped — when its response
@@ -74,6 +77,16 @@ impl Observe {
     /// `api`'s requests (served under `stage`, empty at `/`) observed by `observer`; off when
     /// the observer has neither metrics nor an access log.
     pub fn new(observer: Arc<Observer>, api: &Api, stage: &str) -> Observe {
+        Observe::with_format(observer, api, stage, None)
+    }
+
+    /// [`Observe::new`], the access log written in `format` (a stage's own) when there is one.
+    pub fn with_format(
+        observer: Arc<Observer>,
+        api: &Api,
+        stage: &str,
+        format: Option<Arc<AccessLogFormat>>,
+    ) -> Observe {
         if !observer.is_on() {
             return Observe(None);
         }
@@ -81,7 +94,16 @@ impl Observe {
             .metrics
             .as_ref()
             .map(|_| ApiMetrics::new(api, stage));
-        Observe(Some(Arc::new(Inner { observer, routes })))
+        Observe(Some(Arc::new(Inner {
+            observer,
+            routes,
+            format,
+        })))
+    }
+
+    /// The stage's own access-log format, if it has one.
+    pub fn format(&self) -> Option<&Arc<AccessLogFormat>> {
+        self.0.as_ref()?.format.as_ref()
     }
 
     /// The metrics, when they are collected.
@@ -156,7 +178,7 @@ impl Observed {
             record(m, routes, &cx);
         }
         if let Some(log) = &observer.access_log {
-            log.log(&cx);
+            log.log_as(inner.format.as_deref(), &cx);
         }
     }
 }

@@ -8,6 +8,7 @@
 //!   Variables: {bucket: my-bucket}
 //!   MethodSettings:                   # "/*" and "*" for every method
 //!     - {ResourcePath: /pets, HttpMethod: GET, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 50}
+//!   AccessLogSetting: {Format: '$context.requestId $context.status'}
 //! ApiKeys:                            # AWS::ApiGateway::ApiKey
 //!   - {Name: alice, Value: alice-0123456789abcdefghij, Enabled: true}
 //! UsagePlans:                         # AWS::ApiGateway::UsagePlan (ApiKeys by Name)
@@ -60,6 +61,16 @@ pub struct StageConfig {
     pub variables: BTreeMap<String, String>,
     /// `MethodSettings`, in file order.
     pub method_settings: Vec<MethodSetting>,
+    /// `AccessLogSetting.Format`; `--access-log-format` overrides it. Its variables are
+    /// checked by the access log's own parser (the CLI's config diagnostics), not here.
+    pub access_log_format: Option<AccessLogFormatSetting>,
+}
+
+/// `AccessLogSetting.Format` as written, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessLogFormatSetting {
+    pub format: String,
+    pub place: Place,
 }
 
 /// One `MethodSettings` entry: the throttling it sets for its methods.

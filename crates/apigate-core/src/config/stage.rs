@@ -1,19 +1,24 @@
-//! `Stage` (AWS::ApiGateway::Stage): the stage's name, its variables, and its methods'
-//! throttling (`MethodSettings`).
+//! `Stage` (AWS::ApiGateway::Stage): the stage's name, its variables, its methods'
+//! throttling (`MethodSettings`) and its access log's format (`AccessLogSetting.Format`).
 
 use super::fields::{self, fields, place};
 use super::{
-    resource_path, DeploymentConfig, MethodRef, MethodSelector, MethodSetting, ThrottleSettings,
+    resource_path, AccessLogFormatSetting, DeploymentConfig, MethodRef, MethodSelector,
+    MethodSetting, ThrottleSettings,
 };
 use crate::load::cx::{At, Cx};
 use crate::model::HttpMethod;
 use crate::rules;
 
 /// The properties applied.
-const APPLIED: &[&str] = &["StageName", "Variables", "MethodSettings"];
+const APPLIED: &[&str] = &[
+    "StageName",
+    "Variables",
+    "MethodSettings",
+    "AccessLogSetting",
+];
 /// The rest of AWS::ApiGateway::Stage: accepted, not applied.
 const IGNORED: &[&str] = &[
-    "AccessLogSetting",
     "CacheClusterEnabled",
     "CacheClusterSize",
     "CanarySetting",
@@ -95,6 +100,27 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentConfig) 
             }
         }
     }
+    if let Some(setting) = f.get("AccessLogSetting") {
+        config.stage.access_log_format = access_log_setting(cx, &setting);
+    }
+}
+
+/// `AccessLogSetting`: its `Format` applies (to `--access-log`, or stdout); the log goes
+/// where `--access-log` says, so `DestinationArn` is accepted and not applied.
+fn access_log_setting(cx: &mut Cx<'_>, at: &At<'_>) -> Option<AccessLogFormatSetting> {
+    let f = fields(
+        cx,
+        at,
+        "`AccessLogSetting`",
+        &["Format"],
+        &["DestinationArn"],
+    )?;
+    let format_at = f.require(cx, "Format", "`AccessLogSetting`")?;
+    let format = fields::string(cx, &format_at, "`Format`")?;
+    Some(AccessLogFormatSetting {
+        format: format.to_string(),
+        place: place(cx, &format_at),
+    })
 }
 
 /// A stage variable's value as text: strings, and numbers or booleans as written (YAML

@@ -222,13 +222,30 @@ impl Limits {
     /// (route indexes change with the definition), the counters carried on, and each key's
     /// value kept (a generated one is not generated again).
     pub fn reloaded(&self, api: &Api, stage: Option<&str>) -> Limits {
-        let usage = UsageLimits::resolve(api, &self.config, stage, &mut |name| {
+        self.reconfigured(api, self.config.clone(), stage)
+    }
+
+    /// The limits of `config` for `api` on `stage` (a reload of the config file): the
+    /// counters of the buckets, keys and plans that keep their names carry on, and a key
+    /// named as before without a `Value` keeps the value it was generated.
+    pub fn reconfigured(
+        &self,
+        api: &Api,
+        config: Arc<DeploymentConfig>,
+        stage: Option<&str>,
+    ) -> Limits {
+        let usage = UsageLimits::resolve(api, &config, stage, &mut |name| {
             self.usage.keys.iter().find(|k| k.name == name).map_or_else(
                 || uuid::Uuid::new_v4().simple().to_string(),
                 |k| k.value.clone(),
             )
         });
-        Limits::with_counters(api, self.config.clone(), usage, self.counters.clone())
+        Limits::with_counters(api, config, usage, self.counters.clone())
+    }
+
+    /// The config file the limits were resolved from.
+    pub fn config(&self) -> &Arc<DeploymentConfig> {
+        &self.config
     }
 
     fn with_counters(
