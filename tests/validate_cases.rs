@@ -1,15 +1,16 @@
 //! Data-driven `validate` cases: every `tests/validate/NAME.{yaml,json}` is loaded and its
 //! diagnostics — severity, rule id, line:col and JSON pointer — must equal `NAME.expect`,
 //! one per line. The deployment config files under `tests/validate/config/` are checked the
-//! same way, alone and against `config/api.yaml` (as `validate --config` does). Adding a
-//! case is adding two files; `BLESS=1 cargo test --test validate_cases` writes the `.expect`
-//! files for review.
+//! same way, alone (with their access-log format parsed) and against `config/api.yaml` (as
+//! `validate --config` does). Adding a case is adding two files; `BLESS=1 cargo test --test
+//! validate_cases` writes the `.expect` files for review.
 
 #![allow(clippy::expect_used)]
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use apigate_core::{config, load, rules, Diagnostic, LoadOptions};
+use apigate_runtime::access_log::AccessLogFormat;
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/validate")
@@ -74,6 +75,7 @@ fn render_config(path: &Path) -> String {
         "{name}: a config must exist exactly when there are no errors"
     );
     if let Some(c) = &loaded.config {
+        diagnostics.extend(AccessLogFormat::check_config(c));
         let api_path = cases_dir().join("config/api.yaml");
         let api_text = std::fs::read_to_string(&api_path).expect("config/api.yaml");
         let api = load("api.yaml", &api_text, &LoadOptions::default())

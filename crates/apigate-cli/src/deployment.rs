@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use apigate_core::config::{self, DeploymentConfig, LoadedConfig};
-use apigate_core::{rules, Api, Diagnostic, LoadOptions};
+use apigate_core::{Api, Diagnostic, LoadOptions};
 use apigate_runtime::access_log::AccessLogFormat;
 use apigate_runtime::lifecycle::Settings;
 
@@ -71,7 +71,7 @@ pub fn diagnostics(
 ) -> Vec<Diagnostic> {
     let mut all: Vec<Diagnostic> = deployment.loaded.diagnostics.iter().cloned().collect();
     if let Some(config) = &deployment.loaded.config {
-        all.extend(access_log_format(config));
+        all.extend(AccessLogFormat::check_config(config));
     }
     if let (Some(config), Some((api, api_name))) = (&deployment.loaded.config, api) {
         let stage = served_stage(stage_override, config, api);
@@ -79,24 +79,6 @@ pub fn diagnostics(
     }
     all.sort_by(|a, b| (a.pos, a.rule, &a.pointer).cmp(&(b.pos, b.rule, &b.pointer)));
     all
-}
-
-/// `AccessLogSetting.Format` checked by the access log's own parser, as
-/// `--access-log-format` is.
-fn access_log_format(config: &DeploymentConfig) -> Option<Diagnostic> {
-    let setting = config.stage.access_log_format.as_ref()?;
-    let why = AccessLogFormat::parse(&setting.format).err()?;
-    let rule = rules::CONFIG_ACCESS_LOG_FORMAT_INVALID;
-    Some(Diagnostic {
-        severity: rule.severity,
-        rule: rule.id,
-        message: format!("`AccessLogSetting.Format`: {why}"),
-        pointer: setting.place.pointer.clone(),
-        pos: setting.place.pos,
-        hint: Some(
-            "the variables are those AWS lists for access logging (see README, Access log)".into(),
-        ),
-    })
 }
 
 /// The stage served: `--stage`, else the file's `StageName`, else the definition's basePath.

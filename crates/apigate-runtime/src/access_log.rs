@@ -12,7 +12,9 @@
 //! (`apigate_access_log_dropped_lines_total`). The writer flushes whenever it has caught up.
 
 use crate::context::{clf_time, RequestContext};
+use apigate_core::config::DeploymentConfig;
 use apigate_core::context_var::ContextVar;
+use apigate_core::{rules, Diagnostic};
 use prometheus_client::metrics::counter::Counter;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -99,6 +101,25 @@ pub struct AccessLogFormat {
 }
 
 impl AccessLogFormat {
+    /// The deployment config's `Stage.AccessLogSetting.Format` checked as
+    /// `--access-log-format` is: the diagnostic `validate --config` and `serve` report.
+    pub fn check_config(config: &DeploymentConfig) -> Option<Diagnostic> {
+        let setting = config.stage.access_log_format.as_ref()?;
+        let why = AccessLogFormat::parse(&setting.format).err()?;
+        let rule = rules::CONFIG_ACCESS_LOG_FORMAT_INVALID;
+        Some(Diagnostic {
+            severity: rule.severity,
+            rule: rule.id,
+            message: format!("`AccessLogSetting.Format`: {why}"),
+            pointer: setting.place.pointer.clone(),
+            pos: setting.place.pos,
+            hint: Some(
+                "the variables are those AWS lists for access logging (see README, Access log)"
+                    .into(),
+            ),
+        })
+    }
+
     /// Parses `format`: text with `$context.NAME` variables (NAME: identifiers joined by
     /// `.`). The error is worded for the user.
     pub fn parse(format: &str) -> Result<AccessLogFormat, String> {
