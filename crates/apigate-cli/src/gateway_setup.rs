@@ -78,10 +78,10 @@ pub fn run_command<T>(
 #[derive(Debug, Args)]
 pub struct BackendArgs {
     /// The deployment config file (YAML or JSON, CloudFormation's property names): `Stage`
-    /// (StageName, Variables, MethodSettings throttling), `ApiKeys`, `UsagePlans` (per-key
-    /// throttling and quotas). Checked as `validate --config` checks it; errors stop the
-    /// command. test-invoke takes its stage and variables (keys and limits are skipped, as
-    /// in the console).
+    /// (StageName, Variables, MethodSettings throttling, AccessLogSetting.Format), `ApiKeys`,
+    /// `UsagePlans` (per-key throttling and quotas). Checked as `validate --config` checks
+    /// it; errors stop the command. serve watches it with the definition; test-invoke takes
+    /// its stage and variables (keys and limits are skipped, as in the console).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Stage to serve under (/{stage}/...) [default: the config file's StageName, else the

@@ -225,6 +225,12 @@ impl Reloader {
         };
         let methods = api.routes.method_count();
         let next = current.redeployed(api, deployment, Some(&self.observer));
+        // A key added without a `Value` got one now: printed once, as at start.
+        for key in next.limits.usage.keys.iter().filter(|k| k.generated) {
+            if !current.limits.usage.keys.iter().any(|k| k.name == key.name) {
+                eprintln!("  API key {} (generated): {}", key.name, key.value);
+            }
+        }
         self.live.replace(next);
         if let Some(m) = &self.observer.metrics {
             m.reloads.inc();
