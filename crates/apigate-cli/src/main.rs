@@ -75,8 +75,8 @@ enum Command {
     /// is given. AWS_IAM methods verify SigV4 signatures (service execute-api). Methods that
     /// require an API key take the keys and usage plans of --config (none without it: 403);
     /// its throttles and quotas answer 429, counted here or in Redis (--state). A changed
-    /// definition (or SIGHUP) is reloaded without dropping connections; one with errors is
-    /// refused and the last good API keeps serving. Stops on SIGINT/SIGTERM after in-flight
+    /// definition or --config file (or SIGHUP) is reloaded without dropping connections; a
+    /// set with errors is refused and the last good one keeps serving. Stops on SIGINT/SIGTERM after in-flight
     /// requests finish (--drain-timeout). Exits 1 when the definition or the config file has
     /// errors, 2 on usage errors or when a port, file, directory, certificate or access-log
     /// format cannot be used.
