@@ -126,6 +126,10 @@ rules! {
     CONFIG_NAME_DUPLICATE = ("config-name-duplicate", Error, "Two API keys with the same name or value, or two usage plans with the same name.");
     CONFIG_KEY_UNDEFINED = ("config-key-undefined", Error, "A usage plan's `ApiKeys` names a key the file does not define.");
     CONFIG_ACCESS_LOG_FORMAT_INVALID = ("config-access-log-format-invalid", Error, "A stage's `AccessLogSetting.Format` the access log cannot use: a `$context` variable AWS does not define for access logging, no `$context.requestId` or `$context.extendedRequestId` (AWS requires one), or a control character.");
+    CONFIG_API_UNDEFINED = ("config-api-undefined", Error, "A `RestApiId` (of `Stages` or `BasePathMappings`) or a usage plan's `ApiId` names no API under `Apis`, or `Stages`, `DomainNames` or `BasePathMappings` are written without `Apis`.");
+    CONFIG_DOMAIN_UNDEFINED = ("config-domain-undefined", Error, "A base path mapping's `DomainName` is not under `DomainNames`.");
+    CONFIG_BASE_PATH_DUPLICATE = ("config-base-path-duplicate", Error, "Two base path mappings of one domain name with the same `BasePath` (`(none)` included): a base path leads to one API stage.");
+    CONFIG_STAGE_CONFLICT = ("config-stage-conflict", Error, "With `Apis`: an API with no stage or two, two APIs with the same stage name (requests on other hosts go by `/{stage}/…`), a mapping naming a stage its API does not have, or a `Stage` section (each API's stage is in `Stages`).");
     CONFIG_METHOD_UNKNOWN = ("config-method-unknown", Error, "A `MethodSettings` entry or a usage plan's per-method `Throttle` names a method the API does not have.");
     API_KEY_DISABLED = ("api-key-disabled", Warning, "An API key that is not enabled (`Enabled` is false unless set, as in AWS): calls with it answer 403.");
     API_KEY_PLAN_CONFLICT = ("api-key-plan-conflict", Error, "An API key in two usage plans for the same stage (AWS allows one usage plan per key and stage).");

@@ -26,6 +26,7 @@
 //! deploys (methods named in settings exist, plans cover the served stage).
 
 mod against_api;
+mod apis;
 mod fields;
 mod keys;
 mod stage;
@@ -50,6 +51,95 @@ pub struct DeploymentConfig {
     pub stage: StageConfig,
     pub api_keys: Vec<ApiKeyConfig>,
     pub usage_plans: Vec<UsagePlanConfig>,
+    /// `Apis`: several APIs in one process, each a definition file (empty: the one API of
+    /// the command line, with `Stage`).
+    pub apis: Vec<ApiSource>,
+    /// `Stages`: each API's stage (AWS::ApiGateway::Stage with `RestApiId`).
+    pub stages: Vec<ApiStage>,
+    /// `DomainNames` (AWS::ApiGateway::DomainName): the hosts requests are routed by.
+    pub domain_names: Vec<DomainNameConfig>,
+    /// `BasePathMappings` (AWS::ApiGateway::BasePathMapping).
+    pub base_path_mappings: Vec<BasePathMapping>,
+}
+
+/// `Apis[]`: one REST API, by name, from a definition file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiSource {
+    /// `Name`: what `RestApiId` and `ApiId` refer to.
+    pub name: String,
+    /// `Definition`: the file, relative to the config file.
+    pub definition: String,
+    pub place: Place,
+}
+
+/// `Stages[]`: the stage an API is served as.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiStage {
+    /// `RestApiId`: an `Apis` name.
+    pub api: String,
+    pub stage: StageConfig,
+    pub place: Place,
+}
+
+/// `DomainNames[]`: a custom domain name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainNameConfig {
+    /// `DomainName`, lowercase.
+    pub name: String,
+    pub place: Place,
+}
+
+/// `BasePathMappings[]`: requests to `domain` whose path starts with `base_path` go to an
+/// API's stage, the base path taken off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasePathMapping {
+    pub domain: String,
+    /// `BasePath` without slashes around it (`v1`, `orders/v1`); `None`: `(none)`, the root.
+    pub base_path: Option<String>,
+    /// `RestApiId`: an `Apis` name.
+    pub api: String,
+    /// `Stage`: the API's stage (the one it has when left out).
+    pub stage: Option<String>,
+    pub place: Place,
+}
+
+impl DeploymentConfig {
+    /// The config as one API of `Apis` sees it: its stage, every key, the usage plans with a
+    /// stage of its (each plan's `ApiStages` cut to those).
+    pub fn for_api(&self, name: &str) -> DeploymentConfig {
+        let stage = self
+            .stages
+            .iter()
+            .find(|s| s.api == name)
+            .map(|s| s.stage.clone())
+            .unwrap_or_default();
+        let served = stage.name.clone();
+        let usage_plans = self
+            .usage_plans
+            .iter()
+            .filter_map(|p| {
+                let api_stages: Vec<PlanStage> = p
+                    .api_stages
+                    .iter()
+                    .filter(|s| {
+                        Some(&s.stage) == served.as_ref()
+                            && s.api.as_deref().is_none_or(|a| a == name)
+                    })
+                    .cloned()
+                    .collect();
+                (!api_stages.is_empty()).then(|| UsagePlanConfig {
+                    api_stages,
+                    ..p.clone()
+                })
+            })
+            .collect();
+        DeploymentConfig {
+            stage,
+            api_keys: self.api_keys.clone(),
+            usage_plans,
+            ..DeploymentConfig::default()
+        }
+    }
 }
 
 /// `Stage` (AWS::ApiGateway::Stage).
@@ -149,6 +239,9 @@ pub struct KeyRef {
 /// `ApiStages[]`: a stage the plan gives access to, with per-method throttling.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanStage {
+    /// `ApiId`: the `Apis` name the stage is of (with several APIs; stage names are unique
+    /// across them, so it may be left out).
+    pub api: Option<String>,
     pub stage: String,
     /// `Throttle`: `"/path/VERB"` → limits for that method, per key.
     pub method_throttles: Vec<(MethodRef, ThrottleSettings, Place)>,
@@ -205,12 +298,24 @@ type Section = (
 );
 
 /// The file's sections. A later issue's section is one more entry here.
-pub const SECTION_NAMES: &[&str] = &["Stage", "ApiKeys", "UsagePlans"];
+pub const SECTION_NAMES: &[&str] = &[
+    "Stage",
+    "ApiKeys",
+    "UsagePlans",
+    "Apis",
+    "Stages",
+    "DomainNames",
+    "BasePathMappings",
+];
 
 const SECTIONS: &[Section] = &[
     ("Stage", stage::load),
     ("ApiKeys", keys::load),
     ("UsagePlans", usage_plans::load),
+    ("Apis", apis::load_apis),
+    ("Stages", apis::load_stages),
+    ("DomainNames", apis::load_domain_names),
+    ("BasePathMappings", apis::load_mappings),
 ];
 
 /// Most bytes a config file may have (the definition's own limit).
@@ -266,9 +371,15 @@ fn load_into(file_name: &str, text: &str, diags: &mut Diagnostics) -> Option<Dep
     }
     let entries = cx.object(&root, "the config file")?;
     let mut config = DeploymentConfig::default();
+    let mut single_stage = None;
     for (key, at) in entries {
         match SECTIONS.iter().find(|(name, _)| key.text == *name) {
-            Some((_, read)) => read(&mut cx, &at, &mut config),
+            Some((name, read)) => {
+                if *name == "Stage" {
+                    single_stage = Some(fields::place(&mut cx, &at));
+                }
+                read(&mut cx, &at, &mut config);
+            }
             None => {
                 let name = key.text.as_str();
                 let hint = match SECTIONS.iter().find(|(s, _)| s.eq_ignore_ascii_case(name)) {
@@ -285,6 +396,7 @@ fn load_into(file_name: &str, text: &str, diags: &mut Diagnostics) -> Option<Dep
         }
     }
     usage_plans::check_keys(&mut cx, &config);
+    apis::check(&mut cx, &config, single_stage.as_ref());
     Some(config)
 }
 

@@ -4,7 +4,7 @@
 use super::fields::{self, fields, place};
 use super::{
     resource_path, AccessLogFormatSetting, DeploymentConfig, MethodRef, MethodSelector,
-    MethodSetting, ThrottleSettings,
+    MethodSetting, StageConfig, ThrottleSettings,
 };
 use crate::load::cx::{At, Cx};
 use crate::model::HttpMethod;
@@ -51,14 +51,39 @@ pub(crate) const MAX_RATE: f64 = 1.0e9;
 /// Largest burst accepted (CloudFormation's Integer).
 pub(crate) const MAX_BURST: i64 = i32::MAX as i64;
 
+/// `Stages[]` items: the properties of `Stage` and `RestApiId` (which API, by its `Apis` Name).
+pub(crate) const IN_STAGES_APPLIED: &[&str] = &[
+    "RestApiId",
+    "StageName",
+    "Variables",
+    "MethodSettings",
+    "AccessLogSetting",
+];
+pub(crate) const IN_STAGES_IGNORED: &[&str] = &[
+    "CacheClusterEnabled",
+    "CacheClusterSize",
+    "CanarySetting",
+    "ClientCertificateId",
+    "DeploymentId",
+    "Description",
+    "DocumentationVersion",
+    "Tags",
+    "TracingEnabled",
+];
+
 pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentConfig) {
     let Some(f) = fields(cx, at, "`Stage`", APPLIED, IGNORED) else {
         return;
     };
+    read(cx, &f, &mut config.stage);
+}
+
+/// Reads a stage's applied properties from `f` into `stage`.
+pub(crate) fn read(cx: &mut Cx<'_>, f: &fields::Fields<'_>, stage: &mut StageConfig) {
     if let Some(name) = f.get("StageName") {
         if let Some(text) = fields::string(cx, &name, "`StageName`") {
             match check_stage_name(text) {
-                Ok(()) => config.stage.name = Some(text.to_string()),
+                Ok(()) => stage.name = Some(text.to_string()),
                 Err(why) => {
                     cx.report(rules::CONFIG_VALUE_INVALID, &name, why);
                 }
@@ -82,7 +107,7 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentConfig) 
                 };
                 match check_stage_variable(&key.text, &text) {
                     Ok(()) => {
-                        config.stage.variables.insert(key.text.to_string(), text);
+                        stage.variables.insert(key.text.to_string(), text);
                     }
                     Err(why) => {
                         cx.report(rules::CONFIG_VALUE_INVALID, &value, why);
@@ -95,13 +120,13 @@ pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentConfig) 
         if let Some(items) = cx.array(&list, "`MethodSettings`") {
             for item in items {
                 if let Some(setting) = method_setting(cx, &item) {
-                    config.stage.method_settings.push(setting);
+                    stage.method_settings.push(setting);
                 }
             }
         }
     }
     if let Some(setting) = f.get("AccessLogSetting") {
-        config.stage.access_log_format = access_log_setting(cx, &setting);
+        stage.access_log_format = access_log_setting(cx, &setting);
     }
 }
 

@@ -139,7 +139,7 @@ fn unknown_keys_are_errors_with_a_hint_and_cloudformation_extras_are_warnings() 
     assert_eq!(d[2].hint.as_deref(), Some("did you mean `ApiKeys`?"));
     assert_eq!(
         d[3].hint.as_deref(),
-        Some("the sections are Stage, ApiKeys, UsagePlans")
+        Some("the sections are Stage, ApiKeys, UsagePlans, Apis, Stages, DomainNames, BasePathMappings")
     );
     assert!(loaded.config.is_none());
 }

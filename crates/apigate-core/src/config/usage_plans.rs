@@ -16,8 +16,8 @@ use crate::rules;
 const APPLIED: &[&str] = &["UsagePlanName", "ApiStages", "Throttle", "Quota", "ApiKeys"];
 const IGNORED: &[&str] = &["Description", "Tags"];
 
-const STAGE_APPLIED: &[&str] = &["Stage", "Throttle"];
-const STAGE_IGNORED: &[&str] = &["ApiId"];
+const STAGE_APPLIED: &[&str] = &["ApiId", "Stage", "Throttle"];
+const STAGE_IGNORED: &[&str] = &[];
 
 const THROTTLE_APPLIED: &[&str] = &["RateLimit", "BurstLimit"];
 const QUOTA_APPLIED: &[&str] = &["Limit", "Offset", "Period"];
@@ -119,7 +119,12 @@ fn plan_stage(cx: &mut Cx<'_>, at: &At<'_>) -> Option<PlanStage> {
             }
         }
     }
+    let api = match f.get("ApiId") {
+        Some(a) => Some(fields::string(cx, &a, "`ApiId`")?.to_string()),
+        None => None,
+    };
     Some(PlanStage {
+        api,
         stage: stage.to_string(),
         method_throttles,
         place: place(cx, at),
