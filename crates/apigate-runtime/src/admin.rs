@@ -79,8 +79,7 @@ impl Admin {
                 None => text(StatusCode::NOT_FOUND, "metrics are off\n"),
             },
             "/routes" => {
-                let gateway = self.live.current();
-                let json = apigate_core::listing::to_json(&gateway.api);
+                let json = routes(&self.live);
                 with_type(StatusCode::OK, format!("{json}\n"), "application/json")
             }
             _ => text(
@@ -89,6 +88,32 @@ impl Admin {
             ),
         }
     }
+}
+
+/// The route table in force: the rows of `apigate routes --format json`; with several APIs,
+/// each row also names its API (`api`) and has the stage it is served as.
+fn routes(live: &Live) -> serde_json::Value {
+    let deployment = live.deployment();
+    let mut rows = Vec::new();
+    for (name, gw) in deployment.apis() {
+        let serde_json::Value::Array(of_api) = apigate_core::listing::to_json(&gw.api) else {
+            continue;
+        };
+        for mut row in of_api {
+            if let (false, serde_json::Value::Object(fields)) = (name.is_empty(), &mut row) {
+                fields.insert("api".into(), name.into());
+                fields.insert(
+                    "stage".into(),
+                    gw.settings
+                        .stage
+                        .clone()
+                        .map_or(serde_json::Value::Null, Into::into),
+                );
+            }
+            rows.push(row);
+        }
+    }
+    serde_json::Value::Array(rows)
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response<Body> {

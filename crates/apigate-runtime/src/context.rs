@@ -18,6 +18,9 @@ pub struct RequestContext {
     /// Template form, e.g. `/{folder}/{item}`; empty until routed.
     pub resource_path: String,
     /// The request path including the stage, e.g. `/S3/bucket/key`.
+    /// Through a custom domain: the length of the base path (`/v1`) at the start of
+    /// `path`; `None` the execute-api way.
+    pub base_path: Option<usize>,
     pub path: String,
     pub http_method: String,
     pub domain_name: String,

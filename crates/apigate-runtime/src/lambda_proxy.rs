@@ -69,7 +69,13 @@ pub fn event(source: &EventSource<'_>) -> Vec<u8> {
     });
     let event = json!({
         "resource": source.resource,
-        "path": event_path(source.path),
+        // Through a custom domain the base path stays in (recorded by users of AWS:
+        // aws/serverless-java-container#112).
+        "path": event_path(if source.cx.base_path.is_some() {
+            source.parts.uri.path()
+        } else {
+            source.path
+        }),
         "httpMethod": source.parts.method.as_str(),
         "headers": non_empty(headers),
         "multiValueHeaders": non_empty(multi_headers),

@@ -163,9 +163,29 @@ pub struct Settings {
     pub templates: crate::template_runner::TemplateRunner,
 }
 
+/// How a request reached its API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// `/{stage}/…` (or `/…` for an API served without a stage): the execute-api way.
+    Stage,
+    /// Through a custom domain's base path mapping: the path's first `n` bytes (`/v1`; 0
+    /// for the `(none)` mapping) are the base path, the rest goes to the API.
+    BasePath(usize),
+}
+
 /// Runs one request through the lifecycle. Never fails: errors become gateway responses.
 pub async fn handle(gw: &Gateway, request: Request<Body>, remote: SocketAddr) -> Response<Body> {
-    handle_with(gw, request, remote, &NoHooks).await
+    handle_with(gw, request, remote, Entry::Stage, &NoHooks).await
+}
+
+/// [`handle`] for a request that reached the API as `entry` says.
+pub async fn handle_entered(
+    gw: &Gateway,
+    request: Request<Body>,
+    remote: SocketAddr,
+    entry: Entry,
+) -> Response<Body> {
+    handle_with(gw, request, remote, entry, &NoHooks).await
 }
 
 /// [`handle`], recording the execution log in `trace` (`apigate test-invoke`). Bodies are read
@@ -176,7 +196,7 @@ pub async fn handle_traced(
     remote: SocketAddr,
     trace: Arc<Trace>,
 ) -> Response<Body> {
-    handle_with(gw, request, remote, &trace).await
+    handle_with(gw, request, remote, Entry::Stage, &trace).await
 }
 
 /// One request: the stages, compression, the request ids, the request's log line.
@@ -184,12 +204,16 @@ async fn handle_with<H: Hooks>(
     gw: &Gateway,
     request: Request<Body>,
     remote: SocketAddr,
+    entry: Entry,
     hooks: &H,
 ) -> Response<Body> {
     let started = Instant::now();
     let observing = gw.observe.start(started);
     let (parts, body) = request.into_parts();
     let mut cx = request_context(gw, &parts, remote);
+    if let Entry::BasePath(n) = entry {
+        cx.base_path = Some(n);
+    }
     hooks.started(&cx);
     let response = run(gw, &parts, body, &mut cx, hooks).await;
     let response = compress(gw, &parts, response).await;
@@ -342,14 +366,20 @@ fn route<'g>(
 ) -> Result<Routed<'g>, GatewayError> {
     let missing = |why: String| GatewayError::new(ResponseType::MissingAuthenticationToken, why);
     let raw = parts.uri.path();
-    let rest = match &gw.settings.stage {
-        Some(stage) => {
+    let rest = match (cx.base_path, &gw.settings.stage) {
+        (Some(n), stage) => {
+            if let Some(stage) = stage {
+                cx.stage.clone_from(stage);
+            }
+            below_base_path(raw, n)
+        }
+        (None, Some(stage)) => {
             let rest = below_stage(stage, raw)
                 .ok_or_else(|| missing(format!("no stage in {raw} (the API is at /{stage})")))?;
             cx.stage.clone_from(stage);
             rest
         }
-        None => raw,
+        (None, None) => raw,
     };
     let verb = HttpMethod::parse(parts.method.as_str())
         .filter(|v| *v != HttpMethod::Any && parts.method.as_str() == v.as_str())
@@ -375,6 +405,14 @@ fn route<'g>(
     })
 }
 
+/// The path below a custom domain's base path of `n` bytes (`/` for the base path itself).
+fn below_base_path(raw: &str, n: usize) -> &str {
+    match raw.get(n..) {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => "/",
+    }
+}
+
 /// The resource path below `/{stage}` (`/` for the stage itself); `None` outside the stage.
 fn below_stage<'p>(stage: &str, raw: &'p str) -> Option<&'p str> {
     let after = raw
@@ -396,9 +434,10 @@ async fn authorize(
     body: Body,
 ) -> Result<auth::Authorized, GatewayError> {
     let raw = parts.uri.path();
-    let path = match &gw.settings.stage {
-        Some(stage) => below_stage(stage, raw).unwrap_or(raw),
-        None => raw,
+    let path = match (cx.base_path, &gw.settings.stage) {
+        (Some(n), _) => below_base_path(raw, n),
+        (None, Some(stage)) => below_stage(stage, raw).unwrap_or(raw),
+        (None, None) => raw,
     };
     let method_arn = method_arn(gw, parts, path, cx);
     let policy = gw
