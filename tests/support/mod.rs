@@ -224,9 +224,12 @@ pub async fn start(options: Options) -> Harness {
             sh
         }
     };
-    cmd.arg("serve")
-        .arg(&options.definition)
-        .args(["--listen", "127.0.0.1:0", "--region", REGION])
+    cmd.arg("serve");
+    // An empty definition: the config file (`Apis`) names them.
+    if options.definition != repo() {
+        cmd.arg(&options.definition);
+    }
+    cmd.args(["--listen", "127.0.0.1:0", "--region", REGION])
         .arg("--caller-credentials")
         .arg(&creds)
         .arg("--data-dir")

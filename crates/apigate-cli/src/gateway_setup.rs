@@ -22,7 +22,7 @@ use apigate_runtime::integrations::s3::{BoxFuture, InProcessS3, S3Backend, S3End
 use apigate_runtime::integrations::signer::CredentialSource;
 use apigate_runtime::template_runner::{TemplateRunner, DEFAULT_TEMPLATE_TIMEOUT_MS};
 use apigate_runtime::throttle::Limits;
-use apigate_runtime::Settings;
+use apigate_runtime::{Gateway, Settings};
 use apigate_s3store::{EmbeddedS3, StoreConfig};
 use clap::Args;
 use http_body_util::BodyExt;
@@ -468,4 +468,76 @@ fn default_data_dir() -> PathBuf {
         return Path::new(&h).join(".local/share/apigate/s3");
     }
     PathBuf::from(".apigate/s3")
+}
+
+/// The command line's overrides of what a config file deploys.
+#[derive(Debug, Clone)]
+pub struct Overrides {
+    /// `--stage` (never with `Apis`).
+    pub stage: Option<String>,
+    /// `--stage-variable`s (every API's, with `Apis`).
+    pub stage_variables: Vec<(String, String)>,
+    /// `--access-log-format` was given: `AccessLogSetting.Format` does not apply.
+    pub format_overridden: bool,
+}
+
+/// What `config` (the config as `api`, named `name` with `Apis`, sees it) deploys `api` as,
+/// the command line's `overrides` applied.
+pub fn redeployment(
+    name: Option<&str>,
+    config: DeploymentConfig,
+    api: &Api,
+    overrides: &Overrides,
+) -> apigate_runtime::lifecycle::Redeployment {
+    apigate_runtime::lifecycle::Redeployment {
+        stage: crate::deployment::served_stage(overrides.stage.as_deref(), &config, api),
+        stage_variables: stage_variables(&config, &overrides.stage_variables),
+        access_log_format: crate::serve_cmd::config_access_log_format(
+            &config,
+            overrides.format_overridden,
+        ),
+        api_id: name.unwrap_or(API_ID).to_string(),
+        scope: name.map(|n| format!("{n}:")).unwrap_or_default(),
+        config: Arc::new(config),
+    }
+}
+
+/// The gateways of `apis`, each `base` redeployed (its backends and authorizer shared).
+pub fn gateways_of(
+    base: &Gateway,
+    apis: Vec<crate::deployment::ServedApi>,
+    overrides: &Overrides,
+    observer: &Arc<apigate_runtime::observe::Observer>,
+) -> Vec<(String, Gateway)> {
+    apis.into_iter()
+        .map(|served| {
+            let r = redeployment(Some(&served.name), served.config, &served.api, overrides);
+            (served.name, base.redeployed(served.api, r, Some(observer)))
+        })
+        .collect()
+}
+
+/// `first` and `more` gateways, and the table that routes requests to them from `config`'s
+/// domain names and base path mappings.
+pub fn deployment_of(
+    first: (String, Gateway),
+    more: Vec<(String, Gateway)>,
+    config: &DeploymentConfig,
+) -> apigate_runtime::server::Deployment {
+    let names: Vec<&str> = std::iter::once(first.0.as_str())
+        .chain(more.iter().map(|(n, _)| n.as_str()))
+        .collect();
+    let mappings: Vec<apigate_runtime::server::Mapping> = config
+        .base_path_mappings
+        .iter()
+        .filter_map(|m| {
+            Some(apigate_runtime::server::Mapping {
+                domain: m.domain.clone(),
+                base_path: m.base_path.clone(),
+                api: names.iter().position(|n| *n == m.api)?,
+            })
+        })
+        .collect();
+    let domains: Vec<String> = config.domain_names.iter().map(|d| d.name.clone()).collect();
+    apigate_runtime::server::Deployment::new(first, more, &domains, &mappings)
 }

@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 
 use crate::definition::{self, write_text};
 use crate::deployment::{self, Deployment};
-use crate::gateway_setup;
+use crate::gateway_setup::{self, Overrides};
 
 /// How long a burst of file events is gathered before the files are read.
 pub const SETTLE: Duration = Duration::from_millis(150);
@@ -40,24 +40,19 @@ pub const SETTLE: Duration = Duration::from_millis(150);
 #[derive(Debug)]
 pub struct Reloader {
     pub live: Live,
+    /// The definition; with `Apis`, the config file.
     pub file: PathBuf,
     pub options: LoadOptions,
-    /// `--stage` (otherwise the config file's `StageName`, else each definition's own).
-    pub stage: Option<String>,
-    /// The `--config` file, reloaded with the definition.
-    pub config: Option<ConfigFile>,
+    /// `--stage` (otherwise the config file's `StageName`, else each definition's own),
+    /// `--stage-variable`, `--access-log-format`.
+    pub overrides: Overrides,
+    /// The `--config` file, reloaded with the definition (without `Apis`).
+    pub config: Option<PathBuf>,
+    /// With `Apis`: the definition files (watched with the config file, which says which
+    /// they are: the set is loaded again whole).
+    pub set: Option<Vec<PathBuf>>,
     pub observer: Arc<Observer>,
     pub tls: Option<Tls>,
-}
-
-/// The `--config` file and the command-line options that override it.
-#[derive(Debug)]
-pub struct ConfigFile {
-    pub path: PathBuf,
-    /// `--stage-variable`s.
-    pub stage_variables: Vec<(String, String)>,
-    /// `--access-log-format` was given: `AccessLogSetting.Format` does not apply.
-    pub format_overridden: bool,
 }
 
 /// Why a reload runs.
@@ -87,7 +82,13 @@ pub fn start(reloader: Reloader, watch: bool) -> Result<tokio::task::JoinHandle<
             config: reloader
                 .config
                 .as_ref()
-                .and_then(|c| definition::read_bytes(&c.path).ok()),
+                .and_then(|c| definition::read_bytes(c).ok()),
+            definitions: reloader
+                .set
+                .iter()
+                .flatten()
+                .filter_map(|p| Some((p.clone(), definition::read_bytes(p).ok()?)))
+                .collect(),
             tls: reloader.tls.as_ref().and_then(tls_bytes),
         };
         while let Some(first) = rx.recv().await {
@@ -108,6 +109,8 @@ pub fn start(reloader: Reloader, watch: bool) -> Result<tokio::task::JoinHandle<
 struct State {
     definition: Option<Vec<u8>>,
     config: Option<Vec<u8>>,
+    /// With `Apis`: each definition's bytes.
+    definitions: std::collections::HashMap<PathBuf, Vec<u8>>,
     tls: Option<(Vec<u8>, Vec<u8>)>,
 }
 
@@ -151,10 +154,19 @@ impl Reloader {
         }
         let definition = read_into(&self.file, &mut state.definition, signalled);
         let config = match &self.config {
-            Some(c) => read_into(&c.path, &mut state.config, signalled),
+            Some(c) => read_into(c, &mut state.config, signalled),
             None => Read::Unchanged,
         };
-        if definition == Read::Unreadable || config == Read::Unreadable {
+        if self.set.is_some() {
+            if definition == Read::Unreadable {
+                self.failed();
+            } else {
+                let defs = self.definitions_changed(&mut state.definitions);
+                if definition == Read::Changed || defs {
+                    self.load_set();
+                }
+            }
+        } else if definition == Read::Unreadable || config == Read::Unreadable {
             self.failed();
         } else if definition == Read::Changed || config == Read::Changed {
             if let Some(bytes) = &state.definition {
@@ -207,7 +219,7 @@ impl Reloader {
         let current = self.live.current();
         let deployment = match (&self.config, config) {
             (Some(file), Some(text)) => match self.config_for(file, text, &api, &loaded.name) {
-                Some(config) => self.deployment(file, config, &api),
+                Some(config) => gateway_setup::redeployment(None, config, &api, &self.overrides),
                 None => {
                     self.failed();
                     return;
@@ -215,11 +227,14 @@ impl Reloader {
             },
             _ => {
                 let config = current.limits.config().clone();
+                let stage = self.overrides.stage.as_deref();
                 Redeployment {
-                    stage: deployment::served_stage(self.stage.as_deref(), &config, &api),
+                    stage: deployment::served_stage(stage, &config, &api),
                     stage_variables: current.settings.stage_variables.clone(),
                     config,
                     access_log_format: current.observe.format().cloned(),
+                    api_id: current.settings.api_id.clone(),
+                    scope: String::new(),
                 }
             }
         };
@@ -238,7 +253,7 @@ impl Reloader {
         let with = self
             .config
             .as_ref()
-            .map(|c| format!(" with {}", c.path.display()))
+            .map(|c| format!(" with {}", c.display()))
             .unwrap_or_default();
         eprintln!(
             "apigate: reloaded {}{with}: {methods} methods, {warnings} warning(s)",
@@ -250,20 +265,20 @@ impl Reloader {
     /// diagnostics printed; `None` when it has errors (said).
     fn config_for(
         &self,
-        file: &ConfigFile,
+        file: &Path,
         text: &[u8],
         api: &Api,
         api_name: &str,
     ) -> Option<DeploymentConfig> {
-        let name = file.path.display().to_string();
+        let name = file.display().to_string();
         let Ok(text) = std::str::from_utf8(text) else {
             eprintln!("apigate: reload: {name} is not UTF-8; still serving the last good API");
             return None;
         };
         let loaded = apigate_core::config::load(&name, text);
         let found = Deployment { name, loaded };
-        let diagnostics =
-            deployment::diagnostics(&found, Some((api, api_name)), self.stage.as_deref());
+        let stage = self.overrides.stage.as_deref();
+        let diagnostics = deployment::diagnostics(&found, Some((api, api_name)), stage);
         write_text(&mut std::io::stderr().lock(), &found.name, &diagnostics);
         let errors = diagnostics
             .iter()
@@ -281,17 +296,66 @@ impl Reloader {
         }
     }
 
-    /// What `config` deploys `api` as, the command line's overrides applied.
-    fn deployment(&self, file: &ConfigFile, config: DeploymentConfig, api: &Api) -> Redeployment {
-        Redeployment {
-            stage: deployment::served_stage(self.stage.as_deref(), &config, api),
-            stage_variables: gateway_setup::stage_variables(&config, &file.stage_variables),
-            access_log_format: crate::serve_cmd::config_access_log_format(
-                &config,
-                file.format_overridden,
-            ),
-            config: Arc::new(config),
+    /// With `Apis`: whether a definition the config file names changed (each read into
+    /// `last`).
+    fn definitions_changed(&self, last: &mut std::collections::HashMap<PathBuf, Vec<u8>>) -> bool {
+        let mut changed = false;
+        let config = definition::read(&self.file)
+            .ok()
+            .map(|text| apigate_core::config::load(&self.file.display().to_string(), &text));
+        let files = config
+            .and_then(|c| c.config)
+            .map(|c| deployment::api_definition_paths(&c, &self.file))
+            .unwrap_or_default();
+        for path in files {
+            let now = definition::read_bytes(&path).ok();
+            if now.as_ref() != last.get(&path) {
+                changed = true;
+                match now {
+                    Some(bytes) => last.insert(path, bytes),
+                    None => last.remove(&path),
+                };
+            }
         }
+        changed
+    }
+
+    /// With `Apis`: the config file and every definition it names, loaded and checked
+    /// together; swapped whole when nothing has errors.
+    fn load_set(&self) {
+        let found = match deployment::load(&self.file) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("apigate: reload: {e}; still serving the last good set");
+                self.failed();
+                return;
+            }
+        };
+        let name = found.name.clone();
+        let (apis, config) = match deployment::load_set(found, &self.file, &self.options) {
+            Ok(set) => set,
+            Err((_, why)) => {
+                eprintln!(
+                    "apigate: reload of {name} refused: {why}; still serving the last good set"
+                );
+                self.failed();
+                return;
+            }
+        };
+        let count = apis.len();
+        let methods: usize = apis.iter().map(|a| a.api.routes.method_count()).sum();
+        let current = self.live.current();
+        let mut gateways =
+            gateway_setup::gateways_of(&current, apis, &self.overrides, &self.observer).into_iter();
+        let Some(first) = gateways.next() else {
+            return;
+        };
+        let next = gateway_setup::deployment_of(first, gateways.collect(), &config);
+        self.live.replace_all(next);
+        if let Some(m) = &self.observer.metrics {
+            m.reloads.inc();
+        }
+        eprintln!("apigate: reloaded {name}: {count} APIs, {methods} methods");
     }
 
     fn failed(&self) {
@@ -312,8 +376,8 @@ fn watch_files(
     tx: mpsc::UnboundedSender<Trigger>,
 ) -> Result<notify::RecommendedWatcher, String> {
     let mut names: Vec<std::ffi::OsString> = vec![file_name(&reloader.file)];
-    if let Some(config) = &reloader.config {
-        names.push(file_name(&config.path));
+    for other in reloader.config.iter().chain(reloader.set.iter().flatten()) {
+        names.push(file_name(other));
     }
     if let Some(tls) = &reloader.tls {
         let (cert, key) = tls.files();
@@ -331,8 +395,8 @@ fn watch_files(
         })
         .map_err(|e| format!("cannot watch files (--no-watch turns watching off): {e}"))?;
     let mut dirs: Vec<PathBuf> = vec![directory(&reloader.file)];
-    if let Some(config) = &reloader.config {
-        dirs.push(directory(&config.path));
+    for other in reloader.config.iter().chain(reloader.set.iter().flatten()) {
+        dirs.push(directory(other));
     }
     if let Some(tls) = &reloader.tls {
         let (cert, key) = tls.files();

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use apigate_http_server::{Limits, Tls};
 
+use apigate_core::config::DeploymentConfig;
 use apigate_core::model::{Authorization, Target};
 use apigate_core::LoadOptions;
 use apigate_runtime::access_log::{AccessLog, AccessLogFormat, Destination};
@@ -101,8 +102,8 @@ pub struct ServeArgs {
     no_watch: bool,
     #[command(flatten)]
     backend: BackendArgs,
-    /// Definition file (JSON or YAML).
-    file: PathBuf,
+    /// Definition file (JSON or YAML); none when the --config file lists `Apis`.
+    file: Option<PathBuf>,
 }
 
 pub fn serve(args: &ServeArgs, options: &LoadOptions) -> ExitCode {
@@ -186,12 +187,50 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         _ => None,
     };
 
-    let deployment::Deployed {
-        api,
-        warnings,
-        config,
-        settings,
-    } = deployment::load_deployed(&args.file, &args.backend, options)?;
+    let overrides = gateway_setup::Overrides {
+        stage: args.backend.stage.clone(),
+        stage_variables: args.backend.stage_variables.clone(),
+        format_overridden: format_flag.is_some(),
+    };
+    let (file, mut set) = load_served(args, options)?;
+    let set_paths: Option<Vec<PathBuf>> = set
+        .as_ref()
+        .map(|(apis, _)| apis.iter().map(|a| a.path.clone()).collect());
+    let (name, file_shown, api, warnings, config, mut settings) = match set.as_mut() {
+        None => {
+            let deployment::Deployed {
+                api,
+                warnings,
+                config,
+                settings,
+            } = deployment::load_deployed(&file, &args.backend, options)?;
+            (
+                None,
+                file.display().to_string(),
+                api,
+                warnings,
+                config,
+                settings,
+            )
+        }
+        Some((apis, _)) => {
+            let first = apis.remove(0);
+            let settings =
+                gateway_setup::settings(&first.api, &first.config, &args.backend, options);
+            let shown = first.path.display().to_string();
+            (
+                Some(first.name),
+                shown,
+                first.api,
+                first.warnings,
+                first.config,
+                settings,
+            )
+        }
+    };
+    if let Some(name) = &name {
+        settings.api_id.clone_from(name);
+    }
     let region = options.import_variables.region.clone();
     let stage = settings.stage.clone();
     let iam_methods = api
@@ -202,13 +241,31 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "apigate: {} ({}): {} methods, {warnings} warning(s)",
+        "apigate: {} ({file_shown}): {} methods, {warnings} warning(s)",
         api.title,
-        args.file.display(),
         api.routes.method_count()
     );
-    let (limits, notes) =
+    for served in set.iter().flat_map(|(apis, _)| apis) {
+        let _ = writeln!(
+            out,
+            "apigate: {} ({}): {} methods, {} warning(s)",
+            served.api.title,
+            served.path.display(),
+            served.api.routes.method_count(),
+            served.warnings
+        );
+    }
+    let (mut limits, notes) =
         gateway_setup::limits(&api, &config, stage.as_deref(), args.state.as_deref()).await?;
+    if let Some(name) = &name {
+        // With `Apis` each API's methods count apart (their keys and plans together).
+        limits = limits.reconfigured(
+            &api,
+            Arc::new(config.clone()),
+            stage.as_deref(),
+            &format!("{name}:"),
+        );
+    }
     for line in &notes {
         let _ = writeln!(out, "{line}");
     }
@@ -364,7 +421,14 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         aws: Arc::new(backends.aws),
         observe,
     };
-    let live = Live::new(gateway);
+    let live = match set {
+        None => Live::new(gateway),
+        Some((apis, whole)) => {
+            let more = gateway_setup::gateways_of(&gateway, apis, &overrides, &observer);
+            let first = (name.clone().unwrap_or_default(), gateway);
+            Live::of(gateway_setup::deployment_of(first, more, &whole))
+        }
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| fail(2, format!("cannot listen on {}: {e}", args.listen)))?;
@@ -413,16 +477,21 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     };
 
     // Reloads: SIGHUP always; file changes unless --no-watch.
+    let (watched, config_file, set_files) = match &set_paths {
+        Some(paths) => (
+            args.backend.config.clone().unwrap_or_default(),
+            None,
+            Some(paths.clone()),
+        ),
+        None => (file.to_path_buf(), args.backend.config.clone(), None),
+    };
     let reloader = Reloader {
         live: live.clone(),
-        file: args.file.clone(),
+        file: watched,
         options: options.clone(),
-        stage: args.backend.stage.clone(),
-        config: args.backend.config.as_ref().map(|path| reload::ConfigFile {
-            path: path.clone(),
-            stage_variables: args.backend.stage_variables.clone(),
-            format_overridden: args.access_log_format.is_some(),
-        }),
+        overrides,
+        config: config_file,
+        set: set_files,
         observer: observer.clone(),
         tls: tls.clone(),
     };
@@ -434,10 +503,13 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
             .as_ref()
             .map(|c| format!(" and {}", c.display()))
             .unwrap_or_default();
+        let what = match &set_paths {
+            Some(paths) => format!("{} definition(s)", paths.len()),
+            None => file.display().to_string(),
+        };
         let _ = writeln!(
             out,
-            "apigate: watching {}{config} for changes (SIGHUP reloads too; --no-watch to stop watching)",
-            args.file.display()
+            "apigate: watching {what}{config} for changes (SIGHUP reloads too; --no-watch to stop watching)"
         );
     }
 
@@ -475,6 +547,53 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         store.shutdown().await;
     }
     Ok(())
+}
+
+/// What `serve` serves: the definition FILE (with its `--config`), or — when the config file
+/// lists `Apis` — every API it names (`Some`), loaded and checked, diagnostics printed.
+fn load_served(
+    args: &ServeArgs,
+    options: &LoadOptions,
+) -> Result<
+    (
+        PathBuf,
+        Option<(Vec<deployment::ServedApi>, DeploymentConfig)>,
+    ),
+    Failure,
+> {
+    let found = match &args.backend.config {
+        Some(path) => Some((path, deployment::load(path).map_err(|e| fail(2, e))?)),
+        None => None,
+    };
+    let has_apis = found
+        .as_ref()
+        .and_then(|(_, d)| d.loaded.config.as_ref())
+        .is_some_and(|c| !c.apis.is_empty());
+    match (&args.file, found) {
+        (Some(file), _) if !has_apis => Ok((file.clone(), None)),
+        (Some(_), Some((path, _))) => Err(fail(
+            2,
+            format!(
+                "{} lists `Apis`: serve takes no definition FILE with it",
+                path.display()
+            ),
+        )),
+        (None, Some((path, d))) => {
+            if args.backend.stage.is_some() {
+                return Err(fail(
+                    2,
+                    "--stage: with `Apis` each API's stage is in `Stages`",
+                ));
+            }
+            let set =
+                deployment::load_set(d, path, options).map_err(|(code, why)| fail(code, why))?;
+            Ok((path.clone(), Some(set)))
+        }
+        _ => Err(fail(
+            2,
+            "serve needs a definition FILE (or a --config file that lists `Apis`)",
+        )),
+    }
 }
 
 /// The config file's `AccessLogSetting.Format`, parsed (it was checked with the file), unless

@@ -93,6 +93,8 @@ impl Gateway {
             stage_variables: self.settings.stage_variables.clone(),
             config: self.limits.config().clone(),
             access_log_format: self.observe.format().cloned(),
+            api_id: self.settings.api_id.clone(),
+            scope: self.limits.scope().to_string(),
         };
         self.redeployed(api, deployment, observer)
     }
@@ -109,6 +111,7 @@ impl Gateway {
         let settings = Settings {
             stage: deployment.stage,
             stage_variables: deployment.stage_variables,
+            api_id: deployment.api_id,
             ..self.settings.clone()
         };
         let stage = settings.stage.as_deref();
@@ -121,7 +124,9 @@ impl Gateway {
             ),
             None => Observe::off(),
         };
-        let limits = self.limits.reconfigured(&api, deployment.config, stage);
+        let limits = self
+            .limits
+            .reconfigured(&api, deployment.config, stage, &deployment.scope);
         Gateway {
             api,
             settings,
@@ -145,6 +150,10 @@ pub struct Redeployment {
     pub config: Arc<apigate_core::config::DeploymentConfig>,
     /// The stage's access-log format (`None`: the log's own).
     pub access_log_format: Option<Arc<crate::access_log::AccessLogFormat>>,
+    /// `$context.apiId`.
+    pub api_id: String,
+    /// The API's name when several are served (its methods' counters apart), else empty.
+    pub scope: String,
 }
 
 /// Per-gateway settings.

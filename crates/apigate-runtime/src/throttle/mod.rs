@@ -139,6 +139,9 @@ pub struct Limits {
     plan_slots: Vec<u32>,
     /// Per plan index: its first quota period (`u64::MAX`: no quota).
     first_periods: Vec<u64>,
+    /// Put before each method's name (`pets:`): several APIs' methods count apart while
+    /// their keys and plans count together.
+    scope: String,
     /// Slot → name, as of this gateway's making (it covers every slot above).
     names: Names,
 }
@@ -163,6 +166,7 @@ impl Default for Limits {
             plan_slots: Vec::new(),
             first_periods: Vec::new(),
             names: Names::default(),
+            scope: String::new(),
         }
     }
 }
@@ -181,7 +185,7 @@ impl Limits {
     /// `usage` (resolved from `config` for `api`), counted in this process.
     pub fn in_process(api: &Api, config: DeploymentConfig, usage: UsageLimits) -> Limits {
         let counters = Counters::new(Store::Memory(MemoryStore::default()));
-        Limits::with_counters(api, Arc::new(config), usage, Arc::new(counters))
+        Limits::with_counters(api, Arc::new(config), usage, Arc::new(counters), "")
     }
 
     /// `usage` (resolved from `config` for `api`), counted in the Redis at `url` under
@@ -215,6 +219,7 @@ impl Limits {
             Arc::new(config),
             usage,
             Arc::new(counters),
+            "",
         ))
     }
 
@@ -222,17 +227,20 @@ impl Limits {
     /// (route indexes change with the definition), the counters carried on, and each key's
     /// value kept (a generated one is not generated again).
     pub fn reloaded(&self, api: &Api, stage: Option<&str>) -> Limits {
-        self.reconfigured(api, self.config.clone(), stage)
+        self.reconfigured(api, self.config.clone(), stage, &self.scope.clone())
     }
 
     /// The limits of `config` for `api` on `stage` (a reload of the config file): the
     /// counters of the buckets, keys and plans that keep their names carry on, and a key
     /// named as before without a `Value` keeps the value it was generated.
+    /// `scope` names the API when several are served (empty for one): its methods' counters
+    /// are its own, its keys' and plans' shared.
     pub fn reconfigured(
         &self,
         api: &Api,
         config: Arc<DeploymentConfig>,
         stage: Option<&str>,
+        scope: &str,
     ) -> Limits {
         let usage = UsageLimits::resolve(api, &config, stage, &mut |name| {
             self.usage.keys.iter().find(|k| k.name == name).map_or_else(
@@ -240,7 +248,12 @@ impl Limits {
                 |k| k.value.clone(),
             )
         });
-        Limits::with_counters(api, config, usage, self.counters.clone())
+        Limits::with_counters(api, config, usage, self.counters.clone(), scope)
+    }
+
+    /// What [`Limits::reconfigured`] was given as `scope`.
+    pub fn scope(&self) -> &str {
+        &self.scope
     }
 
     /// The config file the limits were resolved from.
@@ -253,6 +266,7 @@ impl Limits {
         config: Arc<DeploymentConfig>,
         usage: UsageLimits,
         counters: Arc<Counters>,
+        scope: &str,
     ) -> Limits {
         let now = unix_secs();
         let (method_slots, key_slots, plan_slots, names) = {
@@ -263,7 +277,7 @@ impl Limits {
                 .map(|(_, m)| {
                     names.slot(
                         Kind::Method,
-                        &format!("{} {}", m.verb.as_str(), m.resource_path),
+                        &format!("{scope}{} {}", m.verb.as_str(), m.resource_path),
                     )
                 })
                 .collect();
@@ -301,6 +315,7 @@ impl Limits {
             plan_slots,
             first_periods,
             names,
+            scope: scope.to_string(),
         }
     }
 
