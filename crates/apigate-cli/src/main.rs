@@ -55,8 +55,9 @@ enum Command {
         config: Option<PathBuf>,
         #[command(flatten)]
         load: LoadArgs,
-        /// Definition files (JSON or YAML).
-        #[arg(required = true)]
+        /// Definition files (JSON or YAML); with a --config file that lists `Apis`, its
+        /// definitions are checked too (and FILES may be left out).
+        #[arg(required_unless_present = "config")]
         files: Vec<PathBuf>,
     },
     /// Print the route table: stage, method, resource path, integration and authorization.

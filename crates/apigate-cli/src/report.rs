@@ -37,6 +37,32 @@ pub fn validate(
     }
     if let Some(path) = config {
         match deployment::load(path) {
+            Ok(c) if c.loaded.config.as_ref().is_some_and(|c| !c.apis.is_empty()) => {
+                // With `Apis`: its definitions, each API's part checked against its own.
+                let config = c.loaded.config.clone().unwrap_or_default();
+                let mut named = Vec::new();
+                for a in deployment::api_definitions(&config, path, options) {
+                    match a.definition {
+                        Ok(d) => named.push((a.name, d)),
+                        Err(msg) => {
+                            eprintln!("error: {msg}");
+                            unreadable = true;
+                        }
+                    }
+                }
+                let apis: Vec<(&str, &apigate_core::Api, &str)> = named
+                    .iter()
+                    .filter_map(|(n, d)| {
+                        Some((n.as_str(), d.loaded.api.as_ref()?, d.name.as_str()))
+                    })
+                    .collect();
+                let diagnostics = deployment::set_diagnostics(&c, &apis);
+                reports.push(FileReport {
+                    file: c.name,
+                    diagnostics,
+                });
+                definitions.extend(named.into_iter().map(|(_, d)| d));
+            }
             Ok(c) => {
                 // The file alone, then against each definition that loaded.
                 let mut diagnostics = deployment::diagnostics(&c, None, None);
