@@ -77,7 +77,9 @@ enum Command {
     /// require an API key take the keys and usage plans of --config (none without it: 403);
     /// its throttles and quotas answer 429, counted here or in Redis (--state). A changed
     /// definition or --config file (or SIGHUP) is reloaded without dropping connections; a
-    /// set with errors is refused and the last good one keeps serving. Stops on SIGINT/SIGTERM after in-flight
+    /// set with errors is refused and the last good one keeps serving. A --config file that
+    /// lists `Apis` serves several APIs (no FILE then): by Host and base path on its
+    /// `DomainNames` (`BasePathMappings`), by /{stage}/… on any other host. Stops on SIGINT/SIGTERM after in-flight
     /// requests finish (--drain-timeout). Exits 1 when the definition or the config file has
     /// errors, 2 on usage errors or when a port, file, directory, certificate or access-log
     /// format cannot be used.

@@ -19,6 +19,10 @@
 //!     ApiKeys: [alice]
 //! ```
 //!
+//! With several APIs, `Apis` names their definitions and `Stages`, `DomainNames` and
+//! `BasePathMappings` deploy them (`apis.rs`); [`DeploymentConfig::for_api`] is one API's
+//! share, which the single-API checks and limits take as they are.
+//!
 //! The file is read like a definition (JSON or YAML, the same spanned reader), and every
 //! problem is a [`Diagnostic`] with its line, column, JSON pointer, rule id and hint. The
 //! sections are one table ([`SECTIONS`]): a later section is one more entry and one more
