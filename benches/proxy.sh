@@ -317,7 +317,7 @@ done
 echo "  bench/1k (1024 B) and bench/1m (1048576 B) stored"
 
 # ---------------------------------------------------------------- load runs
-declare -A RPS P50 P99 NON2XX SOCKERR TOTAL CPU_US
+declare -A RPS P50 P99 NON2XX SOCKERR TOTAL CPU_US SYS_US WRK_US
 SIZES=(1k 1m)
 TARGETS=(direct nginx apigate apigate-tcp)
 [ "$SKIP_OPS" = 1 ] || TARGETS+=(apigate-obs apigate-tls)
@@ -363,21 +363,28 @@ to_ms() { # wrk latency (e.g. 812.00us, 1.23ms, 2.01s, 1.00m) -> ms
 }
 
 CLK_TCK="$(getconf CLK_TCK)"
-server_cpu_ticks() { # CPU time (user+system, clock ticks) of apigate (gateway + store) and nginx
+server_cpu_ticks() { # CPU time (clock ticks) of apigate (gateways + store) and nginx: "USER+SYSTEM SYSTEM"
     local pid
     for pid in "$APIGATE_PID" "$APIGATE_TCP_PID" "$APIGATE_OBS_PID" "$APIGATE_TLS_PID" "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null || true); do
-        [ -r "/proc/$pid/stat" ] && awk '{ print $14 + $15 }' "/proc/$pid/stat"
-    done | awk '{ t += $1 } END { print t + 0 }'
+        [ -r "/proc/$pid/stat" ] && awk '{ print $14 + $15, $15 }' "/proc/$pid/stat"
+    done | awk '{ t += $1; s += $2 } END { print t + 0, s + 0 }'
+}
+# CPU time (clock ticks, user+system) of this shell's waited-for children: wrk's, across one run.
+children_cpu_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
+per_request_us() { # TICKS REQUESTS -> microseconds per request
+    awk -v d="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", d / hz * 1e6 / n; else print "n/a" }'
 }
 
 run_wrk() { # run_wrk SIZE TARGET ROUND
-    local size="$1" target="$2" round="$3" h args=() out="$WORK/wrk-$1-$2-$3.txt" cpu0 cpu1
+    local size="$1" target="$2" round="$3" h args=() out="$WORK/wrk-$1-$2-$3.txt" cpu0 cpu1 sys0 sys1 wrk0 wrk1
     for h in "${HDRS[@]}"; do args+=(-H "$h"); done
     wrk -t"$THREADS" -c"${CONNS[$size]}" -d"${WARMUP}s" "${args[@]}" "$URL" >/dev/null 2>&1 || true
-    cpu0="$(server_cpu_ticks)"
+    read -r cpu0 sys0 <<<"$(server_cpu_ticks)"
+    wrk0="$(children_cpu_ticks)"
     wrk -t"$THREADS" -c"${CONNS[$size]}" -d"${DURATION}s" --latency "${args[@]}" "$URL" >"$out" 2>&1 \
         || { cat "$out" >&2; die "wrk failed against $target"; }
-    cpu1="$(server_cpu_ticks)"
+    wrk1="$(children_cpu_ticks)"
+    read -r cpu1 sys1 <<<"$(server_cpu_ticks)"
     local k="$size/$target/$round"
     RPS[$k]="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
     P50[$k]="$(to_ms "$(awk '$1 == "50%" { print $2; exit }' "$out")")"
@@ -388,10 +395,11 @@ run_wrk() { # run_wrk SIZE TARGET ROUND
     SOCKERR[$k]="$(awk '/Socket errors:/ { sub(/^ *Socket errors: */, ""); print }' "$out")"
     SOCKERR[$k]="${SOCKERR[$k]:-none}"
     [ -n "${RPS[$k]}" ] || { cat "$out" >&2; die "cannot parse wrk's output for $target"; }
-    CPU_US[$k]="$(awk -v d="$((cpu1 - cpu0))" -v hz="$CLK_TCK" -v n="${TOTAL[$k]}" \
-        'BEGIN { if (n > 0) printf "%.0f", d / hz * 1e6 / n; else print "n/a" }')"
-    printf '  round %s  %-6s %-11s %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req  (%s requests, non-2xx %s, socket errors: %s)\n' \
-        "$round" "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${CPU_US[$k]}" "${TOTAL[$k]}" "${NON2XX[$k]}" "${SOCKERR[$k]}"
+    CPU_US[$k]="$(per_request_us "$((cpu1 - cpu0))" "${TOTAL[$k]}")"
+    SYS_US[$k]="$(per_request_us "$((sys1 - sys0))" "${TOTAL[$k]}")"
+    WRK_US[$k]="$(per_request_us "$((wrk1 - wrk0))" "${TOTAL[$k]}")"
+    printf '  round %s  %-6s %-11s %10s req/s  p50 %8s ms  p99 %8s ms  server CPU %6s us/req (kernel %s), wrk %s us/req  (%s requests, non-2xx %s, socket errors: %s)\n' \
+        "$round" "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${CPU_US[$k]}" "${SYS_US[$k]}" "${WRK_US[$k]}" "${TOTAL[$k]}" "${NON2XX[$k]}" "${SOCKERR[$k]}"
     if [ "$VERBOSE" = 1 ] || [ "${NON2XX[$k]}" != 0 ] || [ "${SOCKERR[$k]}" != none ]; then
         sed 's/^/      | /' "$out"
     fi
@@ -429,6 +437,8 @@ for size in "${SIZES[@]}"; do
         P50[$k]="$(per_rounds P50 "$size" "$target" | median)"
         P99[$k]="$(per_rounds P99 "$size" "$target" | median)"
         CPU_US[$k]="$(per_rounds CPU_US "$size" "$target" | median)"
+        SYS_US[$k]="$(per_rounds SYS_US "$size" "$target" | median)"
+        WRK_US[$k]="$(per_rounds WRK_US "$size" "$target" | median)"
         NON2XX[$k]="$(per_rounds NON2XX "$size" "$target" | tr ' ' '\n' | awk '{ t += $1 } END { print t + 0 }')"
         SOCKERR[$k]="none"
         for r in $(seq 1 "$ROUNDS"); do
@@ -446,15 +456,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 STATUS=0
 echo
 log "results (one run, same backend; medians over $ROUNDS round(s): req/s from wrk, latency percentiles in ms)"
-printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s\n' size target req/s p50_ms p99_ms non-2xx cpu_us/req
+printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s  %11s  %10s\n' size target req/s p50_ms p99_ms non-2xx cpu_us/req kernel_us wrk_us
 for size in "${SIZES[@]}"; do
     for target in "${TARGETS[@]}"; do
         k="$size/$target"
-        printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s\n' "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${CPU_US[$k]}"
+        printf '%-6s  %-11s  %10s  %9s  %9s  %8s  %11s  %11s  %10s\n' "${SIZE_LABEL[$size]}" "$target" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${CPU_US[$k]}" "${SYS_US[$k]}" "${WRK_US[$k]}"
     done
 done
 echo "(cpu_us/req: user+system CPU of the apigate processes (gateways + embedded store) and of"
-echo " nginx's processes during the measured run, per request; wrk's own CPU not included)"
+echo " nginx's processes during the measured run, per request; kernel_us: the system-time part of it;"
+echo " wrk_us: wrk's own user+system CPU per request)"
 echo
 printf '%-6s  %15s  %14s  %19s  %18s\n' size apigate/direct apigate/nginx apigate-tcp/direct apigate-tcp/nginx
 for size in "${SIZES[@]}"; do

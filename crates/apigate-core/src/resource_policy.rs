@@ -48,8 +48,9 @@ pub struct ResourcePolicy {
     pub unsupported: Option<String>,
 }
 
+/// A statement's `Effect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Effect {
+pub enum Effect {
     Allow,
     Deny,
 }

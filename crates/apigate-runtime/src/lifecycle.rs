@@ -30,7 +30,7 @@ use crate::integrations::aws_service::AwsServiceBackend;
 use crate::integrations::http::{self as http_integration, HttpBackend, ProxyPassthrough};
 use crate::integrations::lambda::{self, Invoke, LambdaBackend};
 use crate::integrations::s3::S3Backend;
-use crate::integrations::{self, EndpointRequest, EndpointResponse};
+use crate::integrations::{self, AwsCall, EndpointRequest, EndpointResponse};
 use crate::lambda_proxy::{self, EventSource};
 use crate::map_request::{map_request, Mapped, Payload};
 use crate::map_response::{accepts_binary, map_response, select_response};
@@ -635,26 +635,19 @@ async fn integrate(
                 .send(uri, request, proxy, insecure, stage_variables, limit)
                 .await
         }
-        Target::Aws(uri) if uri.service == "lambda" => {
-            let role = integration.credentials.as_ref();
-            let limit = gw.settings.buffer_limit;
-            gw.lambda
-                .send(uri, role, caller, request, stage_variables, limit)
-                .await
-        }
-        Target::Aws(uri) if uri.service != "s3" => {
-            let role = integration.credentials.as_ref();
-            let limit = gw.settings.buffer_limit;
-            gw.aws
-                .send(uri, role, caller, request, stage_variables, limit)
-                .await
-        }
         Target::Aws(uri) => {
-            let role = integration.credentials.as_ref();
-            let limit = gw.settings.buffer_limit;
-            gw.s3
-                .send(uri, role, caller, request, stage_variables, limit)
-                .await
+            let call = AwsCall {
+                uri,
+                role: integration.credentials.as_ref(),
+                caller,
+                stage_variables,
+                buffer_limit: gw.settings.buffer_limit,
+            };
+            match uri.service.as_str() {
+                "lambda" => gw.lambda.send(&call, request).await,
+                "s3" => gw.s3.send(&call, request).await,
+                _ => gw.aws.send(&call, request).await,
+            }
         }
         _ => Err(GatewayError::configuration(
             "integration without a usable target",

@@ -164,41 +164,42 @@ impl Metrics {
             Unit::Bytes,
             metrics.response_bytes.clone(),
         );
-        registry.register(
-            "throttled",
-            "Requests answered with the THROTTLED gateway response (429)",
-            metrics.throttled.clone(),
-        );
-        registry.register(
-            "quota_exceeded",
-            "Requests answered with the QUOTA_EXCEEDED gateway response (429)",
-            metrics.quota_exceeded.clone(),
-        );
-        registry.register(
-            "authorizer_cache_hits",
-            "Lambda authorizer results served from the authorizer cache",
-            metrics.authorizer_cache_hits.clone(),
-        );
-        registry.register(
-            "authorizer_cache_misses",
-            "Lambda authorizer calls made (no cached result)",
-            metrics.authorizer_cache_misses.clone(),
-        );
-        registry.register(
-            "reloads",
-            "Definition reloads applied",
-            metrics.reloads.clone(),
-        );
-        registry.register(
-            "reload_failures",
-            "Definition reloads refused (invalid definition or unreadable file; the last good API kept serving)",
-            metrics.reload_failures.clone(),
-        );
-        registry.register(
-            "access_log_dropped_lines",
-            "Access-log lines dropped because the writer fell behind",
-            metrics.access_log_dropped.clone(),
-        );
+        let counters = [
+            (
+                "throttled",
+                "Requests answered with the THROTTLED gateway response (429)",
+                &metrics.throttled,
+            ),
+            (
+                "quota_exceeded",
+                "Requests answered with the QUOTA_EXCEEDED gateway response (429)",
+                &metrics.quota_exceeded,
+            ),
+            (
+                "authorizer_cache_hits",
+                "Lambda authorizer results served from the authorizer cache",
+                &metrics.authorizer_cache_hits,
+            ),
+            (
+                "authorizer_cache_misses",
+                "Lambda authorizer calls made (no cached result)",
+                &metrics.authorizer_cache_misses,
+            ),
+            ("reloads", "Definition reloads applied", &metrics.reloads),
+            (
+                "reload_failures",
+                "Definition reloads refused (invalid definition or unreadable file; the last good API kept serving)",
+                &metrics.reload_failures,
+            ),
+            (
+                "access_log_dropped_lines",
+                "Access-log lines dropped because the writer fell behind",
+                &metrics.access_log_dropped,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            registry.register(name, help, counter.clone());
+        }
         Metrics {
             registry,
             ..metrics

@@ -83,7 +83,7 @@ pub use claim::is_signed;
 pub use credentials::{CallerKey, CallerKeys};
 pub use failure::AuthFailure;
 pub use key::{sha256_hex, string_to_sign, EMPTY_SHA256};
-pub use sign::{sign, sign_s3, Identity, Payload, Service};
+pub use sign::{sign, Identity, Payload, Service};
 pub use verify::{verify, verify_for, Caller, Profile};
 
 /// The only signing algorithm SigV4 defines for HMAC.

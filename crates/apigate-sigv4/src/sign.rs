@@ -72,32 +72,6 @@ impl<'a> Service<'a> {
     }
 }
 
-/// Signs an S3 request in place ([`sign`] for [`Service::S3`]).
-///
-/// # Errors
-///
-/// A session token or URL that cannot be a header value.
-pub fn sign_s3(
-    method: &str,
-    url: &str,
-    headers: &mut HeaderMap,
-    payload: Payload<'_>,
-    identity: Identity<'_>,
-    region: &str,
-    now: SystemTime,
-) -> Result<(), InvalidHeaderValue> {
-    sign(
-        Service::S3,
-        method,
-        url,
-        headers,
-        payload,
-        identity,
-        region,
-        now,
-    )
-}
-
 /// Signs a request to `service` in place: adds `x-amz-date`, `x-amz-security-token` and
 /// `authorization` to `headers` (and `x-amz-content-sha256` for S3). `url` is the full request
 /// URL (already percent-encoded the way it is sent); `now` is the signing time.

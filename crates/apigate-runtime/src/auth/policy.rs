@@ -10,21 +10,8 @@
 
 use serde_json::Value;
 
-/// The outcome of evaluating a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Allow,
-    /// A `Deny` statement applies.
-    ExplicitDeny,
-    /// No statement allows the call.
-    ImplicitDeny,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Effect {
-    Allow,
-    Deny,
-}
+pub use apigate_core::resource_policy::Decision;
+use apigate_core::resource_policy::Effect;
 
 /// One statement: its effect, and the action and resource patterns it names (a
 /// `NotAction`/`NotResource` statement applies where none of its patterns match).

@@ -50,12 +50,8 @@ impl AuthorizerResult {
     /// template `$context` both read it.
     pub fn to_json(&self) -> Value {
         let mut out = Map::new();
-        if let Some(claims) = &self.claims {
-            let claims: Map<String, Value> = claims
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            out.insert("claims".into(), Value::Object(claims));
+        if let Some(claims) = self.claims_json() {
+            out.insert("claims".into(), claims);
             return Value::Object(out);
         }
         for (k, v) in &self.context {
@@ -75,12 +71,8 @@ impl AuthorizerResult {
     /// (`$context.authorizer.numberKey` prints `1`), claims nested.
     pub fn template_json(&self) -> Value {
         let mut out = Map::new();
-        if let Some(claims) = &self.claims {
-            let claims: Map<String, Value> = claims
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            out.insert("claims".into(), Value::Object(claims));
+        if let Some(claims) = self.claims_json() {
+            out.insert("claims".into(), claims);
         }
         for (k, v) in &self.context {
             out.insert(k.clone(), Value::String(text(v)));
@@ -89,6 +81,16 @@ impl AuthorizerResult {
             out.insert("principalId".into(), Value::String(p.clone()));
         }
         Value::Object(out)
+    }
+
+    /// A Cognito authorizer's claims as a JSON object of strings.
+    fn claims_json(&self) -> Option<Value> {
+        let claims = self.claims.as_ref()?;
+        let claims = claims
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        Some(Value::Object(claims))
     }
 }
 

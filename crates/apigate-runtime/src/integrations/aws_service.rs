@@ -15,15 +15,12 @@
 //! response, streamed.
 
 use super::aws::{AwsClient, Call};
-use super::{encode_query, render, render_value, EndpointRequest, EndpointResponse};
-use crate::auth::CallerCredentials;
+use super::{encode_query, render, render_value, AwsCall, EndpointRequest, EndpointResponse};
 use crate::body;
 use crate::error::GatewayError;
 use apigate_core::aws_services::{self, Protocol};
-use apigate_core::model::Credentials as IntegrationCredentials;
-use apigate_core::uri::{AwsAction, AwsUri};
+use apigate_core::uri::AwsAction;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Calls the services of `apigate_core::aws_services`.
@@ -38,30 +35,28 @@ impl AwsServiceBackend {
     }
 
     /// Sends `request` to the service `uri` names. The payload is read whole (within
-    /// `limit`): these services sign its hash.
+    /// `buffer_limit`): these services sign its hash.
     pub async fn send(
         &self,
-        uri: &AwsUri,
-        role: Option<&IntegrationCredentials>,
-        caller: Option<&CallerCredentials>,
+        call: &AwsCall<'_>,
         request: EndpointRequest,
-        stage_variables: &BTreeMap<String, String>,
-        limit: u64,
     ) -> Result<EndpointResponse, GatewayError> {
-        let service = aws_services::service(&uri.service).ok_or_else(|| {
+        let service = aws_services::service(&call.uri.service).ok_or_else(|| {
             GatewayError::configuration(format!(
                 "Execution failed: the AWS service '{}' cannot be called yet",
-                uri.service
+                call.uri.service
             ))
         })?;
-        let region = super::resolve_region(&uri.region, stage_variables)?;
+        let region = super::resolve_region(&call.uri.region, call.stage_variables)?;
         let mut headers = request.headers;
-        let mut payload = body::collect(request.body, limit)
+        let mut payload = body::collect(request.body, call.buffer_limit)
             .await
             .map_err(|e| e.into_gateway_error("request body"))?;
         let mut query: Vec<(String, String)> = Vec::new();
-        let path = match &uri.action {
-            AwsAction::Path(template) => render(template, &request.path, stage_variables, true)?,
+        let path = match &call.uri.action {
+            AwsAction::Path(template) => {
+                render(template, &request.path, call.stage_variables, true)?
+            }
             AwsAction::Action { name, params } => {
                 match service.protocol {
                     Protocol::Query { version } => {
@@ -82,7 +77,10 @@ impl AwsServiceBackend {
                     } => json_protocol(&mut headers, name, version, target_prefix)?,
                 }
                 for (k, v) in params {
-                    query.push((k.clone(), render_value(v, &request.path, stage_variables)?));
+                    query.push((
+                        k.clone(),
+                        render_value(v, &request.path, call.stage_variables)?,
+                    ));
                 }
                 "/".to_string()
             }
@@ -99,27 +97,21 @@ impl AwsServiceBackend {
         let received = self
             .aws
             .send(Call {
-                service: &uri.service,
+                service: &call.uri.service,
                 signing_name: service.signing_name,
                 region: &region,
-                partition: &uri.partition,
+                partition: &call.uri.partition,
                 method: request.method,
                 path_and_query,
                 headers,
                 payload,
-                role,
-                caller,
+                role: call.role,
+                caller: call.caller,
                 timeout: request.timeout,
                 trace: request.trace.as_deref(),
             })
             .await?;
-        Ok(EndpointResponse {
-            status: received.status,
-            headers: received.headers,
-            body: received.body,
-            deadline: Some(received.deadline),
-            selection: None,
-        })
+        Ok(received.into())
     }
 }
 

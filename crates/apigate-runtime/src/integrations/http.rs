@@ -208,13 +208,7 @@ impl HttpBackend {
             .send(outbound, insecure_tls, request.timeout)
             .await
             .map_err(|e| send_error(e, &url, request.timeout))?;
-        Ok(EndpointResponse {
-            status: received.status,
-            headers: received.headers,
-            body: received.body,
-            deadline: Some(received.deadline),
-            selection: None,
-        })
+        Ok(received.into())
     }
 }
 

@@ -9,7 +9,7 @@
 //! `arn:aws:iam::*:user/*`, else the gateway's own.
 
 use super::aws::{self, AwsClient, Call};
-use super::{render, EndpointRequest, EndpointResponse};
+use super::{render, AwsCall, EndpointRequest, EndpointResponse};
 use crate::auth::CallerCredentials;
 use crate::body::{self, BackendFault, BoxError};
 use crate::error::{GatewayError, ResponseType};
@@ -192,15 +192,11 @@ impl LambdaBackend {
     /// `X-Amz-Invocation-Type: Event` header makes the call asynchronous.
     pub async fn send(
         &self,
-        uri: &AwsUri,
-        role: Option<&IntegrationCredentials>,
-        caller: Option<&CallerCredentials>,
+        call: &AwsCall<'_>,
         request: EndpointRequest,
-        stage_variables: &BTreeMap<String, String>,
-        limit: u64,
     ) -> Result<EndpointResponse, GatewayError> {
-        let function = function_of(uri, stage_variables)?;
-        let payload = body::collect(request.body, limit)
+        let function = function_of(call.uri, call.stage_variables)?;
+        let payload = body::collect(request.body, call.buffer_limit)
             .await
             .map_err(|e| e.into_gateway_error("request body"))?;
         let asynchronous = request
@@ -211,8 +207,8 @@ impl LambdaBackend {
             .invoke(Invoke {
                 function: &function,
                 payload,
-                role,
-                caller,
+                role: call.role,
+                caller: call.caller,
                 asynchronous,
                 timeout: request.timeout,
                 trace: request.trace.as_deref(),

@@ -19,6 +19,19 @@ use apigate_core::path_safety;
 use apigate_core::uri::{Part, Template};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// What an `aws` integration's call needs besides the endpoint request: the integration's
+/// URI and role, the caller's credentials (for `arn:aws:iam::*:user/*` pass-through), the
+/// stage variables the URI may name, and the most bytes read when the payload must be read
+/// whole (services that sign its hash; S3 for an upload of unknown length).
+#[derive(Debug, Clone, Copy)]
+pub struct AwsCall<'a> {
+    pub uri: &'a apigate_core::uri::AwsUri,
+    pub role: Option<&'a apigate_core::model::Credentials>,
+    pub caller: Option<&'a crate::auth::CallerCredentials>,
+    pub stage_variables: &'a BTreeMap<String, String>,
+    pub buffer_limit: u64,
+}
+
 /// The request toward the backend, after parameter mapping.
 #[derive(Debug)]
 pub struct EndpointRequest {
@@ -50,6 +63,19 @@ pub struct EndpointResponse {
     /// What integration-response selection matches instead of the status: a Lambda
     /// function's `errorMessage` (`""` when it succeeded).
     pub selection: Option<String>,
+}
+
+impl From<client::Received> for EndpointResponse {
+    /// A backend's answer, selected on its status.
+    fn from(received: client::Received) -> EndpointResponse {
+        EndpointResponse {
+            status: received.status,
+            headers: received.headers,
+            body: received.body,
+            deadline: Some(received.deadline),
+            selection: None,
+        }
+    }
 }
 
 /// Whether the integration can run here: `mock`, `http`/`http_proxy` with a URL, `aws` toward

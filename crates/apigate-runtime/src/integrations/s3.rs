@@ -8,7 +8,9 @@
 
 use super::client::BackendClient;
 use super::signer::{self, AssumedRoles, CredentialSource, Payload};
-use super::{encode_query, render, render_value, send_error, EndpointRequest, EndpointResponse};
+use super::{
+    encode_query, render, render_value, send_error, AwsCall, EndpointRequest, EndpointResponse,
+};
 use crate::auth::CallerCredentials;
 use crate::body::{self, BackendFault, Body, BoxError};
 use crate::error::{GatewayError, ResponseType};
@@ -81,18 +83,14 @@ impl S3Backend {
     /// Content-Length.
     pub async fn send(
         &self,
-        uri: &AwsUri,
-        role: Option<&IntegrationCredentials>,
-        caller: Option<&CallerCredentials>,
+        call: &AwsCall<'_>,
         request: EndpointRequest,
-        stage_variables: &BTreeMap<String, String>,
-        buffer_limit: u64,
     ) -> Result<EndpointResponse, GatewayError> {
-        let request = super::with_length(request, buffer_limit).await?;
-        let region = super::resolve_region(&uri.region, stage_variables)?;
-        let (path, mut query) = s3_path(uri, &request.path, stage_variables)?;
+        let request = super::with_length(request, call.buffer_limit).await?;
+        let region = super::resolve_region(&call.uri.region, call.stage_variables)?;
+        let (path, mut query) = s3_path(call.uri, &request.path, call.stage_variables)?;
         query.extend(request.query.iter().cloned());
-        let (base, host) = self.base_url(uri, &region, &request.path, stage_variables)?;
+        let (base, host) = self.base_url(call.uri, &region, &request.path, call.stage_variables)?;
         let mut url = format!("{base}{path}");
         if !query.is_empty() {
             url.push('?');
@@ -131,7 +129,9 @@ impl S3Backend {
             headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
         }
 
-        let credentials = self.credentials_for(role, caller, &region).await?;
+        let credentials = self
+            .credentials_for(call.role, call.caller, &region)
+            .await?;
         let payload = if empty {
             Payload::Bytes(&[])
         } else {

@@ -1,5 +1,5 @@
 //! Outbound SigV4: where the gateway's AWS credentials come from, and signing one endpoint
-//! request with them (`apigate_sigv4::sign_s3`).
+//! request with them (`apigate_sigv4::sign`).
 //!
 //! Credentials are resolved once and cached until five minutes before they expire. Sources:
 //! a fixed key pair (the embedded store's), the standard AWS chain (environment, shared
@@ -7,7 +7,7 @@
 //! `credentials` role assumed through STS on top of that chain.
 
 use crate::error::GatewayError;
-use apigate_sigv4::Identity;
+use apigate_sigv4::{Identity, Service};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
 use http::HeaderMap;
@@ -113,7 +113,7 @@ impl AssumedRoles {
     }
 }
 
-/// Signs an S3 request in place with `credentials` (see [`apigate_sigv4::sign_s3`]: the
+/// Signs an S3 request in place with `credentials` (see [`apigate_sigv4::sign`]: the
 /// canonical request built as inbound verification builds it, the signing key cached per
 /// day; its tests hold it to `aws-sigv4`'s own request signer byte for byte). `url` is the
 /// full request URL, already percent-encoded the way it is sent; `now` is the signing time.
@@ -131,6 +131,15 @@ pub fn sign_s3(
         secret_access_key: credentials.secret_access_key(),
         session_token: credentials.session_token(),
     };
-    apigate_sigv4::sign_s3(method, url, headers, payload, identity, region, now)
-        .map_err(|e| GatewayError::configuration(format!("cannot sign {url}: {e}")))
+    apigate_sigv4::sign(
+        Service::S3,
+        method,
+        url,
+        headers,
+        payload,
+        identity,
+        region,
+        now,
+    )
+    .map_err(|e| GatewayError::configuration(format!("cannot sign {url}: {e}")))
 }
