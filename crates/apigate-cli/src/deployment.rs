@@ -197,6 +197,9 @@ pub struct ServedApi {
     pub config: DeploymentConfig,
 }
 
+/// Every API of `Apis` loaded, and the whole config file.
+pub type LoadedSet = (Vec<ServedApi>, DeploymentConfig);
+
 /// The whole set of `Apis` loaded: every definition and the config checked; the diagnostics
 /// printed as `validate` prints them. `Err`: the diagnostics' error count (or why a file
 /// could not be read), worded for the user.
@@ -204,7 +207,7 @@ pub fn load_set(
     deployment: Deployment,
     config_path: &Path,
     options: &LoadOptions,
-) -> Result<(Vec<ServedApi>, DeploymentConfig), (u8, String)> {
+) -> Result<LoadedSet, (u8, String)> {
     let Some(config) = deployment.loaded.config.clone() else {
         let errors = deployment.loaded.diagnostics.error_count();
         write_text(

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use apigate_http_server::{Limits, Tls};
 
-use apigate_core::config::DeploymentConfig;
 use apigate_core::model::{Authorization, Target};
 use apigate_core::LoadOptions;
 use apigate_runtime::access_log::{AccessLog, AccessLogFormat, Destination};
@@ -554,13 +553,7 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
 fn load_served(
     args: &ServeArgs,
     options: &LoadOptions,
-) -> Result<
-    (
-        PathBuf,
-        Option<(Vec<deployment::ServedApi>, DeploymentConfig)>,
-    ),
-    Failure,
-> {
+) -> Result<(PathBuf, Option<deployment::LoadedSet>), Failure> {
     let found = match &args.backend.config {
         Some(path) => Some((path, deployment::load(path).map_err(|e| fail(2, e))?)),
         None => None,
