@@ -17,27 +17,14 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
-use support::{start, Options, Store};
+use support::{configured, repo, start, wait_for, with_api_key};
 
-/// One mock method, `GET /hello`, that needs an API key and answers the stage and its
-/// `greeting` variable.
-const API: &str = r#"swagger: "2.0"
-info: {title: config-reload, version: "1"}
-securityDefinitions:
-  api_key: {type: apiKey, name: x-api-key, in: header}
-paths:
-  /hello:
-    get:
-      security: [{api_key: []}]
-      responses: {"200": {description: ok}}
-      x-amazon-apigateway-integration:
-        type: mock
-        requestTemplates: {application/json: '{"statusCode": 200}'}
-        responses:
-          default:
-            statusCode: "200"
-            responseTemplates: {application/json: '{"stage":"$context.stage","greeting":"$stageVariables.greeting"}'}
-"#;
+/// The `pets` fixture (`GET /pets`, answering its stage and `greeting` variable, among
+/// others), its method needing an API key.
+fn api() -> String {
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/multiapi/pets.yaml")).unwrap();
+    with_api_key(&text)
+}
 
 const ALICE: &str = "alice-0123456789abcdefghij";
 const BOB: &str = "bob-0123456789abcdefghijk";
@@ -52,37 +39,16 @@ fn config(stage: &str, greeting: &str, tag: &str, more: &str) -> String {
 }
 
 async fn serve(dir: &Path, config_text: &str, extra: &[&str]) -> support::Harness {
-    std::fs::write(dir.join("api.yaml"), API).unwrap();
-    std::fs::write(dir.join("config.yaml"), config_text).unwrap();
-    let mut options = Options::new(dir.join("api.yaml").to_str().unwrap(), Store::Embedded)
-        .arg("--config")
-        .arg(dir.join("config.yaml").to_str().unwrap())
-        .arg("--access-log")
-        .arg(dir.join("access.log").to_str().unwrap())
-        .log_to(&dir.join("gateway.log"));
+    std::fs::write(dir.join("api.yaml"), api()).unwrap();
+    std::fs::write(dir.join("deploy.yaml"), config_text).unwrap();
+    let mut options = configured(dir.join("api.yaml").to_str().unwrap(), dir);
     for a in extra {
         options = options.arg(a);
     }
     start(options).await
 }
 
-/// Waits (at most 10 s) until `file` holds `count` times `text`.
-async fn wait_for(file: &Path, text: &str, count: usize) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let now = std::fs::read_to_string(file).unwrap_or_default();
-        if now.matches(text).count() >= count {
-            return now;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} never had {count}× {text:?}:\n{now}",
-            file.display()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
+/// The status, the request id and the body's `stage` and `greeting`.
 async fn get(c: &Client, url: String, key: &str) -> (u16, String, String) {
     let r = c.get(url).header("x-api-key", key).send().await.unwrap();
     let status = r.status().as_u16();
@@ -90,7 +56,14 @@ async fn get(c: &Client, url: String, key: &str) -> (u16, String, String) {
         .to_str()
         .unwrap()
         .to_string();
-    (status, id, r.text().await.unwrap())
+    let body: serde_json::Value =
+        serde_json::from_str(&r.text().await.unwrap()).unwrap_or_default();
+    let shown = match (&body["stage"], &body["greeting"], &body["message"]) {
+        (serde_json::Value::String(s), serde_json::Value::String(g), _) => format!("{s} {g}"),
+        (_, _, serde_json::Value::String(m)) => m.clone(),
+        _ => body.to_string(),
+    };
+    (status, id, shown)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +71,7 @@ async fn the_config_files_access_log_format_applies() {
     let dir = tempfile::tempdir().unwrap();
     let h = serve(dir.path(), &config("v1", "hello", "CFG", ""), &[]).await;
     let c = Client::new();
-    let (status, id, body) = get(&c, h.url("/v1/hello"), ALICE).await;
+    let (status, id, body) = get(&c, h.url("/v1/pets"), ALICE).await;
     assert_eq!(status, 200, "{body}");
     let log = wait_for(&dir.path().join("access.log"), "CFG", 1).await;
     assert_eq!(log, format!("{id} v1 200 CFG\n"));
@@ -114,7 +87,7 @@ async fn access_log_format_overrides_the_config_files() {
     )
     .await;
     let c = Client::new();
-    let (status, id, _) = get(&c, h.url("/v1/hello"), ALICE).await;
+    let (status, id, _) = get(&c, h.url("/v1/pets"), ALICE).await;
     assert_eq!(status, 200);
     let log = wait_for(&dir.path().join("access.log"), "FLAG", 1).await;
     assert_eq!(log, format!("FLAG {id}\n"));
@@ -123,8 +96,8 @@ async fn access_log_format_overrides_the_config_files() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_config_format_aws_refuses_stops_serve() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("api.yaml"), API).unwrap();
-    let config_path = dir.path().join("config.yaml");
+    std::fs::write(dir.path().join("api.yaml"), api()).unwrap();
+    let config_path = dir.path().join("deploy.yaml");
     std::fs::write(
         &config_path,
         "Stage:\n  AccessLogSetting: {Format: '$context.status $context.nope'}\n",
@@ -140,7 +113,7 @@ async fn a_config_format_aws_refuses_stops_serve() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("config.yaml:2:30: error[config-access-log-format-invalid]"),
+        stderr.contains("deploy.yaml:2:30: error[config-access-log-format-invalid]"),
         "{stderr}"
     );
 }
@@ -152,15 +125,15 @@ async fn a_config_edit_is_reloaded() {
     let dir = tempfile::tempdir().unwrap();
     let h = serve(dir.path(), &config("v1", "hello", "ONE", ""), &[]).await;
     let c = Client::new();
-    let (status, _, body) = get(&c, h.url("/v1/hello"), ALICE).await;
+    let (status, _, body) = get(&c, h.url("/v1/pets"), ALICE).await;
     assert_eq!(status, 200);
-    assert_eq!(body, r#"{"stage":"v1","greeting":"hello"}"#);
-    assert_eq!(get(&c, h.url("/v1/hello"), BOB).await.0, 403, "no bob yet");
+    assert_eq!(body, "v1 hello");
+    assert_eq!(get(&c, h.url("/v1/pets"), BOB).await.0, 403, "no bob yet");
 
     // Stage v2, another greeting and format, and bob.
     let bob = format!("  - {{Name: bob, Value: {BOB}, Enabled: true}}\n");
     std::fs::write(
-        dir.path().join("config.yaml"),
+        dir.path().join("deploy.yaml"),
         config("v2", "bye", "TWO", &bob),
     )
     .unwrap();
@@ -172,34 +145,30 @@ async fn a_config_edit_is_reloaded() {
         "{:?}",
         edited.elapsed()
     );
-    let (status, id, body) = get(&c, h.url("/v2/hello"), BOB).await;
+    let (status, id, body) = get(&c, h.url("/v2/pets"), BOB).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, r#"{"stage":"v2","greeting":"bye"}"#);
-    assert_eq!(
-        get(&c, h.url("/v1/hello"), ALICE).await.0,
-        403,
-        "v1 is gone"
-    );
+    assert_eq!(body, "v2 bye");
+    assert_eq!(get(&c, h.url("/v1/pets"), ALICE).await.0, 403, "v1 is gone");
     let log = wait_for(&dir.path().join("access.log"), "TWO", 1).await;
     assert!(log.contains(&format!("{id} v2 200 TWO\n")), "{log}");
     // alice's quota (3): one spent on v1, two now; the next is over.
-    assert_eq!(get(&c, h.url("/v2/hello"), ALICE).await.0, 200);
-    assert_eq!(get(&c, h.url("/v2/hello"), ALICE).await.0, 200);
-    let (status, _, body) = get(&c, h.url("/v2/hello"), ALICE).await;
+    assert_eq!(get(&c, h.url("/v2/pets"), ALICE).await.0, 200);
+    assert_eq!(get(&c, h.url("/v2/pets"), ALICE).await.0, 200);
+    let (status, _, body) = get(&c, h.url("/v2/pets"), ALICE).await;
     assert_eq!(
         (status, body.as_str()),
-        (429, r#"{"message":"Limit Exceeded"}"#),
+        (429, "Limit Exceeded"),
         "the quota's counter carried on"
     );
 
     // A misspelt property: refused, v2 keeps serving.
     std::fs::write(
-        dir.path().join("config.yaml"),
+        dir.path().join("deploy.yaml"),
         config("v3", "bye", "TWO", &bob).replace("StageName", "StageNme"),
     )
     .unwrap();
     let text = wait_for(&gateway_log, "refused", 1).await;
     assert!(text.contains("error[config-field-unknown]"), "{text}");
-    assert_eq!(get(&c, h.url("/v2/hello"), BOB).await.0, 200);
-    assert_eq!(get(&c, h.url("/v3/hello"), BOB).await.0, 403);
+    assert_eq!(get(&c, h.url("/v2/pets"), BOB).await.0, 200);
+    assert_eq!(get(&c, h.url("/v3/pets"), BOB).await.0, 403);
 }

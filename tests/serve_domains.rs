@@ -21,19 +21,14 @@ use std::time::{Duration, Instant};
 use reqwest::header::HOST;
 use reqwest::Client;
 use serde_json::Value;
-use support::{repo, start, Harness, Options, Store};
+use support::{configured, get_text, repo, start, with_api_key, Harness, Options, Store};
 
 /// Copies the fixtures into `dir` and serves them (no definition argument: `Apis`).
 async fn serve(dir: &Path, extra: &[&str]) -> Harness {
     for f in ["pets.yaml", "orders.yaml", "deploy.yaml"] {
         std::fs::copy(repo().join("tests/fixtures/multiapi").join(f), dir.join(f)).unwrap();
     }
-    let mut options = Options::new("", Store::Embedded)
-        .arg("--config")
-        .arg(dir.join("deploy.yaml").to_str().unwrap())
-        .arg("--access-log")
-        .arg(dir.join("access.log").to_str().unwrap())
-        .log_to(&dir.join("gateway.log"));
+    let mut options = configured("", dir);
     for a in extra {
         options = options.arg(a);
     }
@@ -160,14 +155,7 @@ async fn routes_name_each_api() {
     let dir = tempfile::tempdir().unwrap();
     let admin = support::free_port();
     let h = serve(dir.path(), &["--admin-listen", &admin.to_string()]).await;
-    let text = Client::new()
-        .get(format!("http://127.0.0.1:{admin}/routes"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = get_text(&format!("http://127.0.0.1:{admin}/routes")).await;
     let rows: Value = serde_json::from_str(&text).unwrap();
     let rows: Vec<(String, String, String)> = rows
         .as_array()
@@ -268,12 +256,7 @@ async fn a_usage_plan_spans_the_apis() {
     let dir = tempfile::tempdir().unwrap();
     for f in ["pets.yaml", "orders.yaml"] {
         let text = std::fs::read_to_string(repo().join("tests/fixtures/multiapi").join(f)).unwrap();
-        let keyed = text
-            .replace(
-                "paths:\n",
-                "securityDefinitions:\n  api_key: {type: apiKey, name: x-api-key, in: header}\npaths:\n",
-            )
-            .replace("    get:\n", "    get:\n      security: [{api_key: []}]\n");
+        let keyed = with_api_key(&text);
         std::fs::write(dir.path().join(f), keyed).unwrap();
     }
     std::fs::write(

@@ -368,3 +368,47 @@ pub async fn raw_exchange(addr: &str, requests: &[String]) -> Vec<String> {
     }
     bodies
 }
+
+/// `definition` (YAML) with every `get` needing an API key (`x-api-key`).
+pub fn with_api_key(definition: &str) -> String {
+    definition
+        .replace(
+            "paths:\n",
+            "securityDefinitions:\n  api_key: {type: apiKey, name: x-api-key, in: header}\npaths:\n",
+        )
+        .replace("    get:\n", "    get:\n      security: [{api_key: []}]\n")
+}
+
+/// `apigate serve` of `definition` (`""`: none, the config file's `Apis`) with `--config
+/// DIR/deploy.yaml`, the access log in `DIR/access.log` and the gateway's log in
+/// `DIR/gateway.log`.
+pub fn configured(definition: &str, dir: &Path) -> Options {
+    Options::new(definition, Store::Embedded)
+        .arg("--config")
+        .arg(dir.join("deploy.yaml").to_str().unwrap())
+        .arg("--access-log")
+        .arg(dir.join("access.log").to_str().unwrap())
+        .log_to(&dir.join("gateway.log"))
+}
+
+/// The body of a GET of `url`.
+pub async fn get_text(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// Waits (at most 10 s) until `file` holds `text` `count` times; its content then.
+pub async fn wait_for(file: &Path, text: &str, count: usize) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = std::fs::read_to_string(file).unwrap_or_default();
+        if now.matches(text).count() >= count {
+            return now;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never had {count}× {text:?}:\n{now}",
+            file.display()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

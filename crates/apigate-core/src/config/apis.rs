@@ -6,7 +6,7 @@
 //! mapping per base path of a domain.
 
 use super::fields::{self, fields, place};
-use super::stage::{self, IN_STAGES_APPLIED, IN_STAGES_IGNORED};
+use super::stage;
 use super::usage_plans::at_place;
 use super::{
     ApiSource, ApiStage, BasePathMapping, DeploymentConfig, DomainNameConfig, Place, StageConfig,
@@ -35,23 +35,13 @@ pub(crate) fn load_apis(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentCon
         let Some(f) = fields(cx, &item, "an API", API_APPLIED, API_IGNORED) else {
             continue;
         };
-        let name_at = f.require(cx, "Name", "an API");
-        let file_at = f.require(cx, "Definition", "an API");
-        let (Some(name_at), Some(file_at)) = (name_at, file_at) else {
-            continue;
-        };
-        let (Some(name), Some(file)) = (
-            fields::string(cx, &name_at, "`Name`"),
-            fields::string(cx, &file_at, "`Definition`"),
-        ) else {
+        let name = f.required_string(cx, "Name", "an API");
+        let file = f.required_string(cx, "Definition", "an API");
+        let (Some((name_at, name)), Some((_, file))) = (name, file) else {
             continue;
         };
         if config.apis.iter().any(|a| a.name == name) {
-            cx.report(
-                rules::CONFIG_NAME_DUPLICATE,
-                &name_at,
-                format!("API `{name}` is defined twice"),
-            );
+            defined_twice(cx, &name_at, format!("API `{name}`"));
             continue;
         }
         config.apis.push(ApiSource {
@@ -64,17 +54,14 @@ pub(crate) fn load_apis(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentCon
 
 pub(crate) fn load_stages(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentConfig) {
     for item in cx.array(at, "`Stages`").into_iter().flatten() {
-        let Some(f) = fields(cx, &item, "a stage", IN_STAGES_APPLIED, IN_STAGES_IGNORED) else {
+        let Some(f) = fields(cx, &item, "a stage", stage::APPLIED, stage::IGNORED) else {
             continue;
         };
-        let api_at = f.require(cx, "RestApiId", "a stage");
+        let api = f.required_string(cx, "RestApiId", "a stage");
         let name_at = f.require(cx, "StageName", "a stage");
         let mut stage = StageConfig::default();
         stage::read(cx, &f, &mut stage);
-        let (Some(api_at), Some(_)) = (api_at, name_at) else {
-            continue;
-        };
-        let Some(api) = fields::string(cx, &api_at, "`RestApiId`") else {
+        let (Some((api_at, api)), Some(_)) = (api, name_at) else {
             continue;
         };
         config.stages.push(ApiStage {
@@ -90,10 +77,7 @@ pub(crate) fn load_domain_names(cx: &mut Cx<'_>, at: &At<'_>, config: &mut Deplo
         let Some(f) = fields(cx, &item, "a domain name", DOMAIN_APPLIED, DOMAIN_IGNORED) else {
             continue;
         };
-        let Some(name_at) = f.require(cx, "DomainName", "a domain name") else {
-            continue;
-        };
-        let Some(name) = fields::string(cx, &name_at, "`DomainName`") else {
+        let Some((name_at, name)) = f.required_string(cx, "DomainName", "a domain name") else {
             continue;
         };
         if let Err(why) = check_domain_name(name) {
@@ -102,11 +86,7 @@ pub(crate) fn load_domain_names(cx: &mut Cx<'_>, at: &At<'_>, config: &mut Deplo
         }
         let name = name.to_ascii_lowercase();
         if config.domain_names.iter().any(|d| d.name == name) {
-            cx.report(
-                rules::CONFIG_NAME_DUPLICATE,
-                &name_at,
-                format!("domain name `{name}` is defined twice"),
-            );
+            defined_twice(cx, &name_at, format!("domain name `{name}`"));
             continue;
         }
         config.domain_names.push(DomainNameConfig {
@@ -122,15 +102,9 @@ pub(crate) fn load_mappings(cx: &mut Cx<'_>, at: &At<'_>, config: &mut Deploymen
         let Some(f) = fields(cx, &item, what, MAPPING_APPLIED, MAPPING_IGNORED) else {
             continue;
         };
-        let domain_at = f.require(cx, "DomainName", what);
-        let api_at = f.require(cx, "RestApiId", what);
-        let (Some(domain_at), Some(api_at)) = (domain_at, api_at) else {
-            continue;
-        };
-        let (Some(domain), Some(api)) = (
-            fields::string(cx, &domain_at, "`DomainName`"),
-            fields::string(cx, &api_at, "`RestApiId`"),
-        ) else {
+        let domain = f.required_string(cx, "DomainName", what);
+        let api = f.required_string(cx, "RestApiId", what);
+        let (Some((_, domain)), Some((_, api))) = (domain, api) else {
             continue;
         };
         let base_path = match f.get("BasePath") {
@@ -182,6 +156,15 @@ pub(crate) fn load_mappings(cx: &mut Cx<'_>, at: &At<'_>, config: &mut Deploymen
         }
         config.base_path_mappings.push(mapping);
     }
+}
+
+/// `config-name-duplicate` at `at`: `what` (an API, a domain name) is defined twice.
+fn defined_twice(cx: &mut Cx<'_>, at: &At<'_>, what: String) {
+    cx.report(
+        rules::CONFIG_NAME_DUPLICATE,
+        at,
+        format!("{what} is defined twice"),
+    );
 }
 
 /// A `BasePath` as AWS takes it: `(none)` or empty for the root; else one or more segments

@@ -43,6 +43,19 @@ impl<'n> Fields<'n> {
         }
         found
     }
+
+    /// The applied property `name` as a string, with where it is; else a `missing-field` or
+    /// `invalid-type` diagnostic (`what` names the object).
+    pub fn required_string(
+        &self,
+        cx: &mut Cx<'_>,
+        name: &str,
+        what: &str,
+    ) -> Option<(At<'n>, &'n str)> {
+        let at = self.require(cx, name, what)?;
+        let text = string(cx, &at, &format!("`{name}`"))?;
+        Some((at, text))
+    }
 }
 
 /// Checks the keys of the object at `at` (`what` names it in messages): `applied` are read

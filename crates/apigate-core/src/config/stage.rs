@@ -10,15 +10,17 @@ use crate::load::cx::{At, Cx};
 use crate::model::HttpMethod;
 use crate::rules;
 
-/// The properties applied.
-const APPLIED: &[&str] = &[
+/// The properties applied (`RestApiId` only in `Stages`: which API, by its `Apis` Name; in
+/// `Stage` it is accepted and not applied).
+pub(crate) const APPLIED: &[&str] = &[
+    "RestApiId",
     "StageName",
     "Variables",
     "MethodSettings",
     "AccessLogSetting",
 ];
 /// The rest of AWS::ApiGateway::Stage: accepted, not applied.
-const IGNORED: &[&str] = &[
+pub(crate) const IGNORED: &[&str] = &[
     "CacheClusterEnabled",
     "CacheClusterSize",
     "CanarySetting",
@@ -26,7 +28,6 @@ const IGNORED: &[&str] = &[
     "DeploymentId",
     "Description",
     "DocumentationVersion",
-    "RestApiId",
     "Tags",
     "TracingEnabled",
 ];
@@ -51,30 +52,18 @@ pub(crate) const MAX_RATE: f64 = 1.0e9;
 /// Largest burst accepted (CloudFormation's Integer).
 pub(crate) const MAX_BURST: i64 = i32::MAX as i64;
 
-/// `Stages[]` items: the properties of `Stage` and `RestApiId` (which API, by its `Apis` Name).
-pub(crate) const IN_STAGES_APPLIED: &[&str] = &[
-    "RestApiId",
-    "StageName",
-    "Variables",
-    "MethodSettings",
-    "AccessLogSetting",
-];
-pub(crate) const IN_STAGES_IGNORED: &[&str] = &[
-    "CacheClusterEnabled",
-    "CacheClusterSize",
-    "CanarySetting",
-    "ClientCertificateId",
-    "DeploymentId",
-    "Description",
-    "DocumentationVersion",
-    "Tags",
-    "TracingEnabled",
-];
-
 pub(crate) fn load(cx: &mut Cx<'_>, at: &At<'_>, config: &mut DeploymentConfig) {
     let Some(f) = fields(cx, at, "`Stage`", APPLIED, IGNORED) else {
         return;
     };
+    if let Some(api) = f.get("RestApiId") {
+        cx.report_hint(
+            rules::CONFIG_FIELD_IGNORED,
+            &api,
+            "`RestApiId` of `Stage` is accepted but not applied by apigate (the API is the command line's)",
+            "see docs/PARITY.md (the deployment config file)",
+        );
+    }
     read(cx, &f, &mut config.stage);
 }
 
