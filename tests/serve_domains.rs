@@ -141,11 +141,11 @@ async fn each_stage_writes_its_access_log_format() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(
-        text.contains(&format!("PETS {pets} v1 /v1/pets\n")),
+        text.contains(&format!("PETS {pets} v1 /v1/pets v1\n")),
         "{text}"
     );
     assert!(
-        text.contains(&format!("ORDERS {orders} prod /prod/orders\n")),
+        text.contains(&format!("ORDERS {orders} prod /prod/orders -\n")),
         "{text}"
     );
 }

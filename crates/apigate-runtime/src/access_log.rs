@@ -48,8 +48,11 @@ enum Var {
     /// `$context.authorizer.integrationLatency`, `$context.authorizer.latency`: how long the
     /// Lambda authorizer took (0 from the cache).
     AuthorizerLatency,
-    /// A variable AWS defines that apigate has no value for (WAF, X-Ray, custom domains,
-    /// the authorize and authenticate phases): always `-`.
+    /// `$context.customDomain.basePathMatched`: the base path a custom-domain request
+    /// matched (`-` for `(none)` and the execute-api way).
+    BasePathMatched,
+    /// A variable AWS defines that apigate has no value for (WAF, X-Ray, the authorize and
+    /// authenticate phases): always `-`.
     Unset,
 }
 
@@ -57,6 +60,7 @@ enum Var {
 /// ([`ContextVar`]).
 fn access_only(name: &str) -> Option<Var> {
     Some(match name {
+        "customDomain.basePathMatched" => Var::BasePathMatched,
         "status" => Var::Status,
         "responseLength" => Var::ResponseLength,
         "responseLatency" => Var::ResponseLatency,
@@ -76,7 +80,6 @@ fn access_only(name: &str) -> Option<Var> {
         | "authorizer.integrationStatus"
         | "authorizer.requestId"
         | "authorizer.status"
-        | "customDomain.basePathMatched"
         | "waf.error"
         | "waf.latency"
         | "waf.status"
@@ -257,6 +260,12 @@ fn write_value(var: &Var, cx: &RequestContext, out: &mut String) {
             Some(a) if a.principal_id.is_some() => write!(out, "{}", a.integration_latency_ms),
             _ => Ok(()),
         },
+        Var::BasePathMatched => {
+            if let Some(base) = cx.base_path.and_then(|n| cx.path.get(1..n)) {
+                out.push_str(base);
+            }
+            Ok(())
+        }
         Var::Unset => Ok(()),
         Var::Context(c) => {
             // The frequent ones straight from the context, the rest through `get`.
