@@ -232,8 +232,12 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
     }
     let region = options.import_variables.region.clone();
     let stage = settings.stage.clone();
-    let iam_methods = api
-        .methods()
+    // Every API's methods (with `Apis`, the first and the others).
+    let all_apis = || {
+        std::iter::once(&api).chain(set.iter().flat_map(|(apis, _)| apis.iter().map(|a| &a.api)))
+    };
+    let iam_methods = all_apis()
+        .flat_map(|a| a.methods())
         .filter(|m| m.authorization == Authorization::AwsIam)
         .count();
 
@@ -279,8 +283,8 @@ async fn run(args: &ServeArgs, options: &LoadOptions) -> Result<(), Failure> {
         let _ = writeln!(out, "{line}");
     }
     // Methods that call Lambda: their integration, or their authorizer.
-    let lambda_methods = api
-        .methods()
+    let lambda_methods = all_apis()
+        .flat_map(|a| a.methods())
         .filter(|m| {
             matches!(&m.integration.target, Target::Aws(uri) if uri.service == "lambda")
                 || matches!(&m.authorization, Authorization::Lambda(_))
