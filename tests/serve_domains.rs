@@ -96,9 +96,10 @@ async fn base_paths_on_a_custom_domain_reach_their_apis() {
     let (_, body, _) = get(&h, Some("API.Example.com:8443"), "/v2/orders").await;
     assert_eq!(body["api"], "orders");
     // A domain without a (none) mapping: AWS's 403 for a path no mapping takes.
-    let (status, body, _) = get(&h, Some("shop.example.com"), "/nope/orders").await;
+    let (status, body, id) = get(&h, Some("shop.example.com"), "/nope/orders").await;
     assert_eq!(status, 403);
     assert_eq!(body, serde_json::json!({"message": "Forbidden"}));
+    assert_eq!(id.len(), 36, "a request id as on every answer: {id:?}");
     let (status, body, _) = get(&h, Some("shop.example.com"), "/store/orders").await;
     assert_eq!((status, &body["api"]), (200, &"orders".into()));
 }

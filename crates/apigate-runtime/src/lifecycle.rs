@@ -837,7 +837,7 @@ fn host(parts: &Parts) -> Option<String> {
 }
 
 /// `x-amzn-RequestId` and `x-amz-apigw-id`, on every response.
-fn stamp_request_ids(response: &mut Response<Body>, cx: &RequestContext) {
+pub fn stamp_request_ids(response: &mut Response<Body>, cx: &RequestContext) {
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&cx.request_id) {
         headers.insert("x-amzn-requestid", v);

@@ -190,10 +190,15 @@ impl Deployment {
     }
 }
 
-/// AWS's answer on a custom domain for a path no base path maps.
+/// AWS's answer on a custom domain for a path no base path maps (with request ids, as
+/// every answer).
 fn unmapped() -> hyper::Response<crate::body::Body> {
     let mut response = hyper::Response::new(crate::body::full(r#"{"message":"Forbidden"}"#));
     *response.status_mut() = http::StatusCode::FORBIDDEN;
+    lifecycle::stamp_request_ids(
+        &mut response,
+        &crate::context::RequestContext::new(std::time::SystemTime::now()),
+    );
     let headers = response.headers_mut();
     headers.insert(
         http::header::CONTENT_TYPE,
