@@ -25,6 +25,11 @@ use std::time::Duration;
 /// Lines waiting for the writer at most; past it lines are dropped (and counted).
 pub const QUEUE_LINES: usize = 16_384;
 
+/// How long the writer sleeps after catching up before it looks at the queue again: the
+/// lines of this long (at most [`QUEUE_LINES`]) are written in one batch. A line reaches the
+/// file within this of its response, or sooner when the writer was idle.
+const BATCH_INTERVAL: Duration = Duration::from_millis(10);
+
 /// What a variable of the format reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Var {
@@ -440,8 +445,12 @@ impl Sink {
                 }
                 next = lines.try_recv().ok();
             }
-            // Caught up: what is buffered goes out now.
+            // Caught up: what is buffered goes out now. Then the writer sleeps a moment
+            // before it looks again, so under load requests queue their lines without
+            // waking it (a wake-up per line cost a futex call and a context switch per
+            // request); idle, it blocks in `recv` and the next line wakes it.
             let _ = self.out.flush();
+            std::thread::sleep(BATCH_INTERVAL);
         }
         let _ = self.out.flush();
     }
