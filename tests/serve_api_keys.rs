@@ -477,7 +477,7 @@ fn validate_checks_the_config_file_with_the_definition() {
     let expected = [
         format!("{c}:4:22: error[config-value-invalid]: API key `a`: the value must be at least 20 characters (it has 5) (at /ApiKeys/0/Value)"),
         format!("{c}:5:1: error[config-field-unknown]: `UsagePlan` is not a section of the config file (at /UsagePlan)"),
-        "  hint: the sections are Stage, ApiKeys, UsagePlans".to_string(),
+        "  hint: the sections are Stage, ApiKeys, UsagePlans, Apis, Stages, DomainNames, BasePathMappings".to_string(),
         "2 files checked: 2 errors, 0 warnings".to_string(),
     ];
     for line in expected {
