@@ -56,33 +56,12 @@ UsagePlans:
     ApiKeys: [alice, bob, off]
 "#;
 
-/// An AWS sample's text (from `APIGATE_AWS_SAMPLES`, else `../shared/aws-samples`), or
-/// `None` outside CI when there is none.
-fn aws_sample(name: &str) -> Option<String> {
-    let dir = std::env::var_os("APIGATE_AWS_SAMPLES").map_or_else(
-        || repo().join("../shared/aws-samples"),
-        std::path::PathBuf::from,
-    );
-    let path = dir.join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI needs ../shared/aws-samples"
-            );
-            None
-        }
-    }
-}
-
 /// `api-keys-swagger2.json` with its backend at `backend`.
-fn keys_sample(backend: &str) -> Option<String> {
-    let text = aws_sample("api-keys-swagger2.json")?;
-    Some(text.replace(
+fn keys_sample(backend: &str) -> String {
+    aws_sample_text("api-keys-swagger2.json").replace(
         "http://petstore-demo-endpoint.execute-api.com",
         &format!("http://{backend}"),
-    ))
+    )
 }
 
 /// A directory with `api.json` and `config.yaml`.
@@ -125,9 +104,7 @@ async fn call(c: &Client, h: &Harness, verb: &str, key: Option<&str>) -> (u16, S
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aws_api_keys_sample_with_a_config_file() {
     let backend = echo::start_echo().await;
-    let Some(definition) = keys_sample(&backend) else {
-        return;
-    };
+    let definition = keys_sample(&backend);
     let dir = files(&definition, CONFIG);
     let h = serve(&dir, &[]).await;
     assert!(
@@ -188,9 +165,7 @@ async fn aws_api_keys_sample_with_a_config_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_gateways_sharing_one_redis_enforce_one_plan() {
     let backend = echo::start_echo().await;
-    let Some(definition) = keys_sample(&backend) else {
-        return;
-    };
+    let definition = keys_sample(&backend);
     let redis = redis::Redis::start();
     let dir = files(&definition, CONFIG);
     let state = redis.url();
@@ -244,9 +219,7 @@ async fn two_gateways_sharing_one_redis_enforce_one_plan() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_redis_down_a_gateway_enforces_the_limits_alone_until_it_is_back() {
     let backend = echo::start_echo().await;
-    let Some(definition) = keys_sample(&backend) else {
-        return;
-    };
+    let definition = keys_sample(&backend);
     let mut redis = redis::Redis::start();
     let dir = files(&definition, CONFIG);
     let log = dir.path().join("gateway.log");
@@ -308,9 +281,7 @@ async fn with_redis_down_a_gateway_enforces_the_limits_alone_until_it_is_back() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_starts_while_redis_is_down() {
     let backend = echo::start_echo().await;
-    let Some(definition) = keys_sample(&backend) else {
-        return;
-    };
+    let definition = keys_sample(&backend);
     let dir = files(&definition, CONFIG);
     let url = format!("redis://127.0.0.1:{}", free_port());
     let h = serve(&dir, &["--state", &url]).await;
@@ -453,9 +424,7 @@ fn apigate(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn validate_checks_the_config_file_with_the_definition() {
-    let Some(definition) = keys_sample("127.0.0.1:8081") else {
-        return;
-    };
+    let definition = keys_sample("127.0.0.1:8081");
     // Problems of the file alone.
     let bad = "Stage:\n  StageName: v1\nApiKeys:\n  - {Name: a, Value: short}\nUsagePlan: []\n";
     let dir = files(&definition, bad);

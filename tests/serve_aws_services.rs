@@ -25,19 +25,6 @@ async fn gateway(definition: &str, moto: &Moto, stage_variables: &[(&str, &str)]
     start(options).await
 }
 
-fn aws_sample(name: &str) -> Option<String> {
-    let path = repo().join("../shared/aws-samples").join(name);
-    if path.exists() {
-        Some(path.to_string_lossy().into_owned())
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs ../shared/aws-samples"
-        );
-        None
-    }
-}
-
 async fn json_of(r: reqwest::Response) -> Value {
     let text = r.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
@@ -57,9 +44,7 @@ async fn ok_json(r: reqwest::Response, what: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kinesis_samples() {
     for name in ["kinesis-proxy-swagger2.json", "kinesis-proxy-oas30.json"] {
-        let Some(sample) = aws_sample(name) else {
-            return;
-        };
+        let sample = aws_sample_path(name);
         let moto = start_moto().await;
         let h = gateway(&sample, &moto, &[]).await;
         // The 2.0 file's basePath names the stage; the 3.0 file has no servers: served at /.

@@ -40,19 +40,6 @@ async fn gateway(definition: &str, l: &Lambda, extra: &[&str]) -> Harness {
     start(options).await
 }
 
-fn aws_sample(name: &str) -> Option<String> {
-    let path = repo().join("../shared/aws-samples").join(name);
-    if path.exists() {
-        Some(path.to_string_lossy().into_owned())
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs ../shared/aws-samples"
-        );
-        None
-    }
-}
-
 async fn json_of(r: reqwest::Response) -> Value {
     let text = r.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
@@ -98,9 +85,7 @@ fn js(n: f64) -> Value {
 /// JSON body (passed through), GET with path parameters, and the mock 404s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calc_nonproxy_sample() {
-    let Some(sample) = aws_sample("calc-lambda-nonproxy-swagger2.json") else {
-        return;
-    };
+    let sample = aws_sample_path("calc-lambda-nonproxy-swagger2.json");
     let l = start_lambda(LambdaSpec::new("us-west-2", KEY, SECRET).function("Calc", calc)).await;
     let h = gateway(&sample, &l, &[]).await;
     let said = format!("apigate: Lambda calls go to {}", l.endpoint);
@@ -147,9 +132,7 @@ async fn calc_nonproxy_sample() {
 /// through, and the `%2F` operator.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calc_get_post_sample() {
-    let Some(sample) = aws_sample("calc-lambda-get-post-swagger2.json") else {
-        return;
-    };
+    let sample = aws_sample_path("calc-lambda-get-post-swagger2.json");
     let l = start_lambda(LambdaSpec::new("us-west-2", KEY, SECRET).function("Calc", calc)).await;
     let h = gateway(&sample, &l, &[]).await;
     let c = Client::new();
@@ -215,9 +198,7 @@ async fn calc_get_post_sample() {
 /// 2024-08-02); `null` where AWS sends `null`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proxy_sample_event_matches_aws() {
-    let Some(sample) = aws_sample("lambda-proxy-resource-oas30.json") else {
-        return;
-    };
+    let sample = aws_sample_path("lambda-proxy-resource-oas30.json");
     let l = start_lambda(LambdaSpec::new("us-east-1", KEY, SECRET).function(
         "SimpleLambda4ProxyResource",
         |inv| {
@@ -592,9 +573,7 @@ async fn without_an_endpoint_or_permission_lambda_methods_fail_closed() {
 /// (docs/PARITY.md).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_lambda_sample() {
-    let Some(sample) = aws_sample("lambda-binary-image-oas30.json") else {
-        return;
-    };
+    let sample = aws_sample_path("lambda-binary-image-oas30.json");
     let image: Vec<u8> = (0u8..=255).collect();
     let l = start_lambda(
         LambdaSpec::new("us-east-1", KEY, SECRET).function("image", |inv| {

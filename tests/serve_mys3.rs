@@ -305,9 +305,7 @@ async fn binary_object_round_trips_byte_exact(store: Store) {
 /// AWS's Swagger 2.0 export (sigv4 security, no binary media types): the walk-through with
 /// text objects.
 async fn aws_sample_swagger2_walkthrough(store: Store) {
-    let Some(sample) = aws_sample("mys3-swagger2.json") else {
-        return;
-    };
+    let sample = aws_sample_path("mys3-swagger2.json");
     let h = start(Options::new(&sample, store)).await;
     let c = Client::new();
     let r = c.get(h.url("/S3/")).send().await.unwrap();
@@ -323,9 +321,7 @@ async fn aws_sample_swagger2_walkthrough(store: Store) {
 /// AWS's OpenAPI 3.0 export has no security (see docs/SEMANTICS.md §15.1) and no binary media
 /// types: text round-trips, and bytes that are not UTF-8 are replaced with U+FFFD, as API Gateway does.
 async fn aws_sample_oas30_walkthrough(store: Store) {
-    let Some(sample) = aws_sample("mys3-oas30.json") else {
-        return;
-    };
+    let sample = aws_sample_path("mys3-oas30.json");
     let h = start(Options::new(&sample, store)).await;
     let c = Client::new();
     text_walkthrough(&h, &c, false).await;
@@ -352,9 +348,7 @@ async fn aws_sample_oas30_walkthrough(store: Store) {
 /// default type, the payload counts as text and the binary Accept fails the GET with 500.
 async fn aws_binary_image_sample_stores_the_clients_content_type(store: Store) {
     use base64::Engine as _;
-    let Some(sample) = aws_sample("s3-binary-image-oas30.json") else {
-        return;
-    };
+    let sample = aws_sample_path("s3-binary-image-oas30.json");
     let h = start(Options::new(&sample, store)).await;
     let c = Client::new();
     // The sample has no CreateBucket route of its own: `PUT /s3?key=BUCKET` is one, and its
@@ -389,19 +383,6 @@ async fn aws_binary_image_sample_stores_the_clients_content_type(store: Store) {
         "the raw image comes back"
     );
     assert!(h.stop().success());
-}
-
-fn aws_sample(name: &str) -> Option<String> {
-    let path = repo().join("../shared/aws-samples").join(name);
-    if path.exists() {
-        Some(path.to_string_lossy().into_owned())
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs ../shared/aws-samples"
-        );
-        None
-    }
 }
 
 async fn text_walkthrough(h: &Harness, c: &Client, sign: bool) {

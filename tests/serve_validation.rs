@@ -24,26 +24,6 @@ use serde_json::{json, Value};
 use sha2::Digest;
 use support::*;
 
-/// An AWS sample's text (from `APIGATE_AWS_SAMPLES`, else `../shared/aws-samples`), or
-/// `None` outside CI when there is none.
-fn aws_sample(name: &str) -> Option<String> {
-    let dir = std::env::var_os("APIGATE_AWS_SAMPLES").map_or_else(
-        || repo().join("../shared/aws-samples"),
-        std::path::PathBuf::from,
-    );
-    let path = dir.join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI needs ../shared/aws-samples"
-            );
-            None
-        }
-    }
-}
-
 /// `request-validators-swagger2.json` with its backend at `backend` and, when `why` is set, a
 /// BAD_REQUEST_BODY gateway response that answers `$context.error.validationErrorString`.
 /// Its methods require an API key (`security: api_key`): the gateway is given [`KEYS`].
@@ -120,9 +100,7 @@ async fn post(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_validators_sample_refuses_bad_bodies_as_aws() {
-    let Some(sample) = aws_sample("request-validators-swagger2.json") else {
-        return;
-    };
+    let sample = aws_sample_text("request-validators-swagger2.json");
     let backend = start_echo().await;
     let (h, _dir) = serve(&validators_sample(&sample, &backend, false), &[]).await;
     // The key is checked before the request is validated: without one, 403 (a bad body and
@@ -207,9 +185,7 @@ async fn the_request_validators_sample_refuses_bad_bodies_as_aws() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn validation_error_strings_are_worded_as_aws() {
-    let Some(sample) = aws_sample("request-validators-swagger2.json") else {
-        return;
-    };
+    let sample = aws_sample_text("request-validators-swagger2.json");
     let backend = start_echo().await;
     let (h, _dir) = serve(&validators_sample(&sample, &backend, true), &[]).await;
     let c = keyed_client();
@@ -278,9 +254,7 @@ async fn validation_error_strings_are_worded_as_aws() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_past_the_buffer_limit_is_413() {
-    let Some(sample) = aws_sample("request-validators-swagger2.json") else {
-        return;
-    };
+    let sample = aws_sample_text("request-validators-swagger2.json");
     let backend = start_echo().await;
     let (h, _dir) = serve(
         &validators_sample(&sample, &backend, false),
@@ -309,9 +283,7 @@ async fn a_body_past_the_buffer_limit_is_413() {
 /// integration is tried (which cannot run locally: 500).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_calc_sample_validates_before_its_integration() {
-    let Some(sample) = aws_sample("calc-lambda-get-post-swagger2.json") else {
-        return;
-    };
+    let sample = aws_sample_text("calc-lambda-get-post-swagger2.json");
     let (h, _dir) = serve(&sample, &[]).await;
     let c = Client::new();
     let url = h.url("/test/calc");

@@ -20,6 +20,30 @@ pub fn repo() -> PathBuf {
         .unwrap()
 }
 
+/// Where AWS's published sample definitions are: `APIGATE_AWS_SAMPLES`, else
+/// `../shared/aws-samples` beside the repository.
+pub fn aws_samples_dir() -> PathBuf {
+    std::env::var_os("APIGATE_AWS_SAMPLES")
+        .map_or_else(|| repo().join("../shared/aws-samples"), PathBuf::from)
+}
+
+/// The path of AWS's sample `name`. Missing, the test fails: it holds apigate to AWS's own
+/// definitions and proves nothing without them.
+pub fn aws_sample_path(name: &str) -> String {
+    let path = aws_samples_dir().join(name);
+    assert!(
+        path.is_file(),
+        "AWS's sample {} is missing: the tests need ../shared/aws-samples beside the repository (or APIGATE_AWS_SAMPLES=DIR)",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+/// The text of AWS's sample `name` (see [`aws_sample_path`]).
+pub fn aws_sample_text(name: &str) -> String {
+    std::fs::read_to_string(aws_sample_path(name)).unwrap()
+}
+
 /// Which S3 implementation backs the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Store {
