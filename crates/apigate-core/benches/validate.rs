@@ -9,6 +9,10 @@
 use apigate_core::{load, LoadOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
 
+// The allocator the `apigate` binary uses (`validate` runs with it).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/definition.rs"]
 mod definition;
 use definition::{generated_definition, json_to_block_yaml};

@@ -14,6 +14,10 @@
 use apigate_core::source::{parse_with_facts, Format};
 use apigate_core::{load, LoadOptions};
 
+// The allocator the `apigate` binary uses (`validate` runs with it).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../benches/support/definition.rs"]
 mod definition;
 
