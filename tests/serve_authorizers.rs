@@ -450,21 +450,7 @@ async fn results_are_cached_per_identity_and_evaluated_per_method_arn() {
     }
     assert_eq!(l.count("token-auth"), 4);
     // The admin listener's metrics count the cache's answers: 3 from the cache, 4 calls.
-    let admin = h
-        .banner
-        .iter()
-        .find_map(|l| l.strip_prefix("apigate: admin on "))
-        .and_then(|rest| rest.split(' ').next())
-        .unwrap()
-        .to_string();
-    let metrics = c
-        .get(format!("{admin}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(&format!("{}/metrics", admin(&h))).await;
     assert!(
         metrics.contains("\napigate_authorizer_cache_hits_total 3\n"),
         "{metrics}"

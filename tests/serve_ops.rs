@@ -42,15 +42,6 @@ fn definition() -> PathBuf {
     repo().join("tests/serve/ops.yaml")
 }
 
-/// The `http://ADDR` of the admin listener, from the banner.
-fn admin(h: &Harness) -> String {
-    h.banner
-        .iter()
-        .find_map(|l| l.strip_prefix("apigate: admin on "))
-        .map(|rest| rest.split(' ').next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no admin line in {:#?}", h.banner))
-}
-
 /// One sample of the exposition: name, labels, value.
 #[derive(Debug, serde::Deserialize)]
 struct Sample(String, HashMap<String, String>, f64);
@@ -833,14 +824,7 @@ async fn hot_reload_under_load() {
     assert_eq!(value(&s, "apigate_reloads_total", &[]), Some(1.0));
     assert!(value(&s, "apigate_reload_failures_total", &[]).unwrap() >= 1.0);
     // /routes shows the API in force.
-    let routes = c
-        .get(format!("{admin}/routes"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let routes = get_text(&format!("{admin}/routes")).await;
     assert!(routes.contains("\"/cats\""), "{routes}");
 }
 

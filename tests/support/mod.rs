@@ -415,6 +415,15 @@ pub fn configured(definition: &str, dir: &Path) -> Options {
         .log_to(&dir.join("gateway.log"))
 }
 
+/// The `http://ADDR` of a gateway's admin listener, from its banner.
+pub fn admin(h: &Harness) -> String {
+    h.banner
+        .iter()
+        .find_map(|l| l.strip_prefix("apigate: admin on "))
+        .map(|rest| rest.split(' ').next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no admin line in {:#?}", h.banner))
+}
+
 /// The body of a GET of `url`.
 pub async fn get_text(url: &str) -> String {
     reqwest::get(url).await.unwrap().text().await.unwrap()

@@ -79,7 +79,8 @@ pub fn run_command<T>(
 pub struct BackendArgs {
     /// The deployment config file (YAML or JSON, CloudFormation's property names): `Stage`
     /// (StageName, Variables, MethodSettings throttling, AccessLogSetting.Format), `ApiKeys`,
-    /// `UsagePlans` (per-key throttling and quotas). Checked as `validate --config` checks
+    /// `UsagePlans` (per-key throttling and quotas); for serve, several APIs with `Apis`,
+    /// `Stages`, `DomainNames` and `BasePathMappings`. Checked as `validate --config` checks
     /// it; errors stop the command. serve watches it with the definition; test-invoke takes
     /// its stage and variables (keys and limits are skipped, as in the console).
     #[arg(long, value_name = "FILE")]
